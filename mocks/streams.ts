@@ -1,0 +1,643 @@
+/**
+ * The mock exchange's WebSocket streams (issue #4), served on path `/ws` of the mock's HTTP server.
+ *
+ * Protocol (JSON text frames)
+ * ---------------------------
+ * Client → server
+ *   {"op":"subscribe","channel":"orderbook","symbol":"BTC-USDT","id":1}      channel: orderbook | ticker | trades
+ *   {"op":"unsubscribe","channel":"orderbook","symbol":"BTC-USDT","id":2}
+ *   {"op":"ping","id":3,"clientTs":<any number, echoed back>}
+ * Server → client
+ *   {"op":"ack","id":1,"subscription":"orderbook:BTC-USDT"}                   subscribe ack, sent before the first data message
+ *   {"op":"ack","id":2,"subscription":"orderbook:BTC-USDT","lastSeq":57}      unsubscribe ack: `lastSeq` is the last seq the server
+ *                                                                             processed (sent or dropped), so trailing gaps are visible
+ *   {"op":"error","id":1,"code":"invalidChannel","message":"…"}               codes: badRequest invalidChannel invalidSymbol
+ *                                                                             alreadySubscribed notSubscribed
+ *   {"channel":"orderbook","symbol":"BTC-USDT","seq":1,"ts":<epoch µs>,"data":{…}}
+ *       `seq` counts per subscription from 1 (a resubscription starts again at 1); `ts` is the server's clock when the
+ *       message was produced, stamped before any injected hold or stall.
+ *       data: orderbook {bids:[[price,qty]…], asks:[…]} (top 5), ticker {last,bid,ask,volume}, trades {price,qty,side}
+ *   {"op":"pong","id":3,"clientTs":…,"serverTs":<epoch µs>}
+ * The server also sends WebSocket ping frames every `heartbeatIntervalMs` and terminates a client that has not
+ * answered the previous one. Injected disconnects close with code 1012 (service restart); slow consumers with 1008.
+ *
+ * Loss, as a client should count it: seqs never received (gaps never filled). A missing seq that arrives later is
+ * reordered, not lost; a seq received twice is a duplicate.
+ *
+ * Cost: one timer per channel (not per subscription) fans each tick out to every subscriber; the message body is
+ * built once per symbol per tick and only the seq differs per subscriber. Faults are decided at delivery time, in
+ * delivery order, so the injected-fault counters match what a client can observe.
+ */
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { performance } from 'node:perf_hooks';
+import { WebSocket, WebSocketServer } from 'ws';
+import { z } from 'zod';
+import { InputError } from '../src/errors.js';
+import { stallReleaseAtMs, stallSchema } from './faults.js';
+import type { MarketSimulator } from './orderbook.js';
+import { createRng, type Rng } from './rng.js';
+
+export const STREAM_PATH = '/ws';
+export const MOCK_STREAM_CHANNELS = ['orderbook', 'ticker', 'trades'] as const;
+export type MockStreamChannel = (typeof MOCK_STREAM_CHANNELS)[number];
+
+/** WebSocket close codes the mock uses. */
+export const CLOSE_CODES = { goingAway: 1001, policyViolation: 1008, serviceRestart: 1012 } as const;
+
+const pct = z.number().min(0, { error: 'expected a percentage between 0 and 100' }).max(100, { error: 'expected a percentage between 0 and 100' });
+const rate = z.number().positive().max(10_000);
+
+export const streamFaultsSchema = z.strictObject({
+  /** Exact seqs to drop, in every subscription (e.g. `[5, 17]`: each subscription never sends its 5th and 17th message). */
+  dropSeqs: z.array(z.number().int().positive()).optional(),
+  /** Percent of data messages dropped at random (seq consumed, never sent). */
+  dropRatePct: pct.default(0),
+  /** Percent of data messages sent twice. */
+  duplicateRatePct: pct.default(0),
+  /** Percent of data messages held back and sent right after the next one (a swap). */
+  reorderRatePct: pct.default(0),
+  /** Every this many seconds, close every open connection (code 1012), like a server restart. */
+  disconnectEverySec: z.number().positive().optional(),
+  /** Once a second, close each open connection with this probability (percent). */
+  disconnectRatePct: pct.default(0),
+  /** Hold every data message this long after stamping `ts` before sending it (adds exactly this much latency). */
+  holdMs: z.number().min(0).max(60_000).default(0),
+  /** Periodic stall: messages produced inside `[k·everySec, k·everySec + holdMs)` since start are sent when it ends. */
+  stall: stallSchema.optional(),
+  /** A client whose send buffer exceeds `maxBufferedBytes` gets messages dropped (`drop`) or is closed with 1008 (`disconnect`). */
+  slowConsumer: z.strictObject({ maxBufferedBytes: z.number().int().positive(), policy: z.enum(['drop', 'disconnect']) }).optional(),
+  /** WebSocket ping frame interval; a client that missed the previous pong is terminated. 0 turns heartbeats off. Default 20 000. */
+  heartbeatIntervalMs: z.number().int().min(0).default(20_000),
+});
+export type StreamFaults = z.input<typeof streamFaultsSchema>;
+type StreamFaultsConfig = z.output<typeof streamFaultsSchema>;
+
+export const streamOptionsSchema = z.strictObject({
+  /** Messages per second per subscription, by channel. Default orderbook 10, ticker 5, trades 10. */
+  ratePerSec: z
+    .strictObject({ orderbook: rate.default(10), ticker: rate.default(5), trades: rate.default(10) })
+    .prefault({}),
+  /** Injected faults; change them at run time with `setFaults`. Default none (heartbeats every 20 s). */
+  faults: streamFaultsSchema.prefault({}),
+  /** Seeds the fault and data randomness. Default 1. */
+  seed: z.number().int().default(1),
+});
+export type StreamOptions = z.input<typeof streamOptionsSchema>;
+export type StreamConfig = z.output<typeof streamOptionsSchema>;
+
+/** What the streams sent and injected, so tests can compare it with what a client measured. */
+export interface MockStreamStats {
+  /** Connections open now. */
+  connections: number;
+  /** Connections accepted since start. */
+  connectionsTotal: number;
+  /** Subscriptions active now. */
+  subscriptions: number;
+  subscribes: number;
+  unsubscribes: number;
+  /** Data messages sent once (duplicates not counted again). */
+  messagesSent: number;
+  messagesByChannel: Record<MockStreamChannel, number>;
+  /** Data messages dropped by `dropSeqs` / `dropRatePct`. */
+  dropsInjected: number;
+  /** Extra copies sent by `duplicateRatePct`. */
+  duplicatesInjected: number;
+  /** Messages sent after a later seq by `reorderRatePct`. */
+  reorderedInjected: number;
+  /** Connections closed by `disconnectEverySec` / `disconnectRatePct`. */
+  disconnectsInjected: number;
+  /** Data messages held back by a stall. */
+  stallsHeld: number;
+  /** Data messages dropped because the client was behind (`slowConsumer.policy: drop`). */
+  slowConsumerDrops: number;
+  slowConsumerDisconnects: number;
+  /** Clients terminated for missing a heartbeat pong. */
+  heartbeatTimeouts: number;
+  /** `op: ping` requests answered. */
+  pongs: number;
+}
+
+export interface StreamDeps {
+  /** Epoch ms, fractional for µs precision. Default `performance.timeOrigin + performance.now()`. */
+  now?: () => number;
+  rng?: Rng;
+  /** The mock exchange's markets: data comes from them and unknown symbols are refused. Default: synthetic data, any symbol. */
+  market?: MarketSimulator;
+}
+
+export interface StreamsHandle {
+  stats: MockStreamStats;
+  /** Validated options. */
+  options: StreamConfig;
+  /** Replaces the faults at run time. Throws `InputError` on an invalid spec. */
+  setFaults(faults: StreamFaults): void;
+  /** Zeroes the counters (the same object stays valid; `connections` and `subscriptions` keep their live values). */
+  resetStats(): void;
+  /** Closes every stream connection (1001) and detaches from the server. Idempotent. */
+  close(): Promise<void>;
+}
+
+interface Conn {
+  ws: WebSocket;
+  subs: Map<string, Sub>;
+  alive: boolean;
+}
+
+interface Sub {
+  conn: Conn;
+  channel: MockStreamChannel;
+  symbol: string;
+  key: string;
+  /** Last seq stamped. */
+  seq: number;
+  /** Last seq processed at delivery (sent or dropped): the unsubscribe ack's `lastSeq`. */
+  processedSeq: number;
+  active: boolean;
+  held: string | undefined;
+}
+
+interface Batch {
+  dueMs: number;
+  subs: Sub[];
+  seqs: number[];
+  frames: string[];
+}
+
+const SYMBOL_RE = /^[A-Z0-9]{2,15}-[A-Z0-9]{2,15}$/;
+/** Shortest channel tick; faster rates send several messages per tick. */
+const MIN_TICK_MS = 5;
+/** A tick that fell further behind than this many messages skips them (the mock was starved, not the client slow). */
+const MAX_CATCHUP = 50;
+
+export function parseStreamOptions(opts: unknown): StreamConfig {
+  const r = streamOptionsSchema.safeParse(opts ?? {});
+  if (!r.success) {
+    throw new InputError('LG_MOCK_WS_OPTIONS_INVALID', `mock stream options are invalid:\n${z.prettifyError(r.error)}`, {
+      hint: 'see streamOptionsSchema in mocks/streams.ts for the fields and their defaults',
+      cause: r.error,
+    });
+  }
+  return r.data;
+}
+
+function emptyStats(): MockStreamStats {
+  return {
+    connections: 0,
+    connectionsTotal: 0,
+    subscriptions: 0,
+    subscribes: 0,
+    unsubscribes: 0,
+    messagesSent: 0,
+    messagesByChannel: { orderbook: 0, ticker: 0, trades: 0 },
+    dropsInjected: 0,
+    duplicatesInjected: 0,
+    reorderedInjected: 0,
+    disconnectsInjected: 0,
+    stallsHeld: 0,
+    slowConsumerDrops: 0,
+    slowConsumerDisconnects: 0,
+    heartbeatTimeouts: 0,
+    pongs: 0,
+  };
+}
+
+const defaultNow = (): number => performance.timeOrigin + performance.now();
+
+/** Serves the streams on `server`'s `/ws` path. Validates `opts` (throws `InputError`). */
+export function attachStreams(server: http.Server, opts: StreamOptions | StreamConfig = {}, deps: StreamDeps = {}): StreamsHandle {
+  const options = parseStreamOptions(opts);
+  const now = deps.now ?? defaultNow;
+  const rng = deps.rng ?? createRng(options.seed, 77);
+  const market = deps.market;
+  const startedAtMs = now();
+  const stats = emptyStats();
+  let faults: StreamFaultsConfig = options.faults;
+  let dropSet = new Set(faults.dropSeqs ?? []);
+  const conns = new Set<Conn>();
+  const subsByChannel = new Map<MockStreamChannel, Map<string, Set<Sub>>>(MOCK_STREAM_CHANNELS.map((c) => [c, new Map()]));
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false });
+  const synthetic = new SyntheticMarket(createRng(options.seed, 78));
+  let closed = false;
+
+  // ---- delivery -------------------------------------------------------------------------------------------
+
+  const send = (sub: Sub, frame: string): boolean => {
+    const ws = sub.conn.ws;
+    if (ws.readyState !== WebSocket.OPEN) return false;
+    const sc = faults.slowConsumer;
+    if (sc !== undefined && ws.bufferedAmount > sc.maxBufferedBytes) {
+      if (sc.policy === 'drop') {
+        stats.slowConsumerDrops++;
+      } else {
+        stats.slowConsumerDisconnects++;
+        ws.close(CLOSE_CODES.policyViolation, 'slow consumer');
+      }
+      return false;
+    }
+    ws.send(frame);
+    return true;
+  };
+
+  const countSent = (sub: Sub): void => {
+    stats.messagesSent++;
+    stats.messagesByChannel[sub.channel]++;
+  };
+
+  /** Applies drop / reorder / duplicate to one message, in delivery order. */
+  const deliver = (sub: Sub, seq: number, frame: string): void => {
+    if (!sub.active) return;
+    sub.processedSeq = seq;
+    const f = faults;
+    if (dropSet.has(seq) || (f.dropRatePct > 0 && rng.next() * 100 < f.dropRatePct)) {
+      stats.dropsInjected++;
+      return;
+    }
+    if (sub.held === undefined && f.reorderRatePct > 0 && rng.next() * 100 < f.reorderRatePct) {
+      sub.held = frame;
+      return;
+    }
+    if (!send(sub, frame)) return;
+    countSent(sub);
+    if (f.duplicateRatePct > 0 && rng.next() * 100 < f.duplicateRatePct && send(sub, frame)) stats.duplicatesInjected++;
+    if (sub.held !== undefined) {
+      const held = sub.held;
+      sub.held = undefined;
+      if (send(sub, held)) {
+        countSent(sub);
+        stats.reorderedInjected++;
+      }
+    }
+  };
+
+  // Held batches (holdMs, stalls) in due order: one timer for the head of the queue.
+  const queue: Batch[] = [];
+  let queueTimer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  let queueTimerIsImmediate = false;
+
+  const clearQueueTimer = (): void => {
+    if (queueTimer === undefined) return;
+    if (queueTimerIsImmediate) clearImmediate(queueTimer as NodeJS.Immediate);
+    else clearTimeout(queueTimer as NodeJS.Timeout);
+    queueTimer = undefined;
+  };
+
+  const drainQueue = (): void => {
+    queueTimer = undefined;
+    const t = now();
+    while (queue.length > 0 && queue[0]!.dueMs <= t) {
+      const b = queue.shift()!;
+      for (let i = 0; i < b.subs.length; i++) deliver(b.subs[i]!, b.seqs[i]!, b.frames[i]!);
+    }
+    armQueue();
+  };
+
+  const armQueue = (): void => {
+    if (queueTimer !== undefined || queue.length === 0 || closed) return;
+    const waitMs = queue[0]!.dueMs - now();
+    // setTimeout alone fires up to ~1 ms late (ms-granular loop clock); the last millisecond polls with
+    // setImmediate so an injected hold adds what it says, not hold + timer slack.
+    if (waitMs > 1.5) {
+      queueTimerIsImmediate = false;
+      queueTimer = setTimeout(drainQueue, Math.floor(waitMs - 1));
+    } else {
+      queueTimerIsImmediate = true;
+      queueTimer = setImmediate(drainQueue);
+    }
+  };
+
+  // ---- production: one timer per channel ------------------------------------------------------------------
+
+  const tickers = MOCK_STREAM_CHANNELS.map((channel) => {
+    const ratePerSec = options.ratePerSec[channel];
+    const intervalMs = 1000 / ratePerSec;
+    let timer: NodeJS.Timeout | undefined;
+    let t0 = 0;
+    let ticks = 0;
+    const tick = (): void => {
+      timer = undefined;
+      if (closed) return;
+      const t = now();
+      const due = Math.floor((t - t0) / intervalMs) + 1;
+      let n = due - ticks;
+      if (n > MAX_CATCHUP) {
+        ticks = due - MAX_CATCHUP;
+        n = MAX_CATCHUP;
+      }
+      if (n > 0) {
+        produce(channel, n, t);
+        ticks += n;
+      }
+      schedule();
+    };
+    const schedule = (): void => {
+      if (closed) return;
+      const nextAt = t0 + ticks * intervalMs;
+      timer = setTimeout(tick, Math.max(MIN_TICK_MS, nextAt - now()));
+    };
+    return {
+      channel,
+      start(): void {
+        if (timer !== undefined || closed) return;
+        t0 = now();
+        ticks = 0;
+        tick();
+      },
+      stop(): void {
+        if (timer !== undefined) clearTimeout(timer);
+        timer = undefined;
+      },
+    };
+  });
+
+  const produce = (channel: MockStreamChannel, count: number, stampMs: number): void => {
+    const bySymbol = subsByChannel.get(channel)!;
+    const tsUs = Math.round(stampMs * 1000);
+    const f = faults;
+    let dueMs = f.holdMs > 0 ? stampMs + f.holdMs : 0;
+    if (f.stall !== undefined) {
+      const release = stallReleaseAtMs(stampMs, startedAtMs, f.stall);
+      if (release > stampMs) dueMs = Math.max(dueMs, release);
+    }
+    const held = dueMs > 0 || queue.length > 0;
+    const batch: Batch | undefined = held ? { dueMs: Math.max(dueMs, stampMs), subs: [], seqs: [], frames: [] } : undefined;
+    for (const [symbol, subs] of bySymbol) {
+      if (subs.size === 0) continue;
+      const prefix = `{"channel":"${channel}","symbol":"${symbol}","seq":`;
+      for (let k = 0; k < count; k++) {
+        const suffix = `,"ts":${tsUs},"data":${dataJson(channel, symbol)}}`;
+        for (const sub of subs) {
+          const seq = ++sub.seq;
+          const frame = prefix + seq + suffix;
+          if (batch === undefined) {
+            deliver(sub, seq, frame);
+          } else {
+            batch.subs.push(sub);
+            batch.seqs.push(seq);
+            batch.frames.push(frame);
+          }
+        }
+      }
+    }
+    if (batch !== undefined && batch.subs.length > 0) {
+      if (f.stall !== undefined && stallReleaseAtMs(stampMs, startedAtMs, f.stall) > stampMs) stats.stallsHeld += batch.subs.length;
+      // Keep the queue in due order (a stall ending after a later hold): insert from the back.
+      let i = queue.length;
+      while (i > 0 && queue[i - 1]!.dueMs > batch.dueMs) i--;
+      queue.splice(i, 0, batch);
+      if (i === 0) clearQueueTimer();
+      armQueue();
+    }
+  };
+
+  const dataJson = (channel: MockStreamChannel, symbol: string): string => {
+    if (market !== undefined) {
+      if (channel === 'orderbook') {
+        const b = market.orderBook(symbol, 5);
+        if (b !== undefined) return JSON.stringify({ bids: b.bids, asks: b.asks });
+      } else if (channel === 'ticker') {
+        const t = market.ticker(symbol);
+        if (t !== undefined) return JSON.stringify({ last: t.last, bid: t.bid, ask: t.ask, volume: t.volume });
+      } else {
+        const mid = market.midPrice(symbol);
+        if (mid !== undefined) return synthetic.trade(mid);
+      }
+    }
+    return synthetic.data(channel, symbol);
+  };
+
+  // ---- connections --------------------------------------------------------------------------------------------
+
+  const reply = (conn: Conn, msg: Record<string, unknown>): void => {
+    if (conn.ws.readyState === WebSocket.OPEN) conn.ws.send(JSON.stringify(msg));
+  };
+
+  const removeSub = (sub: Sub): void => {
+    sub.active = false;
+    sub.held = undefined;
+    const set = subsByChannel.get(sub.channel)!.get(sub.symbol);
+    set?.delete(sub);
+    if (set !== undefined && set.size === 0) subsByChannel.get(sub.channel)!.delete(sub.symbol);
+    sub.conn.subs.delete(sub.key);
+    stats.subscriptions--;
+  };
+
+  const onMessage = (conn: Conn, raw: string): void => {
+    let msg: { op?: unknown; id?: unknown; channel?: unknown; symbol?: unknown; clientTs?: unknown };
+    try {
+      msg = JSON.parse(raw) as typeof msg;
+    } catch {
+      reply(conn, { op: 'error', code: 'badRequest', message: 'expected a JSON object' });
+      return;
+    }
+    if (typeof msg !== 'object' || msg === null) {
+      reply(conn, { op: 'error', code: 'badRequest', message: 'expected a JSON object' });
+      return;
+    }
+    const id = typeof msg.id === 'number' || typeof msg.id === 'string' ? msg.id : null;
+    if (msg.op === 'ping') {
+      stats.pongs++;
+      reply(conn, { op: 'pong', id, clientTs: msg.clientTs ?? null, serverTs: Math.round(now() * 1000) });
+      return;
+    }
+    if (msg.op !== 'subscribe' && msg.op !== 'unsubscribe') {
+      reply(conn, { op: 'error', id, code: 'badRequest', message: 'op must be subscribe, unsubscribe or ping' });
+      return;
+    }
+    const channel = msg.channel;
+    if (typeof channel !== 'string' || !(MOCK_STREAM_CHANNELS as readonly string[]).includes(channel)) {
+      reply(conn, { op: 'error', id, code: 'invalidChannel', message: `channel must be one of ${MOCK_STREAM_CHANNELS.join(', ')}` });
+      return;
+    }
+    const symbol = msg.symbol;
+    if (typeof symbol !== 'string' || !SYMBOL_RE.test(symbol) || (market !== undefined && !market.has(symbol))) {
+      reply(conn, { op: 'error', id, code: 'invalidSymbol', message: `unknown symbol ${JSON.stringify(symbol)}` });
+      return;
+    }
+    const key = `${channel}:${symbol}`;
+    const existing = conn.subs.get(key);
+    if (msg.op === 'unsubscribe') {
+      if (existing === undefined) {
+        reply(conn, { op: 'error', id, code: 'notSubscribed', message: `not subscribed to ${key}` });
+        return;
+      }
+      // A message held for reordering is the newest one: sending it now is in order.
+      if (existing.held !== undefined && send(existing, existing.held)) countSent(existing);
+      const lastSeq = existing.processedSeq;
+      removeSub(existing);
+      stats.unsubscribes++;
+      reply(conn, { op: 'ack', id, subscription: key, lastSeq });
+      return;
+    }
+    if (existing !== undefined) {
+      reply(conn, { op: 'error', id, code: 'alreadySubscribed', message: `already subscribed to ${key}` });
+      return;
+    }
+    const sub: Sub = { conn, channel: channel as MockStreamChannel, symbol, key, seq: 0, processedSeq: 0, active: true, held: undefined };
+    conn.subs.set(key, sub);
+    const bySymbol = subsByChannel.get(sub.channel)!;
+    let set = bySymbol.get(symbol);
+    if (set === undefined) bySymbol.set(symbol, (set = new Set()));
+    // Ack first: the client must see the ack before the first data message.
+    reply(conn, { op: 'ack', id, subscription: key });
+    set.add(sub);
+    stats.subscribes++;
+    stats.subscriptions++;
+    tickers.find((t) => t.channel === sub.channel)!.start();
+  };
+
+  wss.on('connection', (ws: WebSocket) => {
+    const conn: Conn = { ws, subs: new Map(), alive: true };
+    conns.add(conn);
+    stats.connections++;
+    stats.connectionsTotal++;
+    ws.on('message', (data, isBinary) => {
+      if (!isBinary) onMessage(conn, data.toString());
+    });
+    ws.on('pong', () => {
+      conn.alive = true;
+    });
+    ws.on('error', () => {
+      // 'close' follows; nothing else to do.
+    });
+    ws.on('close', () => {
+      for (const sub of [...conn.subs.values()]) removeSub(sub);
+      conns.delete(conn);
+      stats.connections--;
+    });
+  });
+
+  const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== STREAM_PATH || closed) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  };
+  server.on('upgrade', onUpgrade);
+
+  // ---- injected disconnects and heartbeats ----------------------------------------------------------------------
+
+  const timers: NodeJS.Timeout[] = [];
+  const injectDisconnect = (conn: Conn): void => {
+    if (conn.ws.readyState !== WebSocket.OPEN) return;
+    stats.disconnectsInjected++;
+    conn.ws.close(CLOSE_CODES.serviceRestart, 'injected disconnect');
+  };
+  const armFaultTimers = (): void => {
+    for (const t of timers) clearInterval(t);
+    timers.length = 0;
+    if (closed) return;
+    const f = faults;
+    if (f.disconnectEverySec !== undefined) {
+      timers.push(setInterval(() => [...conns].forEach(injectDisconnect), f.disconnectEverySec * 1000));
+    }
+    if (f.disconnectRatePct > 0) {
+      timers.push(
+        setInterval(() => {
+          for (const conn of [...conns]) if (rng.next() * 100 < f.disconnectRatePct) injectDisconnect(conn);
+        }, 1000),
+      );
+    }
+    if (f.heartbeatIntervalMs > 0) {
+      timers.push(
+        setInterval(() => {
+          for (const conn of [...conns]) {
+            if (!conn.alive) {
+              stats.heartbeatTimeouts++;
+              conn.ws.terminate();
+              continue;
+            }
+            conn.alive = false;
+            if (conn.ws.readyState === WebSocket.OPEN) conn.ws.ping();
+          }
+        }, f.heartbeatIntervalMs),
+      );
+    }
+    for (const t of timers) t.unref();
+  };
+  armFaultTimers();
+
+  let closing: Promise<void> | undefined;
+  return {
+    stats,
+    options,
+    setFaults(next: StreamFaults): void {
+      const r = streamFaultsSchema.safeParse(next);
+      if (!r.success) {
+        throw new InputError('LG_MOCK_WS_FAULTS_INVALID', `mock stream faults are invalid:\n${z.prettifyError(r.error)}`, { cause: r.error });
+      }
+      faults = r.data;
+      dropSet = new Set(faults.dropSeqs ?? []);
+      armFaultTimers();
+    },
+    resetStats(): void {
+      const live = { connections: stats.connections, subscriptions: stats.subscriptions };
+      Object.assign(stats, emptyStats(), live);
+    },
+    close(): Promise<void> {
+      closing ??= (async () => {
+        closed = true;
+        server.off('upgrade', onUpgrade);
+        for (const t of tickers) t.stop();
+        for (const t of timers) clearInterval(t);
+        clearQueueTimer();
+        queue.length = 0;
+        const all = [...conns];
+        await Promise.all(
+          all.map(
+            (conn) =>
+              new Promise<void>((resolve) => {
+                if (conn.ws.readyState === WebSocket.CLOSED) return resolve();
+                conn.ws.once('close', () => resolve());
+                conn.ws.close(CLOSE_CODES.goingAway, 'server closing');
+                // Don't wait for a closing handshake from a client that is gone.
+                setTimeout(() => conn.ws.terminate(), 500).unref();
+              }),
+          ),
+        );
+        await new Promise<void>((resolve) => wss.close(() => resolve()));
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Random-walk prices for symbols the mock exchange doesn't know (bare `attachStreams` in tests and benches). */
+class SyntheticMarket {
+  private readonly mids = new Map<string, number>();
+  constructor(private readonly rng: Rng) {}
+
+  private mid(symbol: string): number {
+    const prev = this.mids.get(symbol) ?? 100 + Math.floor(this.rng.next() * 900);
+    const next = Math.max(1, prev * (1 + (this.rng.next() - 0.5) * 0.0004));
+    this.mids.set(symbol, next);
+    return next;
+  }
+
+  trade(mid: number): string {
+    const r = this.rng.next();
+    return `{"price":${round(mid, 2)},"qty":${round(0.001 + r * 0.5, 4)},"side":"${r < 0.5 ? 'buy' : 'sell'}"}`;
+  }
+
+  data(channel: MockStreamChannel, symbol: string): string {
+    const mid = this.mid(symbol);
+    if (channel === 'trades') return this.trade(mid);
+    const bid = round(mid - 0.01, 2);
+    const ask = round(mid + 0.01, 2);
+    if (channel === 'ticker') return `{"last":${round(mid, 2)},"bid":${bid},"ask":${ask},"volume":${round(this.rng.next() * 1000, 3)}}`;
+    const bids: string[] = [];
+    const asks: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      bids.push(`[${round(bid - i * 0.01, 2)},${round(0.1 + this.rng.next(), 4)}]`);
+      asks.push(`[${round(ask + i * 0.01, 2)},${round(0.1 + this.rng.next(), 4)}]`);
+    }
+    return `{"bids":[${bids.join(',')}],"asks":[${asks.join(',')}]}`;
+  }
+}
+
+function round(v: number, digits: number): number {
+  const p = 10 ** digits;
+  return Math.round(v * p) / p;
+}

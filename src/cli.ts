@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+/**
+ * The thin CLI: find the command, hand over, print errors without stack traces, set process.exitCode.
+ * Commands are one file each in src/commands/.
+ */
+import { EXIT, isLoadgateError } from './errors.js';
+import type { CliIO, Command } from './commands/types.js';
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => (await import('./commands/run.js')).runCommand,
+  report: async () => (await import('./commands/report.js')).reportCommand,
+  mock: async () => (await import('./commands/mock.js')).mockCommand,
+};
+
+const SUMMARIES: Record<string, string> = {
+  run: 'run a suite, check its SLA, write reports',
+  report: 're-evaluate a saved result against an SLA and re-render reports',
+  mock: 'start the built-in mock exchange until Ctrl-C',
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(SUMMARIES).map((k) => k.length));
+  return `loadgate — load and SLA testing for exchange APIs
+
+Usage: loadgate <command> [options]
+
+Commands:
+${Object.entries(SUMMARIES)
+  .map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)
+  .join('\n')}
+
+Run \`loadgate <command> --help\` for a command's options.
+Exit codes: 0 pass, 1 SLA breached or regression, 2 invalid input, 3 run could not complete.`;
+}
+
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(`${usage()}\n`);
+    return name === undefined ? EXIT.invalidInput : EXIT.ok;
+  }
+  if (name === '--version' || name === '-v') {
+    const { createRequire } = await import('node:module');
+    io.stdout.write(`${(createRequire(import.meta.url)('../package.json') as { version: string }).version}\n`);
+    return EXIT.ok;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    io.stderr.write(`loadgate: unknown command "${name}"\n\n${usage()}\n`);
+    return EXIT.invalidInput;
+  }
+  try {
+    return await (await load()).run(rest, io);
+  } catch (e) {
+    if (isLoadgateError(e)) {
+      io.stderr.write(`loadgate ${name}: ${e.message}\n${e.hint ? `hint: ${e.hint}\n` : ''}`);
+      if (io.env.LOADGATE_DEBUG) io.stderr.write(`${e.stack}\n`);
+      return e.exitCode;
+    }
+    io.stderr.write(`loadgate ${name}: internal error: ${(e as Error)?.message ?? String(e)}\n`);
+    io.stderr.write(io.env.LOADGATE_DEBUG ? `${(e as Error)?.stack}\n` : 'hint: run again with LOADGATE_DEBUG=1 for the stack trace, and report it\n');
+    return EXIT.runFailed;
+  }
+}
+
+export function registerCommand(name: string, summary: string, load: () => Promise<Command>): void {
+  COMMANDS[name] = load;
+  SUMMARIES[name] = summary;
+}
+
+// Run when executed directly (node dist/src/cli.js, tsx src/cli.ts, bin/loadgate.js).
+const entry = process.argv[1] ?? '';
+if (/(?:^|[\\/])(cli\.(?:ts|js)|loadgate(?:\.js)?)$/.test(entry)) {
+  const controller = new AbortController();
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write('\nloadgate: stopping (Ctrl-C again to quit at once); writing what was measured…\n');
+      controller.abort();
+    } else process.exit(130);
+  });
+  process.on('SIGTERM', () => controller.abort());
+  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), signal: controller.signal }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`loadgate: internal error: ${String(e)}\n`);
+      process.exitCode = EXIT.runFailed;
+    },
+  );
+}

@@ -1,0 +1,52 @@
+import { resolve, dirname } from 'node:path';
+import { EXIT } from '../errors.js';
+import { loadSla } from '../suite/load.js';
+import { evaluate } from '../sla/evaluate.js';
+import { renderConsole, renderAll, writeReportFiles } from '../report/index.js';
+import { parseCommandArgs, type Command } from './types.js';
+import { parseFormats, planForResult, readResultFile } from './shared.js';
+
+export const reportCommand: Command = {
+  name: 'report',
+  summary: 're-evaluate a saved result (optionally against another SLA) and re-render reports',
+  usage: `Usage: loadgate report <result.json> --sla <sla-or-suite.yaml> [options]
+
+Evaluates a saved result against an SLA and writes reports. The SLA file is a suite (its sla block is used)
+or a file holding just an sla block ({ sla: { preset: phase-2 } } or the block itself).
+
+Options:
+  --sla <file>        SLA or suite file (required: a result does not carry its SLA)
+  --out <dir>         where to write reports (default: next to the result)
+  --format <list>     json,md,html,junit,prom (default json,md,html,junit)
+  --no-color          plain output
+  -h, --help          this help
+
+Exit codes: 0 pass, 1 an SLA check failed, 2 invalid input.`,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs('report', argv, {
+      sla: { type: 'string' },
+      out: { type: 'string' },
+      format: { type: 'string' },
+      'no-color': { type: 'boolean' },
+    });
+    if (values.help) {
+      io.stdout.write(`${this.usage}\n`);
+      return EXIT.ok;
+    }
+    const file = positionals[0];
+    if (!file || positionals.length > 1 || !values.sla) {
+      io.stderr.write(`loadgate report: expected one result file and --sla <file>\n\n${this.usage}\n`);
+      return EXIT.invalidInput;
+    }
+    const formats = parseFormats(values.format);
+    const resultPath = resolve(io.cwd, file);
+    const result = await readResultFile(resultPath);
+    const sla = await loadSla(resolve(io.cwd, values.sla));
+    const verdict = evaluate(planForResult(result, sla), result);
+    const dir = values.out ? resolve(io.cwd, values.out) : dirname(resultPath);
+    const report = { result, verdict, suiteName: result.meta.suite, generatedAt: new Date().toISOString(), reportDir: dir };
+    await writeReportFiles(dir, renderAll(report, formats));
+    io.stdout.write(renderConsole(report, { color: !values['no-color'] && io.stdout.isTTY === true && !io.env.NO_COLOR, width: io.stdout.columns ?? 100 }));
+    return verdict.status === 'pass' ? EXIT.ok : EXIT.breach;
+  },
+};

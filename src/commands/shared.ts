@@ -1,0 +1,62 @@
+/** Small helpers shared by commands: reading result files, git commit, evaluation from a suite. */
+import { execFileSync } from 'node:child_process';
+import { InputError } from '../errors.js';
+import { runResultSchema, type RunResult } from '../result/model.js';
+import { formatZodError, readStructuredFile } from '../suite/load.js';
+import type { SlaSpec, Suite } from '../suite/schema.js';
+import { compileSla, type SlaPlan } from '../sla/checks.js';
+import { engineOf } from '../suite/schema.js';
+import { REPORT_FORMATS, type ReportFormat } from '../report/model.js';
+
+/** Read and validate a result.json (exit 2 with a path-qualified message when it isn't one). */
+export async function readResultFile(file: string): Promise<RunResult> {
+  const data = await readStructuredFile(file);
+  // A report.json embeds no raw histograms; point the user at result.json.
+  if (data && typeof data === 'object' && (data as { kind?: unknown }).kind === 'loadgate.report') {
+    throw new InputError('LG_RESULT_INVALID', `${file}: this is a report, not a result`, { hint: 'pass the result.json written next to it (it holds the raw histograms)' });
+  }
+  const r = runResultSchema.safeParse(data, { reportInput: true });
+  if (!r.success) throw new InputError('LG_RESULT_INVALID', formatZodError(file, r.error), { hint: 'expected a loadgate result.json (written by `loadgate run`, `import` or `merge`)' });
+  return r.data;
+}
+
+/** The current git commit, from CI variables or `git rev-parse`, when there is one. */
+export function detectGitCommit(env: NodeJS.ProcessEnv, cwd: string): string | undefined {
+  const fromEnv = env.GITHUB_SHA ?? env.CI_COMMIT_SHA ?? env.GIT_COMMIT;
+  if (fromEnv) return fromEnv;
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000 }).toString().trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The SLA plan for a suite: presets limited to what the suite drives, plus implicit open-model checks. */
+export function planForSuite(suite: Suite, sla: SlaSpec | undefined = suite.sla): SlaPlan {
+  const driven = new Set<string>();
+  const open = new Set<string>();
+  for (const w of suite.workloads) {
+    for (const m of w.mix ?? []) {
+      driven.add(m.endpoint);
+      if (w.load.model === 'open' && engineOf(w) !== 'k6') open.add(m.endpoint);
+    }
+    for (const s of w.streams ?? []) driven.add(`ws:${s.channel}`);
+  }
+  return compileSla(sla, { drivenEndpoints: driven, openModelEndpoints: open });
+}
+
+/** The SLA plan for a saved result: presets limited to the endpoints the result has. */
+export function planForResult(result: RunResult, sla: SlaSpec | undefined): SlaPlan {
+  const driven = new Set(Object.keys(result.endpoints));
+  const open = new Set(Object.entries(result.endpoints).filter(([, e]) => e.arrivals !== undefined).map(([n]) => n));
+  return compileSla(sla, { drivenEndpoints: driven, openModelEndpoints: open });
+}
+
+/** `--format json,md` → validated list (exit 2 on an unknown format). */
+export function parseFormats(v: string | undefined): ReportFormat[] {
+  if (v === undefined) return ['json', 'md', 'html', 'junit'];
+  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = list.filter((f) => !(REPORT_FORMATS as readonly string[]).includes(f));
+  if (bad.length || list.length === 0) throw new InputError('LG_ARGS', `--format: unknown format ${bad.map((b) => JSON.stringify(b)).join(', ') || '(empty)'}`, { hint: `use a comma-separated list of ${REPORT_FORMATS.join(', ')}` });
+  return list as ReportFormat[];
+}

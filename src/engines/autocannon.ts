@@ -1,0 +1,171 @@
+/**
+ * The closed-model engine: N keep-alive connections, each sending its next request as soon as the last one
+ * completes (maximum throughput). Drives autocannon's programmatic API, but records every response itself:
+ * latency in µs into HDR histograms per endpoint (autocannon's own result has no p95 and whole-ms
+ * resolution), status codes, error classes from the body's error code, and correlation IDs.
+ *
+ * Two autocannon behaviours we correct for (autocannon 8, lib/httpClient.js):
+ * - after a connection error or a server close, autocannon reconnects but keeps the lost request in its
+ *   pipelined-request queue, so the next response's latency is measured from the *lost* request's start.
+ *   We clear that queue on reconnect and count the lost requests as network errors (or timeouts).
+ * - a refused connection is retried in a tight loop; we back off (10 ms doubling to 200 ms) so a dead target
+ *   does not starve the generator, and count one network error per attempt.
+ */
+import { createRequire } from 'node:module';
+import autocannon from 'autocannon';
+import type { HttpEndpoint } from '../suite/schema.js';
+import { EndpointRecorder } from '../result/recorder.js';
+import type { Engine, EngineContext, EngineOutput } from './types.js';
+import { classifyResponse, extractErrorCode, prepareWorkload, RequestFactory, type PlannedRequest } from './exchange-requests.js';
+
+const require = createRequire(import.meta.url);
+const AUTOCANNON_VERSION: string = (require('autocannon/package.json') as { version: string }).version;
+
+/** The parts of autocannon's (untyped) Client we hook into. */
+interface AcClient {
+  on(event: 'response', fn: (status: number, bytes: number, durationMs: number) => void): void;
+  on(event: 'connError', fn: (err: Error) => void): void;
+  requestIterator: { setRequests(reqs: unknown[]): void };
+  pipelinedRequests: { clear(): void };
+  _connect: () => void;
+  getRequestBuffer: () => Buffer;
+  destroyed: boolean;
+}
+
+export const autocannonEngine: Engine = {
+  name: 'autocannon',
+  async run(ctx: EngineContext): Promise<EngineOutput> {
+    const w = ctx.workload;
+    if (w.load.model !== 'closed') throw new Error(`autocannon engine runs closed workloads; "${w.name}" is ${w.load.model}`);
+    const load = w.load;
+    const factory = new RequestFactory({ workload: w, credentials: ctx.target.credentials, seed: ctx.seed });
+    const notes = await prepareWorkload(ctx.target.baseUrl, factory, { orderPool: Math.min(2000, load.connections * 50), timeoutMs: ctx.target.timeoutMs });
+
+    const recorders = new Map<HttpEndpoint, EndpointRecorder>();
+    for (const e of factory.endpoints) recorders.set(e, new EndpointRecorder(e, 'http', w.name));
+    const rec = (e: HttpEndpoint) => recorders.get(e)!;
+    let requests = 0;
+    let errors = 0;
+    const timeoutUs = ctx.target.timeoutMs * 1000;
+    const host = new URL(ctx.target.baseUrl).host;
+
+    const setupClient = (client: AcClient) => {
+      // Requests written on this connection and not yet answered, oldest first (pipelining keeps order).
+      const inFlight: Array<{ p: PlannedRequest; sentAt: number }> = [];
+      let last: { p: PlannedRequest; status: number; body: string } | undefined;
+      let lastConnError: Error | undefined;
+      let connectedOnce = false;
+      let backoffMs = 0;
+
+      // One static request definition (so autocannon never rebuilds it) and our own request bytes per write:
+      // autocannon calls getRequestBuffer() once per request it sends.
+      client.requestIterator.setRequests([
+        {
+          method: 'GET',
+          path: '/',
+          onResponse: (status: number, body: string) => {
+            const f = inFlight.shift();
+            if (f !== undefined) last = { p: f.p, status, body };
+          },
+        },
+      ]);
+      client.getRequestBuffer = () => {
+        const p = factory.next();
+        inFlight.push({ p, sentAt: ctx.now() });
+        return serializeRequest(p, host);
+      };
+      client.on('response', (status, _bytes, durationMs) => {
+        const l = last;
+        last = undefined;
+        backoffMs = 0;
+        if (l === undefined) return;
+        const code = status >= 400 ? extractErrorCode(l.body) : undefined;
+        const errorClass = classifyResponse(status, code);
+        factory.noteResponse(l.p.endpoint, status, l.body);
+        requests++;
+        if (errorClass) errors++;
+        rec(l.p.endpoint).recordResponse({
+          atMs: ctx.now() - ctx.originMs,
+          latencyUs: durationMs * 1000,
+          status,
+          correlationId: l.p.correlationId,
+          ...(errorClass ? { errorClass } : {}),
+          ...(code ? { errorCode: code } : {}),
+        });
+      });
+      client.on('connError', (err) => {
+        lastConnError = err;
+      });
+      const connect = client._connect.bind(client);
+      client._connect = () => {
+        if (connectedOnce) {
+          // Everything in flight on the old connection is lost; autocannon would otherwise time the next
+          // response from a lost request's start.
+          client.pipelinedRequests.clear();
+          const now = ctx.now();
+          const code = (lastConnError as NodeJS.ErrnoException | undefined)?.code ?? 'ECONNCLOSED';
+          for (const f of inFlight.splice(0)) {
+            const timedOut = (now - f.sentAt) * 1000 >= timeoutUs * 0.99;
+            requests++;
+            errors++;
+            rec(f.p.endpoint).recordError({ atMs: now - ctx.originMs, errorClass: timedOut ? 'timeout' : 'network', errorCode: timedOut ? 'ETIMEDOUT' : code, correlationId: f.p.correlationId });
+          }
+          if (lastConnError !== undefined) backoffMs = Math.min(200, backoffMs === 0 ? 10 : backoffMs * 2);
+          lastConnError = undefined;
+        }
+        connectedOnce = true;
+        if (backoffMs > 0) {
+          setTimeout(() => {
+            if (!client.destroyed) connect();
+          }, backoffMs).unref();
+        } else connect();
+      };
+    };
+
+    let finish!: (err: Error | null) => void;
+    const finished = new Promise<void>((resolve, reject) => {
+      finish = (err) => (err ? reject(err) : resolve());
+    });
+    const instance = autocannon(
+      {
+      url: ctx.target.baseUrl,
+      connections: load.connections,
+      pipelining: load.pipelining,
+      duration: load.durationSec,
+      timeout: Math.max(1, Math.ceil(ctx.target.timeoutMs / 1000)),
+      requests: [{ method: 'GET', path: '/health' }],
+        setupClient: setupClient as unknown as autocannon.Options['setupClient'],
+      },
+      (err) => finish(err ?? null),
+    );
+
+    const startedAt = ctx.now();
+    const tick = setInterval(() => {
+      ctx.progress({ workload: w.name, elapsedSec: (ctx.now() - startedAt) / 1000, totalSec: load.durationSec, requests, errors });
+    }, 1000);
+    tick.unref();
+    const onAbort = () => instance.stop();
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await finished;
+    } finally {
+      clearInterval(tick);
+      ctx.signal.removeEventListener('abort', onAbort);
+    }
+    ctx.progress({ workload: w.name, elapsedSec: (ctx.now() - startedAt) / 1000, totalSec: load.durationSec, requests, errors });
+
+    const endpoints = Object.fromEntries([...recorders].map(([name, r]) => [name, r.toResult()]));
+    const out: EngineOutput = { engine: { name: 'autocannon', version: AUTOCANNON_VERSION }, endpoints, notes };
+    if (ctx.signal.aborted) out.incomplete = { reason: 'stopped by the user before the planned duration' };
+    return out;
+  },
+};
+
+/** HTTP/1.1 request bytes for a planned request (what autocannon's request builder makes, without its per-request object copies). */
+export function serializeRequest(p: PlannedRequest, host: string): Buffer {
+  let head = `${p.method} ${p.path} HTTP/1.1\r\nHost: ${host}\r\nConnection: keep-alive\r\n`;
+  for (const k in p.headers) head += `${k}: ${p.headers[k]}\r\n`;
+  if (p.body === undefined) return Buffer.from(`${head}\r\n`, 'latin1');
+  const body = Buffer.from(p.body, 'utf8');
+  return Buffer.concat([Buffer.from(`${head}content-length: ${body.length}\r\n\r\n`, 'latin1'), body]);
+}

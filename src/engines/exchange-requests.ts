@@ -1,0 +1,248 @@
+/**
+ * What to send for each exchange operation, and how to read the answer. Shared by the HTTP engines
+ * (autocannon, open-model) so they drive the same mix and classify errors the same way.
+ */
+import { createHmac, randomUUID } from 'node:crypto';
+import type { ErrorClass } from '../result/model.js';
+import type { HttpEndpoint, Workload } from '../suite/schema.js';
+import { AUTH_HEADERS, signaturePayload } from '../../scenarios/lib/auth.js';
+import type { Credentials } from './types.js';
+
+export interface PlannedRequest {
+  endpoint: HttpEndpoint;
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Path with query, e.g. /api/v1/ticker?symbol=BTC-USDT */
+  path: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+  correlationId: string;
+}
+
+/** Seeded PRNG (mulberry32): reproducible mixes and order sizes. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Smooth weighted round-robin (nginx): the exact mix ratio over any run length, spread evenly, no randomness.
+ */
+export function weightedRoundRobin<T>(items: ReadonlyArray<{ item: T; weight: number }>): () => T {
+  const current = items.map(() => 0);
+  const total = items.reduce((a, b) => a + b.weight, 0);
+  return () => {
+    let best = 0;
+    for (let i = 0; i < items.length; i++) {
+      current[i]! += items[i]!.weight;
+      if (current[i]! > current[best]!) best = i;
+    }
+    current[best]! -= total;
+    return items[best]!.item;
+  };
+}
+
+export function signHeaders(creds: Credentials, method: string, path: string, body: string, timestampMs: number): Record<string, string> {
+  const signature = createHmac('sha256', creds.apiSecret).update(signaturePayload(timestampMs, method, path, body)).digest('hex');
+  return {
+    [AUTH_HEADERS.apiKey]: creds.apiKey,
+    [AUTH_HEADERS.timestamp]: String(timestampMs),
+    [AUTH_HEADERS.signature]: signature,
+  };
+}
+
+let idCounter = 0;
+const idPrefix = randomUUID().slice(0, 8);
+/** Unique, cheap correlation IDs: `lg-<run prefix>-<counter>`. */
+export function nextCorrelationId(): string {
+  return `lg-${idPrefix}-${(++idCounter).toString(36)}`;
+}
+
+export interface RequestFactoryOptions {
+  workload: Workload;
+  credentials: Credentials | undefined;
+  seed: number;
+  /** Wall clock for signatures (ms since epoch). */
+  wallClock?: () => number;
+}
+
+/** Plans requests for a workload's mix; remembers created order IDs so cancels hit real orders. */
+export class RequestFactory {
+  private readonly pick: () => { endpoint: HttpEndpoint; depth?: number };
+  private readonly rng: () => number;
+  readonly symbols: string[];
+  private readonly orderIds: string[] = [];
+  private readonly w: Workload;
+  private readonly creds: Credentials | undefined;
+  private readonly wallClock: () => number;
+  private symbolIdx = 0;
+  /** Last price per symbol, so limit orders are priced realistically. Filled by `prepareWorkload`. */
+  readonly referencePrices = new Map<string, number>();
+  /** Market filters per symbol (tick size, step size, min quantity), read in setup. */
+  readonly filters = new Map<string, { tickSize: number; stepSize: number; minQty: number }>();
+
+  constructor(opts: RequestFactoryOptions) {
+    this.w = opts.workload;
+    this.creds = opts.credentials;
+    this.rng = mulberry32(opts.seed);
+    this.symbols = opts.workload.symbols;
+    this.wallClock = opts.wallClock ?? Date.now;
+    const mix = opts.workload.mix ?? [];
+    this.pick = weightedRoundRobin(mix.map((m) => ({ item: m.depth === undefined ? { endpoint: m.endpoint } : { endpoint: m.endpoint, depth: m.depth }, weight: m.weight })));
+  }
+
+  /** Endpoints this workload drives. */
+  get endpoints(): HttpEndpoint[] {
+    return [...new Set((this.w.mix ?? []).map((m) => m.endpoint))];
+  }
+
+  get needsOrders(): boolean {
+    return this.endpoints.includes('cancelOrder');
+  }
+
+  private symbol(): string {
+    const s = this.symbols[this.symbolIdx % this.symbols.length]!;
+    this.symbolIdx++;
+    return s;
+  }
+
+  next(): PlannedRequest {
+    const p = this.pick();
+    return this.build(p.endpoint, p.depth);
+  }
+
+  build(endpoint: HttpEndpoint, depth?: number): PlannedRequest {
+    const correlationId = nextCorrelationId();
+    const headers: Record<string, string> = { 'x-correlation-id': correlationId, accept: 'application/json' };
+    switch (endpoint) {
+      case 'fetchMarkets':
+        return { endpoint, method: 'GET', path: '/api/v1/markets', headers, body: undefined, correlationId };
+      case 'fetchTicker':
+        return { endpoint, method: 'GET', path: `/api/v1/ticker?symbol=${encodeURIComponent(this.symbol())}`, headers, body: undefined, correlationId };
+      case 'fetchOrderBook':
+        return { endpoint, method: 'GET', path: `/api/v1/orderbook?symbol=${encodeURIComponent(this.symbol())}&depth=${depth ?? 20}`, headers, body: undefined, correlationId };
+      case 'createOrder': {
+        const o = this.w.order;
+        const side = o.side === 'both' ? (this.rng() < 0.5 ? 'buy' : 'sell') : o.side;
+        const symbol = this.symbol();
+        const ref = this.referencePrices.get(symbol) ?? 1;
+        const f = this.filters.get(symbol);
+        // Resting limit orders: priced away from the reference (last price, read in setup) so they rest.
+        const price = snap(ref * (side === 'buy' ? 1 - o.priceOffsetPct / 100 : 1 + o.priceOffsetPct / 100), f?.tickSize);
+        const notional = o.notionalMin + (o.notionalMax - o.notionalMin) * this.rng();
+        const qty = Math.max(f?.minQty ?? 0, snap(notional / price, f?.stepSize));
+        const order: Record<string, unknown> = { symbol, side, type: o.type, qty, clientOrderId: correlationId };
+        if (o.type === 'limit') order.price = price;
+        const body = JSON.stringify(order);
+        headers['content-type'] = 'application/json';
+        return { endpoint, method: 'POST', path: '/api/v1/orders', headers: { ...headers, ...this.sign('POST', '/api/v1/orders', body) }, body, correlationId };
+      }
+      case 'cancelOrder': {
+        // Cancel our own resting orders; with none left the cancel is honest about it (404 orderNotFound).
+        const id = this.orderIds.pop() ?? `unknown-${correlationId}`;
+        const path = `/api/v1/orders/${encodeURIComponent(id)}`;
+        return { endpoint, method: 'DELETE', path, headers: { ...headers, ...this.sign('DELETE', path, '') }, body: undefined, correlationId };
+      }
+    }
+  }
+
+  private sign(method: string, path: string, body: string): Record<string, string> {
+    return this.creds ? signHeaders(this.creds, method, path, body, this.wallClock()) : {};
+  }
+
+  /** Feed a createOrder response body back so later cancels target real orders. */
+  noteResponse(endpoint: HttpEndpoint, status: number, body: string | undefined): void {
+    if (endpoint !== 'createOrder' || status < 200 || status >= 300 || body === undefined) return;
+    const id = extractOrderId(body);
+    if (id !== undefined && this.orderIds.length < 100_000) this.orderIds.push(id);
+  }
+
+  get openOrders(): number {
+    return this.orderIds.length;
+  }
+}
+
+/** Round to a multiple of `step` (and to the step's decimals, so 0.1 + 0.2 style noise never reaches the wire). */
+function snap(v: number, step: number | undefined): number {
+  if (step === undefined || !(step > 0)) return Number(v.toPrecision(8));
+  const decimals = Math.max(0, Math.ceil(-Math.log10(step) - 1e-9));
+  return Number((Math.round(v / step) * step).toFixed(decimals));
+}
+
+function extractOrderId(body: string): string | undefined {
+  const m = /"orderId"\s*:\s*"([^"]+)"/.exec(body);
+  return m?.[1];
+}
+
+/** Error code from an exchange error body `{"error":{"code":"..."}}`, without a full JSON parse on the hot path. */
+export function extractErrorCode(body: string | undefined): string | undefined {
+  if (body === undefined) return undefined;
+  const m = /"code"\s*:\s*"([^"]+)"/.exec(body);
+  return m?.[1];
+}
+
+const TRADING_CODES = new Set(['insufficientMargin', 'invalidOrder', 'orderNotFound', 'insufficientBalance', 'invalidSymbol', 'invalidParameter']);
+
+/** Classify a response. Returns undefined for a success. */
+export function classifyResponse(status: number, errorCode: string | undefined): ErrorClass | undefined {
+  if (status >= 200 && status < 400) return undefined;
+  if (status === 429 || errorCode === 'rateLimitExceeded') return 'rateLimit';
+  if (status === 401 || status === 403) return 'auth';
+  if (status >= 500) return 'server';
+  if (errorCode !== undefined && TRADING_CODES.has(errorCode)) return 'trading';
+  if (status === 408) return 'timeout';
+  return 'client';
+}
+
+/** Classify a transport error (no response). */
+export function classifyTransportError(err: unknown): { errorClass: ErrorClass; errorCode: string } {
+  const code = (err as { code?: string } | undefined)?.code ?? (err as Error | undefined)?.message ?? 'unknown';
+  if (/timeout|ETIMEDOUT|UND_ERR_.*TIMEOUT/i.test(code)) return { errorClass: 'timeout', errorCode: code };
+  return { errorClass: 'network', errorCode: code };
+}
+
+/**
+ * Setup before measuring (like k6's setup()): read reference prices, and when the mix cancels orders,
+ * create a pool of resting orders so cancels hit real ones. Not measured. Returns notes for the report.
+ */
+export async function prepareWorkload(baseUrl: string, factory: RequestFactory, opts: { orderPool: number; timeoutMs: number }): Promise<string[]> {
+  const notes: string[] = [];
+  const symbols = [...new Set(factory.symbols)];
+  try {
+    const res = await fetch(`${baseUrl}/api/v1/markets`, { signal: AbortSignal.timeout(opts.timeoutMs) });
+    const body = (await res.json()) as unknown;
+    const list = Array.isArray(body) ? body : ((body as { markets?: unknown[] }).markets ?? []);
+    for (const m of list as Array<{ symbol?: string; tickSize?: number; stepSize?: number; minQty?: number }>) {
+      if (m.symbol && m.tickSize && m.stepSize) factory.filters.set(m.symbol, { tickSize: Number(m.tickSize), stepSize: Number(m.stepSize), minQty: Number(m.minQty ?? m.stepSize) });
+    }
+  } catch {
+    notes.push('setup: could not read market filters; order quantities are not snapped to step sizes');
+  }
+  for (const symbol of symbols) {
+    try {
+      const res = await fetch(`${baseUrl}/api/v1/ticker?symbol=${encodeURIComponent(symbol)}`, { signal: AbortSignal.timeout(opts.timeoutMs) });
+      const body = (await res.json()) as { last?: number | string };
+      const last = Number(body.last);
+      if (res.ok && Number.isFinite(last) && last > 0) factory.referencePrices.set(symbol, last);
+    } catch {
+      notes.push(`setup: could not read a reference price for ${symbol}; limit orders use price 1`);
+    }
+  }
+  if (!factory.needsOrders) return notes;
+  for (let i = 0; i < opts.orderPool; i++) {
+    const req = factory.build('createOrder');
+    try {
+      const res = await fetch(baseUrl + req.path, { method: req.method, headers: req.headers, body: req.body ?? null, signal: AbortSignal.timeout(opts.timeoutMs) });
+      factory.noteResponse('createOrder', res.status, await res.text());
+    } catch {
+      break;
+    }
+  }
+  if (factory.openOrders < opts.orderPool) notes.push(`setup: created ${factory.openOrders} of ${opts.orderPool} orders for cancelOrder to cancel`);
+  return notes;
+}

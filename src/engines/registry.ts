@@ -1,0 +1,12 @@
+/** Engines by name. Lazy imports keep `loadgate --help` fast and k6-free installs working. */
+import type { Engine } from './types.js';
+
+export const ENGINES: Record<string, () => Promise<Engine>> = {
+  autocannon: async () => (await import('./autocannon.js')).autocannonEngine,
+};
+
+export async function getEngine(name: string): Promise<Engine> {
+  const load = ENGINES[name];
+  if (!load) throw new Error(`engine "${name}" is not registered`);
+  return load();
+}

@@ -1,0 +1,59 @@
+/** The one interface every engine implements. Adding an engine = one file + one line in registry.ts. */
+import type { CustomMetric, EndpointResult, GeneratorHealth } from '../result/model.js';
+import type { Suite, Workload } from '../suite/schema.js';
+
+export interface Credentials {
+  apiKey: string;
+  apiSecret: string;
+}
+
+export interface ResolvedTarget {
+  /** Base URL without trailing slash, e.g. http://127.0.0.1:43121 */
+  baseUrl: string;
+  /** WebSocket URL, e.g. ws://127.0.0.1:43121/ws */
+  wsUrl: string;
+  credentials: Credentials | undefined;
+  timeoutMs: number;
+  /** true when the target is the built-in mock started for this run. */
+  mock: boolean;
+  /** pid of the target process when it is local (the mock runs in this process). */
+  pid?: number;
+}
+
+export interface Progress {
+  workload: string;
+  elapsedSec: number;
+  totalSec: number;
+  requests: number;
+  errors: number;
+}
+
+export interface EngineContext {
+  suite: Suite;
+  workload: Workload;
+  target: ResolvedTarget;
+  /** The run's time origin in the `now()` timebase (ms). Series buckets are seconds since this. */
+  originMs: number;
+  /** Monotonic clock in ms (performance.now by default). */
+  now: () => number;
+  /** Aborted on Ctrl-C or when the run must stop: finish quickly and return what was measured. */
+  signal: AbortSignal;
+  progress: (p: Progress) => void;
+  /** Seed for any randomness (mix order, order sizes, arrival jitter). */
+  seed: number;
+}
+
+export interface EngineOutput {
+  engine: { name: string; version: string };
+  endpoints: Record<string, EndpointResult>;
+  custom?: Record<string, CustomMetric>;
+  generator?: GeneratorHealth;
+  /** The engine could not finish as planned; `endpoints` hold what was measured. */
+  incomplete?: { reason: string };
+  notes?: string[];
+}
+
+export interface Engine {
+  readonly name: string;
+  run(ctx: EngineContext): Promise<EngineOutput>;
+}

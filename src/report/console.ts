@@ -1,0 +1,170 @@
+/** The end-of-run summary for a terminal. Pure: returns a string; colour only when asked. */
+import { fmtCount, fmtDurationSec, fmtLimit, fmtMargin, fmtMs, fmtNum, fmtPlain, fmtValue, paint, visibleLength, type Paint } from './format.js';
+import { buildView, checkFails, statusLabel, type EndpointView, type ReportView, type SampleView } from './derive.js';
+import type { EndpointStats } from '../result/stats.js';
+import type { CheckResult } from '../sla/evaluate.js';
+import type { Report } from './model.js';
+
+export interface ConsoleOptions {
+  /** ANSI colour. */
+  color: boolean;
+  /** Terminal width in columns; long cells and notes are fitted to it. Default 100. */
+  width?: number;
+}
+
+interface Cell {
+  text: string;
+  style?: (s: string) => string;
+}
+type Align = 'l' | 'r';
+
+function truncate(s: string, max: number): string {
+  const chars = [...s];
+  return chars.length <= max ? s : `${chars.slice(0, Math.max(1, max - 1)).join('')}…`;
+}
+
+/** A plain text table; styles are applied after padding so ANSI codes never break alignment. */
+/** Control characters would move the cursor or break the layout. */
+function clean(s: string): string {
+  return s.replace(/[\r\n\t]+/g, ' ').replace(/[\u0000-\u001f\u007f]/g, '?');
+}
+
+function table(headers: string[], rows: Cell[][], align: Align[], p: Paint, maxCell: number): string[] {
+  const fit = (s: string) => truncate(clean(s), maxCell);
+  const hs = headers.map(fit);
+  const rs = rows.map((r) => r.map((c) => ({ ...c, text: fit(c.text) })));
+  const widths = hs.map((h, i) => Math.max(visibleLength(h), ...rs.map((r) => visibleLength(r[i]?.text ?? ''))));
+  const pad = (s: string, i: number) => {
+    const w = widths[i] ?? 0;
+    const fill = ' '.repeat(Math.max(0, w - visibleLength(s)));
+    return align[i] === 'r' ? fill + s : s + fill;
+  };
+  const lines = [p.bold(hs.map((h, i) => pad(h, i)).join('  ').trimEnd())];
+  for (const r of rs) lines.push(r.map((c, i) => (c.style ?? ((s: string) => s))(pad(c.text, i))).join('  ').trimEnd());
+  return lines;
+}
+
+function wrap(text: string, width: number, indent: string): string[] {
+  const words = text.replace(/\s+/g, ' ').split(' ');
+  const lines: string[] = [];
+  let line = '';
+  for (const w of words) {
+    if (line !== '' && visibleLength(line) + 1 + visibleLength(w) > width - indent.length) {
+      lines.push(line);
+      line = w;
+    } else line = line === '' ? w : `${line} ${w}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines.map((l, i) => (i === 0 ? l : indent + l));
+}
+
+function endpointCells(name: string, s: EndpointStats | undefined): Cell[] {
+  const l = s?.latency;
+  return [
+    { text: name },
+    { text: fmtCount(s?.requests) },
+    { text: fmtNum(s?.throughputPerSec) },
+    { text: fmtNum(s?.errorRatePct) },
+    { text: fmtMs(l?.p50Ms) },
+    { text: fmtMs(l?.p95Ms) },
+    { text: fmtMs(l?.p99Ms) },
+    { text: fmtMs(l?.p999Ms) },
+    { text: fmtMs(l?.maxMs) },
+  ];
+}
+
+function checkCells(c: CheckResult, p: Paint): Cell[] {
+  const style = c.status === 'pass' ? p.green : c.status === 'fail' ? p.red : c.optional ? p.yellow : p.red;
+  return [{ text: statusLabel(c), style }, { text: c.id }, { text: c.status === 'no-data' ? 'no data' : fmtValue(c.actual, c.unit) }, { text: fmtLimit(c) }, { text: fmtMargin(c.marginPct) }];
+}
+
+/** What a reader needs under a check that did not pass: why there is no data, which window was worst. */
+function checkDetail(c: CheckResult): string | undefined {
+  const parts: string[] = [];
+  if (c.windows !== undefined && c.status !== 'pass') {
+    parts.push(`${c.windows.failed} of ${c.windows.checked} windows failed; worst starts at ${fmtPlain(c.windows.worstFromSec)} s`);
+  }
+  if (c.detail !== undefined && c.status !== 'pass') parts.push(c.detail);
+  return parts.length > 0 ? parts.join('; ') : undefined;
+}
+
+function sampleLine(s: SampleView, slow: boolean): string {
+  const parts = [s.endpoint, s.correlationId, `t=${fmtNum(s.tSec)}s`];
+  if (s.latencyMs !== undefined) parts.push(`${fmtMs(s.latencyMs)} ms`);
+  if (s.status !== undefined) parts.push(String(s.status));
+  if (!slow && s.errorClass !== undefined) parts.push(s.errorCode !== undefined ? `${s.errorClass}/${s.errorCode}` : s.errorClass);
+  return clean(parts.join('  '));
+}
+
+export function renderConsole(report: Report, opts: ConsoleOptions): string {
+  const p = paint(opts.color);
+  const width = Math.max(40, opts.width ?? 100);
+  const view: ReportView = buildView(report);
+  const { result, verdict } = report;
+  const m = result.meta;
+  const out: string[] = [];
+
+  // Headline
+  const ov = view.overall?.measured;
+  const pass = verdict.status === 'pass';
+  const banner = pass ? p.passBanner(' PASS ') : p.failBanner(' FAIL ');
+  const head = [
+    report.suiteName,
+    ...(m.phase ? [m.phase] : []),
+    fmtDurationSec(m.durationSec),
+    m.engines.map((e) => `${e.name} ${e.version}`).join(', '),
+    `${fmtCount(ov?.requests)} requests`,
+    `${fmtNum(ov?.throughputPerSec)} req/s${m.warmupSec > 0 ? ' (after warm-up)' : ''}`,
+  ].join(' · ');
+  out.push(`${banner} ${p.bold(truncate(clean(head), width * 2))}`);
+  const s = verdict.summary;
+  const failing = verdict.checks.filter(checkFails).length;
+  out.push(
+    pass
+      ? p.green(`all ${s.total} SLA checks passed${s.noData > 0 ? ` (${s.noData} optional without data)` : ''}`)
+      : p.red(`${failing} of ${s.total} SLA checks failed (${s.fail} breached, ${s.noData} without data)`),
+  );
+  out.push('');
+
+  // Endpoints
+  const maxCell = Math.max(12, Math.floor(width / 3));
+  const rows: Cell[][] = view.endpoints.map((e: EndpointView) => endpointCells(e.ep.kind === 'http' ? e.name : `${e.name} (${e.ep.kind})`, e.measured));
+  if (view.overall?.measured) rows.push(endpointCells('overall (http)', view.overall.measured).map((c) => ({ ...c, style: p.bold })));
+  out.push(p.bold(`Endpoints${m.warmupSec > 0 ? ` (measured window, after ${fmtDurationSec(m.warmupSec)} warm-up)` : ''} — latency in ms`));
+  out.push(...table(['endpoint', 'requests', 'req/s', 'err %', 'p50', 'p95', 'p99', 'p99.9', 'max'], rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'], p, maxCell));
+  out.push('');
+
+  // Checks
+  if (view.checks.length > 0) {
+    out.push(p.bold('SLA checks'));
+    const lines = table(['status', 'check', 'actual', 'limit', 'margin'], view.checks.map((c) => checkCells(c, p)), ['l', 'l', 'r', 'l', 'r'], p, Math.max(maxCell, 48));
+    out.push(lines[0] ?? '');
+    view.checks.forEach((c, i) => {
+      out.push(lines[i + 1] ?? '');
+      const d = checkDetail(c);
+      if (d !== undefined) out.push(...wrap(`└ ${clean(d)}`, width - 4, '  ').map((l) => p.dim(`    ${l}`)));
+    });
+  } else out.push(p.yellow('No SLA checks were defined.'));
+  out.push('');
+
+  // Notes
+  if (view.notes.length > 0) {
+    out.push(p.bold('Notes'));
+    for (const n of view.notes) {
+      const mark = n.level === 'warn' ? p.yellow('!') : p.dim('·');
+      const [first, ...rest] = wrap(clean(n.text), width, '    ');
+      out.push(`  ${mark} ${first ?? ''}`, ...rest);
+    }
+    out.push('');
+  }
+
+  // Correlation IDs
+  if (view.samples.failed.length > 0 || view.samples.slowest.length > 0) {
+    out.push(p.bold('Requests to look up (correlation IDs)'));
+    for (const smp of view.samples.failed) out.push(`  ${p.red('failed ')} ${truncate(sampleLine(smp, false), width - 11)}`);
+    for (const smp of view.samples.slowest) out.push(`  ${p.yellow('slowest')} ${truncate(sampleLine(smp, true), width - 11)}`);
+    out.push('');
+  }
+  if (report.reportDir !== undefined) out.push(p.dim(`Reports: ${report.reportDir}`));
+  return `${out.join('\n').trimEnd()}\n`;
+}

@@ -1,0 +1,278 @@
+/**
+ * The derived view every renderer shares: per-endpoint stats (measured window and whole run), checks in
+ * reading order, notes a reader needs to trust the numbers, sample request IDs. Pure; numbers come only from
+ * `src/result/stats.ts` and `src/result/histogram.ts`.
+ */
+import type { EndpointResult, SampleRef, StreamStats } from '../result/model.js';
+import { decodeHistogram, summarizeHistogram, type LatencySummaryMs } from '../result/histogram.js';
+import { endpointStats, measuredWindow, overallEndpoint, type EndpointStats, type Window } from '../result/stats.js';
+import type { Check } from '../sla/checks.js';
+import type { CheckResult } from '../sla/evaluate.js';
+import { fmtCount, fmtDurationSec, fmtLimit, fmtMs, fmtPlain, fmtValue } from './format.js';
+import type { Report } from './model.js';
+
+export interface EndpointView {
+  name: string;
+  ep: EndpointResult;
+  /** The run minus its warm-up: what SLA checks read. */
+  measured: EndpointStats;
+  wholeRun: EndpointStats;
+  checks: CheckResult[];
+}
+
+export interface ReportNote {
+  level: 'warn' | 'info';
+  text: string;
+}
+
+export interface SampleView extends SampleRef {
+  endpoint: string;
+}
+
+export interface ReportView {
+  window: Window;
+  /** http first, then ws, then probes; by name within a kind. */
+  endpoints: EndpointView[];
+  /** All http endpoints merged (stats undefined when there are none) and the `overall` checks; undefined when neither exists. */
+  overall: { ep: EndpointResult | undefined; measured: EndpointStats | undefined; wholeRun: EndpointStats | undefined; checks: CheckResult[] } | undefined;
+  /** Check scopes (other than `overall`) naming endpoints that were never measured. */
+  missingScopes: Array<{ name: string; checks: CheckResult[] }>;
+  /** Failing first, then no-data, then passing. */
+  checks: CheckResult[];
+  notes: ReportNote[];
+  samples: { failed: SampleView[]; slowest: SampleView[] };
+}
+
+const KIND_ORDER: Record<EndpointResult['kind'], number> = { http: 0, ws: 1, probe: 2 };
+
+/** 0 fail, 1 required no-data, 2 optional no-data, 3 pass. */
+export function checkRank(c: CheckResult): number {
+  if (c.status === 'fail') return 0;
+  if (c.status === 'no-data') return c.optional ? 2 : 1;
+  return 3;
+}
+
+/** true when this check makes the run fail. */
+export function checkFails(c: CheckResult): boolean {
+  return c.status === 'fail' || (c.status === 'no-data' && !c.optional);
+}
+
+export function sortChecks(checks: readonly CheckResult[]): CheckResult[] {
+  return checks
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => checkRank(a.c) - checkRank(b.c) || a.i - b.i)
+    .map((x) => x.c);
+}
+
+export function statusLabel(c: Pick<CheckResult, 'status' | 'optional'>): string {
+  if (c.status === 'pass') return 'PASS';
+  if (c.status === 'fail') return 'FAIL';
+  return c.optional ? 'NO DATA (optional)' : 'NO DATA';
+}
+
+/** Latency summary of an encoded histogram, undefined when it holds no samples. */
+export function summarizeEncoded(encoded: string): LatencySummaryMs | undefined {
+  return summarizeHistogram(decodeHistogram(encoded));
+}
+
+/** How many failed / slowest sample IDs the renderers show. */
+export const SAMPLE_COUNT = 5;
+
+export function buildView(report: Report, sampleCount = SAMPLE_COUNT): ReportView {
+  const { result, verdict } = report;
+  const window = measuredWindow(result);
+  const dur = result.meta.durationSec;
+  const byScope = new Map<string, CheckResult[]>();
+  for (const c of verdict.checks) {
+    const list = byScope.get(c.scope) ?? [];
+    list.push(c);
+    byScope.set(c.scope, list);
+  }
+  const endpoints: EndpointView[] = Object.entries(result.endpoints)
+    .map(([name, ep]) => ({
+      name,
+      ep,
+      measured: endpointStats(name, ep, dur, window),
+      wholeRun: endpointStats(name, ep, dur),
+      checks: sortChecks(byScope.get(name) ?? []),
+    }))
+    .sort((a, b) => KIND_ORDER[a.ep.kind] - KIND_ORDER[b.ep.kind] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const ov = overallEndpoint(result);
+  const overallChecks = sortChecks(byScope.get('overall') ?? []);
+  const overall =
+    ov === undefined && overallChecks.length === 0
+      ? undefined
+      : {
+          ep: ov,
+          measured: ov && endpointStats('overall', ov, dur, window),
+          wholeRun: ov && endpointStats('overall', ov, dur),
+          checks: overallChecks,
+        };
+  const missingScopes = [...byScope.entries()]
+    .filter(([scope]) => scope !== 'overall' && result.endpoints[scope] === undefined)
+    .map(([name, checks]) => ({ name, checks: sortChecks(checks) }));
+  return {
+    window,
+    endpoints,
+    overall,
+    missingScopes,
+    checks: sortChecks(verdict.checks),
+    notes: buildNotes(report, endpoints, window),
+    samples: collectSamples(endpoints, sampleCount),
+  };
+}
+
+// Evaluate words these two itself; the report states them with more context, so its copies are left out.
+const VERDICT_NOTES_RESTATED = ['the run is incomplete', 'the load generator was saturated'];
+
+function buildNotes(report: Report, endpoints: EndpointView[], window: Window): ReportNote[] {
+  const { result, verdict } = report;
+  const notes: ReportNote[] = [];
+  const m = result.meta;
+  if (m.incomplete) notes.push({ level: 'warn', text: `Run incomplete: ${m.incomplete.reason}. The numbers are what was measured before it stopped.` });
+  if (result.generator?.saturated) {
+    const why = result.generator.reasons.length > 0 ? ` (${result.generator.reasons.join('; ')})` : '';
+    notes.push({ level: 'warn', text: `The load generator was saturated${why}: it, not the target, limited the run, so these numbers are not trustworthy.` });
+  }
+  if (m.warmupSec > 0) {
+    notes.push({
+      level: 'info',
+      text: `Warm-up: the first ${fmtDurationSec(m.warmupSec)} are excluded from SLA checks and the endpoint tables (measured window ${fmtPlain(window.fromSec)}–${fmtPlain(Math.min(window.toSec, m.durationSec))} s).`,
+    });
+  }
+  for (const e of endpoints) {
+    if (e.ep.latencyUncorrected !== undefined) {
+      const unc = summarizeEncoded(e.ep.latencyUncorrected);
+      const cor = e.wholeRun.latency;
+      if (unc !== undefined && cor !== undefined) {
+        notes.push({
+          level: 'info',
+          text: `${e.name}: latency is corrected for coordinated omission (timed from each request's intended send time): whole-run p99 ${fmtMs(cor.p99Ms)} ms corrected vs ${fmtMs(unc.p99Ms)} ms uncorrected (p50 ${fmtMs(cor.p50Ms)} vs ${fmtMs(unc.p50Ms)} ms).`,
+        });
+      }
+    }
+    const a = e.ep.arrivals;
+    if (a !== undefined && (a.late > 0 || a.dropped > 0)) {
+      notes.push({
+        level: 'warn',
+        text: `${e.name}: ${fmtCount(a.late)} of ${fmtCount(a.sent)} arrivals were sent late and ${fmtCount(a.dropped)} of ${fmtCount(a.scheduled)} were dropped: the generator did not keep the schedule.`,
+      });
+    }
+    if (e.wholeRun.latencySource !== 'histogram') {
+      notes.push({ level: 'info', text: `${e.name}: latency percentiles come from ${e.wholeRun.latencySource}, not raw samples; missing ones are shown as —.` });
+    }
+  }
+  for (const n of m.notes) notes.push({ level: 'info', text: n });
+  for (const n of verdict.notes) {
+    if (VERDICT_NOTES_RESTATED.some((p) => n.startsWith(p))) continue;
+    notes.push({ level: 'info', text: n });
+  }
+  const seen = new Set<string>();
+  return notes.filter((n) => (seen.has(n.text) ? false : (seen.add(n.text), true)));
+}
+
+function collectSamples(endpoints: EndpointView[], n: number): ReportView['samples'] {
+  const failed = endpoints
+    .flatMap((e) => e.ep.samples.failed.map((s) => ({ ...s, endpoint: e.name })))
+    .sort((a, b) => a.tSec - b.tSec)
+    .slice(0, n);
+  const slowest = endpoints
+    .filter((e) => e.ep.kind !== 'ws')
+    .flatMap((e) => e.ep.samples.slowest.map((s) => ({ ...s, endpoint: e.name })))
+    .sort((a, b) => (b.latencyMs ?? 0) - (a.latencyMs ?? 0))
+    .slice(0, n);
+  return { failed, slowest };
+}
+
+// ---- metric rows: one line per metric of an endpoint (or overall), with its check when there is one ----
+
+export interface MetricRow {
+  label: string;
+  /** Formatted value: the check's actual when a check reads this metric, else the measured-window stat. */
+  value: string;
+  /** Formatted limit, empty when no check reads this metric. */
+  target: string;
+  check: CheckResult | undefined;
+}
+
+interface MetricDef {
+  metric: string;
+  label: string;
+  always: boolean;
+  unit: Check['unit'];
+  get: (s: EndpointStats) => number | undefined;
+}
+
+const lat = (k: keyof LatencySummaryMs) => (s: EndpointStats) => s.latency?.[k];
+
+const METRICS: MetricDef[] = [
+  { metric: 'throughputPerSec', label: 'Throughput', always: true, unit: '/s', get: (s) => s.throughputPerSec },
+  { metric: 'errorRatePct', label: 'Error rate', always: true, unit: '%', get: (s) => s.errorRatePct },
+  { metric: 'successRatePct', label: 'Success rate', always: false, unit: '%', get: (s) => s.successRatePct },
+  { metric: 'availabilityPct', label: 'Availability', always: false, unit: '%', get: () => undefined },
+  { metric: 'p50Ms', label: 'p50', always: true, unit: 'ms', get: lat('p50Ms') },
+  { metric: 'p90Ms', label: 'p90', always: false, unit: 'ms', get: lat('p90Ms') },
+  { metric: 'p95Ms', label: 'p95', always: true, unit: 'ms', get: lat('p95Ms') },
+  { metric: 'p99Ms', label: 'p99', always: true, unit: 'ms', get: lat('p99Ms') },
+  { metric: 'p999Ms', label: 'p99.9', always: true, unit: 'ms', get: lat('p999Ms') },
+  { metric: 'maxMs', label: 'Max', always: true, unit: 'ms', get: lat('maxMs') },
+  { metric: 'meanMs', label: 'Mean', always: false, unit: 'ms', get: lat('meanMs') },
+  { metric: 'droppedArrivals', label: 'Dropped arrivals', always: false, unit: 'count', get: () => undefined },
+  { metric: 'lossPct', label: 'Message loss', always: false, unit: '%', get: () => undefined },
+  { metric: 'reconnectSuccessPct', label: 'Reconnect success', always: false, unit: '%', get: () => undefined },
+];
+
+export function metricLabel(metric: string): string {
+  if (metric.startsWith('errorsPerMinute.')) return `${metric.slice('errorsPerMinute.'.length)} errors per minute`;
+  return METRICS.find((d) => d.metric === metric)?.label ?? metric;
+}
+
+function checkValue(c: CheckResult): string {
+  if (c.actual === undefined) return '—';
+  const v = fmtValue(c.actual, c.unit);
+  return c.windows !== undefined ? `${v} (worst ${fmtPlain(c.windowSec ?? 0)} s window)` : v;
+}
+
+/** Rows for an endpoint's (or overall's) table: requests, the standard metrics, then every other check. */
+export function metricRows(stats: EndpointStats | undefined, checks: readonly CheckResult[], kind: EndpointResult['kind'] | 'overall'): MetricRow[] {
+  const used = new Set<CheckResult>();
+  const rows: MetricRow[] = [];
+  rows.push({ label: kind === 'ws' ? 'Messages' : 'Requests', value: stats ? fmtCount(stats.requests) : '—', target: '', check: undefined });
+  for (const d of METRICS) {
+    const c = checks.find((x) => x.metric === d.metric);
+    if (!c && (!d.always || stats === undefined)) continue;
+    if (c) {
+      used.add(c);
+      rows.push({ label: d.label, value: checkValue(c), target: fmtLimit(c), check: c });
+    } else rows.push({ label: d.label, value: stats ? fmtValue(d.get(stats), d.unit) : '—', target: '', check: undefined });
+  }
+  for (const c of checks) {
+    if (used.has(c)) continue;
+    rows.push({ label: metricLabel(c.metric), value: checkValue(c), target: fmtLimit(c), check: c });
+  }
+  return rows;
+}
+
+// ---- streams ----
+
+export interface StreamView {
+  lossPct: number | undefined;
+  reconnectSuccessPct: number | undefined;
+  uptimePct: number | undefined;
+  recovery: LatencySummaryMs | undefined;
+  connectTime: LatencySummaryMs | undefined;
+  subscribeAck: LatencySummaryMs | undefined;
+}
+
+export function streamView(s: StreamStats): StreamView {
+  const up = s.uptimeSec + s.downtimeSec;
+  return {
+    lossPct: s.expected > 0 ? (s.lost / s.expected) * 100 : undefined,
+    reconnectSuccessPct: s.reconnectAttempts > 0 ? (s.reconnectSuccesses / s.reconnectAttempts) * 100 : undefined,
+    uptimePct: up > 0 ? (s.uptimeSec / up) * 100 : undefined,
+    recovery: summarizeEncoded(s.recoveryTime),
+    connectTime: summarizeEncoded(s.connectTime),
+    subscribeAck: summarizeEncoded(s.subscribeAckTime),
+  };
+}
+

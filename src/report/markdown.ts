@@ -1,0 +1,219 @@
+/** report.md: a daily-performance-report style summary in GitHub-flavoured Markdown (renders in PR comments). Pure. */
+import { DASH, escapeMd, fmtCount, fmtDurationSec, fmtLimit, fmtMargin, fmtMs, fmtNum, fmtPct, fmtValue } from './format.js';
+import { buildView, checkFails, metricRows, streamView, type MetricRow, type ReportView } from './derive.js';
+import type { CheckResult } from '../sla/evaluate.js';
+import type { Report } from './model.js';
+
+type Align = 'l' | 'r' | 'c';
+
+/** A GFM table. Cells are escaped here, so callers pass plain text. */
+function mdTable(headers: string[], rows: string[][], align: Align[]): string[] {
+  const sep = align.map((a) => (a === 'r' ? '---:' : a === 'c' ? ':---:' : '---'));
+  const line = (cells: string[]) => `| ${cells.map((c) => (c === '' ? ' ' : c)).join(' | ')} |`;
+  return [line(headers.map(escapeMd)), `|${sep.join('|')}|`, ...rows.map((r) => line(headers.map((_, i) => escapeMd(r[i] ?? ''))))];
+}
+
+export function statusIcon(c: Pick<CheckResult, 'status' | 'optional'> | undefined): string {
+  if (c === undefined) return '';
+  if (c.status === 'pass') return '✅';
+  if (c.status === 'fail') return '❌';
+  return c.optional ? '⚠️ no-data (optional)' : '⚠️ no-data';
+}
+
+function metricTable(rows: MetricRow[]): string[] {
+  return mdTable(
+    ['Metric', 'Value', 'Target', 'Status'],
+    rows.map((r) => [r.label, r.value, r.target, statusIcon(r.check)]),
+    ['l', 'r', 'l', 'c'],
+  );
+}
+
+function metaRows(report: Report, view: ReportView): string[][] {
+  const m = report.result.meta;
+  const rows: string[][] = [['Suite', report.suiteName]];
+  if (m.phase !== undefined) rows.push(['Phase', m.phase]);
+  if (m.label !== undefined) rows.push(['Label', m.label]);
+  rows.push(['Git commit', m.gitCommit ?? DASH]);
+  rows.push(['Engines', m.engines.map((e) => `${e.name} ${e.version}`).join(', ') || DASH]);
+  rows.push(['Started', m.startedAt], ['Ended', m.endedAt]);
+  rows.push(['Duration', `${fmtDurationSec(m.durationSec)}${m.warmupSec > 0 ? ` (first ${fmtDurationSec(m.warmupSec)} warm-up, excluded from checks)` : ''}`]);
+  rows.push(['Measured window', `${view.window.fromSec}–${Math.min(view.window.toSec, m.durationSec)} s`]);
+  rows.push(['Host', `${m.host.hostname} (${m.host.platform}/${m.host.arch}, ${m.host.cpus} CPUs, node ${m.host.node})`]);
+  rows.push(['Target', `${m.target.url}${m.target.mock ? ' (built-in mock)' : ''}`]);
+  if (m.mergedFrom !== undefined) rows.push(['Merged from', m.mergedFrom.map((r) => r.source ?? `${r.startedAt}…${r.endedAt}`).join(', ')]);
+  if (m.incomplete !== undefined) rows.push(['Incomplete', m.incomplete.reason]);
+  rows.push(['Generated', report.generatedAt]);
+  if (report.reportDir !== undefined) rows.push(['Report directory', report.reportDir]);
+  return rows;
+}
+
+function checkRows(checks: CheckResult[]): string[][] {
+  return checks.map((c) => [
+    statusIcon(c) + (c.status === 'pass' ? ' pass' : c.status === 'fail' ? ' fail' : ''),
+    c.id,
+    c.status === 'no-data' ? DASH : fmtValue(c.actual, c.unit),
+    fmtLimit(c),
+    fmtMargin(c.marginPct),
+    [c.source === 'suite' ? '' : c.source, c.windows ? `${c.windows.failed}/${c.windows.checked} windows failed, worst at ${c.windows.worstFromSec} s` : '', c.detail ?? ''].filter((x) => x !== '').join('; '),
+  ]);
+}
+
+export function renderMarkdown(report: Report): string {
+  return markdownFromView(report, buildView(report));
+}
+
+/** @internal renderAll builds the view once for every format. */
+export function markdownFromView(report: Report, view: ReportView): string {
+  const { result, verdict } = report;
+  const m = result.meta;
+  const out: string[] = [];
+  const s = verdict.summary;
+  const failing = verdict.checks.filter(checkFails).length;
+
+  out.push(`# loadgate report: ${escapeMd(report.suiteName)}`, '');
+  const verdictLine =
+    verdict.status === 'pass'
+      ? `**✅ PASS**: all ${s.total} SLA checks passed${s.noData > 0 ? ` (${s.noData} optional without data)` : ''}`
+      : `**❌ FAIL**: ${failing} of ${s.total} SLA checks failed (${s.fail} breached, ${s.noData} without data)`;
+  const ov = view.overall?.measured;
+  out.push(
+    `${verdictLine} · ${[m.phase, fmtDurationSec(m.durationSec), `${fmtCount(ov?.requests)} requests`, `${fmtNum(ov?.throughputPerSec)} req/s`]
+      .filter((x): x is string => x !== undefined)
+      .map(escapeMd)
+      .join(' · ')}`,
+    '',
+  );
+
+  const warns = view.notes.filter((n) => n.level === 'warn');
+  if (warns.length > 0) {
+    out.push('> [!WARNING]');
+    for (const n of warns) out.push(`> ${escapeMd(n.text)}  `);
+    out.push('');
+  }
+
+  const bad = view.checks.filter(checkFails);
+  if (bad.length > 0) {
+    out.push('## Failing checks', '');
+    out.push(...mdTable(['Status', 'Check', 'Actual', 'Target', 'Margin', 'Detail'], checkRows(bad), ['l', 'l', 'r', 'l', 'r', 'l']), '');
+  }
+
+  out.push('## Run', '');
+  out.push(...mdTable(['Field', 'Value'], metaRows(report, view), ['l', 'l']), '');
+
+  out.push('## Endpoints', '');
+  if (m.warmupSec > 0) out.push(`_Measured window (${view.window.fromSec}–${Math.min(view.window.toSec, m.durationSec)} s): the warm-up is excluded._`, '');
+  for (const e of view.endpoints) {
+    out.push(`### ${escapeMd(e.name)} (${e.ep.kind})`, '');
+    out.push(...metricTable(metricRows(e.measured, e.checks, e.ep.kind)), '');
+  }
+  for (const e of view.missingScopes) {
+    out.push(`### ${escapeMd(e.name)} (not measured)`, '');
+    out.push(...metricTable(metricRows(undefined, e.checks, 'http')), '');
+  }
+
+  if (view.overall !== undefined) {
+    out.push('## Overall', '', '_All HTTP endpoints together; availability from the health probes; stream checks from the first stream._', '');
+    out.push(...metricTable(metricRows(view.overall.measured, view.overall.checks, 'overall')), '');
+  }
+
+  out.push('## SLA checks', '');
+  if (view.checks.length === 0) out.push('_No SLA checks were defined._', '');
+  else out.push(...mdTable(['Status', 'Check', 'Actual', 'Target', 'Margin', 'Detail'], checkRows(view.checks), ['l', 'l', 'r', 'l', 'r', 'l']), '');
+
+  // Errors: classes, body codes, status codes (whole run).
+  const errRows: string[][] = [];
+  const codeRows: string[][] = [];
+  for (const e of view.endpoints) {
+    for (const [cls, n] of Object.entries(e.ep.errors).sort((a, b) => b[1] - a[1])) errRows.push([e.name, cls, fmtCount(n), fmtPct(e.ep.requests > 0 ? (n / e.ep.requests) * 100 : undefined)]);
+    for (const [code, n] of Object.entries(e.ep.errorCodes).sort((a, b) => b[1] - a[1])) codeRows.push([e.name, code, fmtCount(n)]);
+  }
+  out.push('## Errors', '');
+  if (errRows.length === 0) out.push('_No errors._', '');
+  else {
+    out.push('_Whole run, by error class._', '');
+    out.push(...mdTable(['Endpoint', 'Class', 'Count', '% of requests'], errRows, ['l', 'l', 'r', 'r']), '');
+    if (codeRows.length > 0) out.push('Body error codes:', '', ...mdTable(['Endpoint', 'Code', 'Count'], codeRows, ['l', 'l', 'r']), '');
+  }
+  const statusRows = view.endpoints
+    .filter((e) => Object.keys(e.ep.statusCodes).length > 0)
+    .map((e) => [e.name, Object.entries(e.ep.statusCodes).sort((a, b) => Number(a[0]) - Number(b[0])).map(([k, v]) => `${k}: ${fmtCount(v)}`).join(', ')]);
+  if (statusRows.length > 0) out.push('HTTP status codes:', '', ...mdTable(['Endpoint', 'Status codes'], statusRows, ['l', 'l']), '');
+
+  const streams = view.endpoints.filter((e) => e.ep.stream !== undefined);
+  if (streams.length > 0) {
+    out.push('## Streams', '', '_Stream counters cover the whole run; message latency percentiles the measured window._', '');
+    const rows = streams.map((e) => {
+      const st = e.ep.stream!;
+      const sv = streamView(st);
+      const l = e.measured.latency;
+      return [
+        e.name,
+        fmtCount(st.messages),
+        fmtMs(l?.p50Ms),
+        fmtMs(l?.p95Ms),
+        fmtMs(l?.p99Ms),
+        fmtPct(sv.lossPct),
+        fmtCount(st.duplicates),
+        fmtCount(st.reordered),
+        `${fmtPct(sv.reconnectSuccessPct)} (${st.reconnectSuccesses}/${st.reconnectAttempts})`,
+        fmtMs(sv.recovery?.p95Ms),
+        fmtPct(sv.uptimePct),
+      ];
+    });
+    out.push(
+      ...mdTable(
+        ['Stream', 'Messages', 'p50 ms', 'p95 ms', 'p99 ms', 'Loss', 'Duplicates', 'Reordered', 'Reconnect success', 'Recovery p95 ms', 'Uptime'],
+        rows,
+        ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+      ),
+      '',
+    );
+    const offsets = streams.filter((e) => e.ep.stream?.clockOffset !== undefined);
+    for (const e of offsets) {
+      const o = e.ep.stream!.clockOffset!;
+      out.push(`_${escapeMd(e.name)}: message latency uses a clock offset of ${fmtMs(o.offsetMs)} ± ${fmtMs(o.uncertaintyMs)} ms (${o.method})._`);
+    }
+    if (offsets.length > 0) out.push('');
+  }
+
+  const arrivals = view.endpoints.filter((e) => e.ep.arrivals !== undefined);
+  const g = result.generator;
+  if (arrivals.length > 0 || g !== undefined) {
+    out.push('## Arrivals and generator health', '');
+    if (arrivals.length > 0) {
+      const rows = arrivals.map((e) => {
+        const a = e.ep.arrivals!;
+        return [e.name, fmtCount(a.scheduled), fmtCount(a.sent), fmtCount(a.late), fmtPct(a.sent > 0 ? (a.late / a.sent) * 100 : undefined), fmtCount(a.dropped)];
+      });
+      out.push(...mdTable(['Endpoint', 'Scheduled', 'Sent', 'Late', 'Late %', 'Dropped'], rows, ['l', 'r', 'r', 'r', 'r', 'r']), '');
+    }
+    if (g !== undefined) {
+      const rows: string[][] = [['Saturated', g.saturated ? `yes: ${g.reasons.join('; ')}` : 'no']];
+      if (g.eventLoopLagMs) rows.push(['Event-loop lag p50 / p99 / max', `${fmtMs(g.eventLoopLagMs.p50)} / ${fmtMs(g.eventLoopLagMs.p99)} / ${fmtMs(g.eventLoopLagMs.max)} ms`]);
+      if (g.scheduleSlipMs) rows.push(['Schedule slip p50 / p99 / max', `${fmtMs(g.scheduleSlipMs.p50)} / ${fmtMs(g.scheduleSlipMs.p99)} / ${fmtMs(g.scheduleSlipMs.max)} ms`]);
+      if (g.cpuPct !== undefined) rows.push(['Generator CPU', fmtPct(g.cpuPct)]);
+      if (g.maxRssMb !== undefined) rows.push(['Generator max RSS', `${fmtNum(g.maxRssMb)} MB`]);
+      if (g.target) rows.push(['Target process', `pid ${g.target.pid}: CPU ${fmtPct(g.target.cpuPct)}, max RSS ${fmtNum(g.target.maxRssMb)} MB`]);
+      out.push(...mdTable(['Generator', 'Value'], rows, ['l', 'l']), '');
+    }
+  }
+
+  const infos = view.notes.filter((n) => n.level === 'info');
+  if (infos.length > 0) {
+    out.push('## Notes', '');
+    for (const n of infos) out.push(`- ${escapeMd(n.text)}`);
+    out.push('');
+  }
+
+  if (view.samples.failed.length > 0 || view.samples.slowest.length > 0) {
+    out.push('## Sample requests', '', '_Correlation IDs to look up in the target\'s logs._', '');
+    const rows = [
+      ...view.samples.failed.map((x) => ['failed', x.endpoint, x.correlationId, String(x.tSec), fmtMs(x.latencyMs), x.status === undefined ? DASH : String(x.status), [x.errorClass, x.errorCode].filter((y) => y !== undefined).join(': ')]),
+      ...view.samples.slowest.map((x) => ['slowest', x.endpoint, x.correlationId, String(x.tSec), fmtMs(x.latencyMs), x.status === undefined ? DASH : String(x.status), '']),
+    ];
+    out.push(...mdTable(['Kind', 'Endpoint', 'Correlation ID', 't (s)', 'Latency ms', 'Status', 'Error'], rows, ['l', 'l', 'l', 'r', 'r', 'r', 'l']), '');
+  }
+
+  out.push(`<sub>Generated by loadgate at ${escapeMd(report.generatedAt)}. Percentiles from HDR histograms (3 significant digits).</sub>`);
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,183 @@
+/**
+ * Exact merge of results: histograms add bucket by bucket, counts add, per-second series are aligned on
+ * wall-clock time, and the duration is the union of the runs' time ranges (so rates are recomputed over the
+ * time load was actually applied, whether the runs overlapped — distributed runners — or followed each other).
+ */
+import type { EndpointResult, RunResult, SeriesPoint, StreamStats, CustomMetric, SampleRef } from './model.js';
+import { RESULT_SCHEMA_VERSION } from './model.js';
+import { decodeHistogram, encodeHistogram, mergeEncoded } from './histogram.js';
+
+function addCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
+  return out;
+}
+
+function mergeHist(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return encodeHistogram(mergeEncoded([a, b]));
+}
+
+function mergeSeries(a: SeriesPoint[], b: SeriesPoint[], shiftB: number): SeriesPoint[] {
+  const byT = new Map<number, SeriesPoint>();
+  for (const p of a) byT.set(p.tSec, p);
+  for (const p0 of b) {
+    const p = { ...p0, tSec: p0.tSec + shiftB };
+    const prev = byT.get(p.tSec);
+    byT.set(
+      p.tSec,
+      prev === undefined
+        ? p
+        : { tSec: p.tSec, requests: prev.requests + p.requests, errors: addCounts(prev.errors, p.errors), latency: mergeHist(prev.latency, p.latency)! },
+    );
+  }
+  return [...byT.values()].sort((x, y) => x.tSec - y.tSec);
+}
+
+function mergeSamples(a: SampleRef[], b: SampleRef[], keep: number, bySlowest: boolean): SampleRef[] {
+  const all = [...a, ...b];
+  if (bySlowest) all.sort((x, y) => (y.latencyMs ?? 0) - (x.latencyMs ?? 0));
+  return all.slice(0, keep);
+}
+
+function mergeStream(a: StreamStats | undefined, b: StreamStats | undefined): StreamStats | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return {
+    connectionsOpened: a.connectionsOpened + b.connectionsOpened,
+    connectFailures: a.connectFailures + b.connectFailures,
+    connectTime: mergeHist(a.connectTime, b.connectTime)!,
+    subscribeAckTime: mergeHist(a.subscribeAckTime, b.subscribeAckTime)!,
+    messages: a.messages + b.messages,
+    messagesByChannel: addCounts(a.messagesByChannel, b.messagesByChannel),
+    expected: a.expected + b.expected,
+    lost: a.lost + b.lost,
+    duplicates: a.duplicates + b.duplicates,
+    reordered: a.reordered + b.reordered,
+    disconnects: a.disconnects + b.disconnects,
+    reconnectAttempts: a.reconnectAttempts + b.reconnectAttempts,
+    reconnectSuccesses: a.reconnectSuccesses + b.reconnectSuccesses,
+    recoveryTime: mergeHist(a.recoveryTime, b.recoveryTime)!,
+    uptimeSec: a.uptimeSec + b.uptimeSec,
+    downtimeSec: a.downtimeSec + b.downtimeSec,
+    ...(a.clockOffset ? { clockOffset: a.clockOffset } : b.clockOffset ? { clockOffset: b.clockOffset } : {}),
+  };
+}
+
+/** Merge two endpoint results. `shiftBSec` aligns b's series onto a's time origin. */
+export function mergeEndpoint(a: EndpointResult, b: EndpointResult, shiftBSec = 0): EndpointResult {
+  const out: EndpointResult = {
+    kind: a.kind,
+    workloads: [...new Set([...a.workloads, ...b.workloads])],
+    requests: a.requests + b.requests,
+    latency: mergeHist(a.latency, b.latency)!,
+    statusCodes: addCounts(a.statusCodes, b.statusCodes),
+    errors: addCounts(a.errors, b.errors),
+    errorCodes: addCounts(a.errorCodes, b.errorCodes),
+    series: mergeSeries(a.series, b.series, shiftBSec),
+    samples: {
+      failed: mergeSamples(a.samples.failed, b.samples.failed, Math.max(5, a.samples.failed.length), false),
+      slowest: mergeSamples(a.samples.slowest, b.samples.slowest, Math.max(5, a.samples.slowest.length), true),
+    },
+  };
+  const lu = mergeHist(a.latencyUncorrected, b.latencyUncorrected);
+  if (lu !== undefined) out.latencyUncorrected = lu;
+  if (a.arrivals || b.arrivals) {
+    const z = { scheduled: 0, sent: 0, late: 0, dropped: 0 };
+    const x = a.arrivals ?? z;
+    const y = b.arrivals ?? z;
+    out.arrivals = { scheduled: x.scheduled + y.scheduled, sent: x.sent + y.sent, late: x.late + y.late, dropped: x.dropped + y.dropped };
+  }
+  const st = mergeStream(a.stream, b.stream);
+  if (st !== undefined) out.stream = st;
+  if (a.latencySummaryMs || b.latencySummaryMs) {
+    // Summaries without raw samples cannot be merged exactly: keep nothing rather than a wrong number.
+    if (decodeHistogram(out.latency).totalCount === 0) out.latencySummaryMs = { source: 'merge of summaries (percentiles not mergeable)', count: (a.latencySummaryMs?.count ?? 0) + (b.latencySummaryMs?.count ?? 0) };
+  }
+  return out;
+}
+
+function mergeCustom(a: CustomMetric, b: CustomMetric): CustomMetric {
+  const out: CustomMetric = { type: a.type };
+  if (a.unit) out.unit = a.unit;
+  const h = mergeHist(a.histogram, b.histogram);
+  if (h !== undefined) out.histogram = h;
+  if (a.count !== undefined || b.count !== undefined) out.count = (a.count ?? 0) + (b.count ?? 0);
+  if (a.sum !== undefined || b.sum !== undefined) out.sum = (a.sum ?? 0) + (b.sum ?? 0);
+  if (a.passes !== undefined || b.passes !== undefined) out.passes = (a.passes ?? 0) + (b.passes ?? 0);
+  if (a.fails !== undefined || b.fails !== undefined) out.fails = (a.fails ?? 0) + (b.fails ?? 0);
+  const mins = [a.min, b.min].filter((v): v is number => v !== undefined);
+  const maxs = [a.max, b.max].filter((v): v is number => v !== undefined);
+  if (mins.length) out.min = Math.min(...mins);
+  if (maxs.length) out.max = Math.max(...maxs);
+  const v = b.value ?? a.value;
+  if (v !== undefined) out.value = v;
+  return out;
+}
+
+/** Length of the union of [start, end) intervals, ms. */
+export function unionLengthMs(ranges: Array<[number, number]>): number {
+  const sorted = [...ranges].sort((x, y) => x[0] - y[0]);
+  let total = 0;
+  let curS = -Infinity;
+  let curE = -Infinity;
+  for (const [s, e] of sorted) {
+    if (s > curE) {
+      if (curE > curS) total += curE - curS;
+      curS = s;
+      curE = e;
+    } else if (e > curE) curE = e;
+  }
+  if (curE > curS) total += curE - curS;
+  return total;
+}
+
+/** Merge several results of the same suite (distributed runners, or split files) into one. */
+export function mergeResults(results: RunResult[], sources?: string[]): RunResult {
+  if (results.length === 0) throw new Error('mergeResults needs at least one result');
+  const starts = results.map((r) => Date.parse(r.meta.startedAt));
+  const ends = results.map((r) => Date.parse(r.meta.endedAt));
+  const origin = Math.min(...starts);
+  const endpoints: Record<string, EndpointResult> = {};
+  const custom: Record<string, CustomMetric> = {};
+  results.forEach((r, i) => {
+    const shift = Math.round((starts[i]! - origin) / 1000);
+    for (const [name, ep] of Object.entries(r.endpoints)) {
+      const prev = endpoints[name];
+      endpoints[name] = prev === undefined ? shiftOnly(ep, shift) : mergeEndpoint(prev, ep, shift);
+    }
+    for (const [name, m] of Object.entries(r.custom ?? {})) custom[name] = custom[name] ? mergeCustom(custom[name], m) : m;
+  });
+  const first = results[0]!;
+  const notes = [...new Set(results.flatMap((r) => r.meta.notes))];
+  const incomplete = results.map((r) => r.meta.incomplete?.reason).filter((x): x is string => x !== undefined);
+  const merged: RunResult = {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    kind: 'loadgate.result',
+    meta: {
+      ...first.meta,
+      engines: dedupe(results.flatMap((r) => r.meta.engines)),
+      startedAt: new Date(origin).toISOString(),
+      endedAt: new Date(Math.max(...ends)).toISOString(),
+      durationSec: unionLengthMs(starts.map((s, i) => [s, ends[i]!])) / 1000,
+      warmupSec: Math.max(...results.map((r) => r.meta.warmupSec)),
+      notes,
+      mergedFrom: results.map((r, i) => ({ startedAt: r.meta.startedAt, endedAt: r.meta.endedAt, ...(sources?.[i] ? { source: sources[i] } : {}) })),
+    },
+    endpoints,
+  };
+  if (incomplete.length) merged.meta.incomplete = { reason: incomplete.join('; ') };
+  else delete merged.meta.incomplete;
+  if (Object.keys(custom).length) merged.custom = custom;
+  return merged;
+}
+
+function shiftOnly(ep: EndpointResult, shift: number): EndpointResult {
+  return shift === 0 ? ep : { ...ep, series: ep.series.map((p) => ({ ...p, tSec: p.tSec + shift })) };
+}
+
+function dedupe<T extends { name: string; version: string }>(xs: T[]): T[] {
+  const seen = new Set<string>();
+  return xs.filter((x) => (seen.has(`${x.name}@${x.version}`) ? false : (seen.add(`${x.name}@${x.version}`), true)));
+}

@@ -1,0 +1,119 @@
+/**
+ * Derived numbers, computed on read from the raw result: percentiles, rates, counts, over the whole run or a
+ * time window. Pure.
+ */
+import type { EndpointResult, RunResult } from './model.js';
+import { createHistogram, decodeHistogram, summarizeHistogram, type Histogram, type LatencySummaryMs } from './histogram.js';
+
+export interface Window {
+  /** Inclusive start, seconds since run start. */
+  fromSec: number;
+  /** Exclusive end, seconds since run start. */
+  toSec: number;
+}
+
+export interface EndpointStats {
+  name: string;
+  kind: EndpointResult['kind'];
+  requests: number;
+  /** Requests that got a response and were not errors. */
+  successes: number;
+  errors: number;
+  errorsByClass: Record<string, number>;
+  errorRatePct: number | undefined;
+  successRatePct: number | undefined;
+  throughputPerSec: number | undefined;
+  latency: Partial<LatencySummaryMs> | undefined;
+  /** Where the latency numbers came from when not from a histogram (e.g. a k6 summary). */
+  latencySource: 'histogram' | string;
+  durationSec: number;
+}
+
+/** Stats of one endpoint. With a window, only the series buckets inside it count. */
+export function endpointStats(name: string, ep: EndpointResult, durationSec: number, window?: Window): EndpointStats {
+  let hist: Histogram;
+  let requests: number;
+  let errorsByClass: Record<string, number>;
+  let dur = durationSec;
+  if (window !== undefined && ep.series.length > 0) {
+    hist = createHistogram();
+    requests = 0;
+    errorsByClass = {};
+    for (const p of ep.series) {
+      if (p.tSec < window.fromSec || p.tSec >= window.toSec) continue;
+      requests += p.requests;
+      for (const [k, v] of Object.entries(p.errors)) errorsByClass[k] = (errorsByClass[k] ?? 0) + v;
+      hist.add(decodeHistogram(p.latency));
+    }
+    dur = Math.max(0, Math.min(window.toSec, durationSec) - window.fromSec);
+  } else {
+    hist = decodeHistogram(ep.latency);
+    requests = ep.requests;
+    errorsByClass = { ...ep.errors };
+  }
+  const errors = Object.values(errorsByClass).reduce((a, b) => a + b, 0);
+  let latency: Partial<LatencySummaryMs> | undefined = summarizeHistogram(hist);
+  let latencySource = 'histogram';
+  if (latency === undefined && ep.latencySummaryMs !== undefined) {
+    const { source, ...rest } = ep.latencySummaryMs;
+    latency = rest;
+    latencySource = source;
+  }
+  return {
+    name,
+    kind: ep.kind,
+    requests,
+    successes: requests - errors,
+    errors,
+    errorsByClass,
+    errorRatePct: requests > 0 ? (errors / requests) * 100 : undefined,
+    successRatePct: requests > 0 ? ((requests - errors) / requests) * 100 : undefined,
+    throughputPerSec: dur > 0 ? requests / dur : undefined,
+    latency,
+    latencySource,
+    durationSec: dur,
+  };
+}
+
+/** The endpoints that make up "overall": every http endpoint (not ws streams, not health probes). */
+export function overallEndpoint(result: RunResult): EndpointResult | undefined {
+  const eps = Object.values(result.endpoints).filter((e) => e.kind === 'http');
+  if (eps.length === 0) return undefined;
+  const hist = createHistogram();
+  const series = new Map<number, { tSec: number; requests: number; errors: Record<string, number>; hist: Histogram }>();
+  const out: EndpointResult = {
+    kind: 'http',
+    workloads: [...new Set(eps.flatMap((e) => e.workloads))],
+    requests: 0,
+    latency: '',
+    statusCodes: {},
+    errors: {},
+    errorCodes: {},
+    series: [],
+    samples: { failed: [], slowest: [] },
+  };
+  for (const e of eps) {
+    out.requests += e.requests;
+    hist.add(decodeHistogram(e.latency));
+    for (const [k, v] of Object.entries(e.errors)) out.errors[k] = (out.errors[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(e.statusCodes)) out.statusCodes[k] = (out.statusCodes[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(e.errorCodes)) out.errorCodes[k] = (out.errorCodes[k] ?? 0) + v;
+    for (const p of e.series) {
+      let s = series.get(p.tSec);
+      if (s === undefined) series.set(p.tSec, (s = { tSec: p.tSec, requests: 0, errors: {}, hist: createHistogram() }));
+      s.requests += p.requests;
+      for (const [k, v] of Object.entries(p.errors)) s.errors[k] = (s.errors[k] ?? 0) + v;
+      s.hist.add(decodeHistogram(p.latency));
+    }
+  }
+  out.latency = encode(hist);
+  out.series = [...series.values()].sort((a, b) => a.tSec - b.tSec).map((s) => ({ tSec: s.tSec, requests: s.requests, errors: s.errors, latency: encode(s.hist) }));
+  return out;
+}
+
+import { encodeHistogram as encode } from './histogram.js';
+
+/** The analysis window: the run minus its warm-up. */
+export function measuredWindow(result: RunResult): Window {
+  return { fromSec: result.meta.warmupSec, toSec: Math.max(result.meta.warmupSec, Math.ceil(result.meta.durationSec)) };
+}

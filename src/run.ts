@@ -1,0 +1,235 @@
+/**
+ * Runs a suite: starts the target (the built-in mock, or checks a real one is reachable), probes its health,
+ * runs every workload on its engine (concurrently, each after its `startAfterSec`), and assembles one
+ * RunResult. A workload whose engine crashes mid-run loses nothing the others measured: the run is marked
+ * incomplete and keeps every endpoint that has data.
+ */
+import { hostname, cpus, platform, arch } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_MOCK_CREDENTIALS } from '../mocks/index.js';
+import { startMockProcess, type MockProcess } from '../mocks/process.js';
+import { InputError, RunError, isLoadgateError } from './errors.js';
+import { RESULT_SCHEMA_VERSION, type EndpointResult, type RunResult, type GeneratorHealth, type CustomMetric } from './result/model.js';
+import { mergeEndpoint } from './result/merge.js';
+import { EndpointRecorder } from './result/recorder.js';
+import { engineOf, type Suite, type Workload } from './suite/schema.js';
+import { getEngine } from './engines/registry.js';
+import type { Credentials, EngineOutput, Progress, ResolvedTarget } from './engines/types.js';
+import { classifyResponse, classifyTransportError, nextCorrelationId } from './engines/exchange-requests.js';
+
+export interface RunOptions {
+  suite: Suite;
+  /** Force every HTTP workload onto this engine (e.g. `k6`). */
+  engine?: string;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  progress?: (p: Progress) => void;
+  seed?: number;
+  gitCommit?: string;
+  label?: string;
+  /** Injected clocks (tests). */
+  now?: () => number;
+  wallClock?: () => number;
+}
+
+export interface TargetHandle {
+  target: ResolvedTarget;
+  mock: MockProcess | undefined;
+  close(): Promise<void>;
+}
+
+/** Start the mock or resolve a real target (credentials from the env vars the suite names). */
+export async function openTarget(suite: Suite, env: NodeJS.ProcessEnv = process.env): Promise<TargetHandle> {
+  const t = suite.target;
+  let credentials: Credentials | undefined;
+  if (t.auth) {
+    const apiKey = env[t.auth.apiKeyEnv];
+    const apiSecret = env[t.auth.apiSecretEnv];
+    const missing = [!apiKey && t.auth.apiKeyEnv, !apiSecret && t.auth.apiSecretEnv].filter(Boolean);
+    if (missing.length) {
+      throw new InputError('LG_CREDENTIALS_MISSING', `target.auth: environment variable${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not set`, {
+        hint: `export ${missing.map((m) => `${m}=…`).join(' ')} before running; the suite names the variables, never the secrets`,
+      });
+    }
+    credentials = { apiKey: apiKey!, apiSecret: apiSecret! };
+  }
+  if (t.mock !== undefined) {
+    const mockOpts = t.mock === true ? {} : t.mock;
+    const mock = await startMockProcess(mockOpts).catch((e: unknown) => {
+      throw new RunError('LG_MOCK_START', `could not start the built-in mock exchange: ${(e as Error).message}`, { cause: e });
+    });
+    const first = (mockOpts as { credentials?: Credentials[] }).credentials?.[0];
+    return {
+      target: { baseUrl: mock.url, wsUrl: t.wsUrl ?? mock.wsUrl, credentials: credentials ?? first ?? { ...DEFAULT_MOCK_CREDENTIALS }, timeoutMs: t.timeoutMs, mock: true, pid: mock.pid },
+      mock,
+      close: () => mock.close(),
+    };
+  }
+  const baseUrl = t.url!.replace(/\/+$/, '');
+  const u = new URL(baseUrl);
+  const wsUrl = t.wsUrl ?? `${u.protocol === 'https:' ? 'wss' : 'ws'}://${u.host}/ws`;
+  return { target: { baseUrl, wsUrl, credentials, timeoutMs: t.timeoutMs, mock: false }, mock: undefined, close: async () => {} };
+}
+
+/** Exit 3 early, with a clear message, when nothing answers at the target. */
+export async function checkReachable(target: ResolvedTarget, healthPath: string): Promise<void> {
+  const url = target.baseUrl + healthPath;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(Math.min(target.timeoutMs, 5000)) });
+    await res.arrayBuffer();
+  } catch (e) {
+    const cause = (e as { cause?: { code?: string } }).cause;
+    const code = cause?.code ?? (e as Error).name;
+    throw new RunError('LG_TARGET_UNREACHABLE', `target unreachable: nothing answered at ${url} (${code})`, {
+      hint: 'check that the service is running and the URL in target.url is right; use `target: { mock: true }` to run against the built-in mock',
+      cause: e,
+    });
+  }
+}
+
+/** Probes the health path every `intervalSec` while the run lasts: availability = share of successful probes. */
+function startHealthProbes(target: ResolvedTarget, path: string, intervalSec: number, originMs: number, now: () => number) {
+  const rec = new EndpointRecorder('health', 'probe', '(health probes)');
+  let stopped = false;
+  const inflight = new Set<Promise<void>>();
+  const probe = async () => {
+    const correlationId = nextCorrelationId();
+    const t0 = now();
+    try {
+      const res = await fetch(target.baseUrl + path, { headers: { 'x-correlation-id': correlationId }, signal: AbortSignal.timeout(Math.min(target.timeoutMs, intervalSec * 1000 * 5)) });
+      await res.arrayBuffer();
+      const errorClass = classifyResponse(res.status, undefined);
+      rec.recordResponse({ atMs: now() - originMs, latencyUs: (now() - t0) * 1000, status: res.status, correlationId, ...(errorClass ? { errorClass } : {}) });
+    } catch (e) {
+      const { errorClass, errorCode } = classifyTransportError((e as { cause?: unknown }).cause ?? e);
+      rec.recordError({ atMs: now() - originMs, errorClass, errorCode, correlationId });
+    }
+  };
+  const timer = setInterval(() => {
+    if (stopped) return;
+    const p = probe().finally(() => inflight.delete(p));
+    inflight.add(p);
+  }, intervalSec * 1000);
+  return {
+    async stop(): Promise<EndpointResult> {
+      stopped = true;
+      clearInterval(timer);
+      await Promise.allSettled([...inflight]);
+      return rec.toResult();
+    },
+  };
+}
+
+function workloadSeconds(w: Workload): number {
+  const l = w.load;
+  if (l.model === 'open') return l.durationSec ?? (l.stages ?? []).reduce((a, s) => a + s.durationSec, 0);
+  return l.durationSec;
+}
+
+/** Planned wall time of the whole suite, seconds. */
+export function plannedDurationSec(suite: Suite): number {
+  return Math.max(...suite.workloads.map((w) => w.startAfterSec + workloadSeconds(w)));
+}
+
+export async function runSuite(opts: RunOptions): Promise<RunResult> {
+  const { suite } = opts;
+  const env = opts.env ?? process.env;
+  const now = opts.now ?? (() => performance.now());
+  const wallClock = opts.wallClock ?? Date.now;
+  const signal = opts.signal ?? new AbortController().signal;
+  const progress = opts.progress ?? (() => {});
+  const seed = opts.seed ?? 1;
+
+  // Resolve engines before starting anything, so a typo or a missing engine fails fast.
+  const plans = await Promise.all(
+    suite.workloads.map(async (w) => {
+      const name = opts.engine && w.load.model !== 'stream' ? opts.engine : engineOf(w);
+      try {
+        return { w, engine: await getEngine(name) };
+      } catch (e) {
+        if (isLoadgateError(e)) throw e;
+        throw new InputError('LG_ENGINE_UNKNOWN', `engine "${name}" is not available`, { hint: 'engines: autocannon (closed), open (rate-driven), ws (streams), k6', cause: e });
+      }
+    }),
+  );
+
+  const handle = await openTarget(suite, env);
+  try {
+    await checkReachable(handle.target, suite.target.healthPath);
+    const originMs = now();
+    const startedAt = wallClock();
+    const probes = startHealthProbes(handle.target, suite.target.healthPath, suite.target.healthIntervalSec, originMs, now);
+    const outcomes = await Promise.allSettled(
+      plans.map(async ({ w, engine }, i) => {
+        if (w.startAfterSec > 0) await sleep(w.startAfterSec * 1000, undefined, { signal }).catch(() => {});
+        if (signal.aborted) return undefined;
+        return engine.run({ suite, workload: w, target: handle.target, originMs, now, signal, progress, seed: seed + i * 7919 });
+      }),
+    );
+    const health = await probes.stop();
+    const endedAt = wallClock();
+
+    const outputs: EngineOutput[] = [];
+    const failures: string[] = [];
+    outcomes.forEach((o, i) => {
+      const w = plans[i]!.w;
+      if (o.status === 'fulfilled') {
+        if (o.value) outputs.push(o.value);
+      } else {
+        const err = o.reason as unknown;
+        if (isLoadgateError(err) && outcomes.length === 1) throw err;
+        failures.push(`workload ${w.name} (${plans[i]!.engine.name}) failed: ${(err as Error)?.message ?? String(err)}`);
+      }
+    });
+    if (outputs.length === 0 && failures.length > 0) {
+      throw new RunError('LG_ENGINE_FAILED', failures.join('; '), { hint: 'run again with LOADGATE_DEBUG=1 for the stack trace', cause: outcomes.find((o) => o.status === 'rejected') });
+    }
+
+    const endpoints: Record<string, EndpointResult> = {};
+    const custom: Record<string, CustomMetric> = {};
+    let generator: GeneratorHealth | undefined;
+    for (const out of outputs) {
+      for (const [name, ep] of Object.entries(out.endpoints)) endpoints[name] = endpoints[name] ? mergeEndpoint(endpoints[name], ep) : ep;
+      Object.assign(custom, out.custom ?? {});
+      if (out.generator) {
+        generator = generator
+          ? { ...generator, ...out.generator, saturated: generator.saturated || out.generator.saturated, reasons: [...generator.reasons, ...out.generator.reasons] }
+          : out.generator;
+      }
+    }
+    if (health.requests > 0) endpoints.health = health;
+
+    const incompleteReasons = [...failures, ...outputs.flatMap((o) => (o.incomplete ? [o.incomplete.reason] : []))];
+    if (signal.aborted && incompleteReasons.length === 0) incompleteReasons.push('stopped by the user before the planned duration');
+    const result: RunResult = {
+      schemaVersion: RESULT_SCHEMA_VERSION,
+      kind: 'loadgate.result',
+      meta: {
+        suite: suite.name ?? 'suite',
+        ...(suite.phase ? { phase: suite.phase } : {}),
+        ...(opts.label ? { label: opts.label } : {}),
+        ...(opts.gitCommit ? { gitCommit: opts.gitCommit } : {}),
+        engines: dedupeEngines(outputs.map((o) => o.engine)),
+        startedAt: new Date(startedAt).toISOString(),
+        endedAt: new Date(endedAt).toISOString(),
+        durationSec: (endedAt - startedAt) / 1000,
+        warmupSec: suite.warmupSec,
+        host: { hostname: hostname(), platform: platform(), arch: arch(), cpus: cpus().length, node: process.version },
+        target: { url: handle.target.baseUrl, mock: handle.target.mock },
+        notes: [...new Set(outputs.flatMap((o) => o.notes ?? []))],
+      },
+      endpoints,
+    };
+    if (incompleteReasons.length) result.meta.incomplete = { reason: incompleteReasons.join('; ') };
+    if (Object.keys(custom).length) result.custom = custom;
+    if (generator) result.generator = generator;
+    return result;
+  } finally {
+    await handle.close();
+  }
+}
+
+function dedupeEngines(xs: Array<{ name: string; version: string }>) {
+  return [...new Map(xs.map((x) => [`${x.name}@${x.version}`, x])).values()];
+}

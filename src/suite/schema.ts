@@ -1,0 +1,205 @@
+/**
+ * The suite file: target, workloads and SLA targets. The zod schema is the spec: types come from it,
+ * `.strict()` turns typos into errors, and `npm run schema` emits a JSON Schema for editor completion.
+ */
+import { z } from 'zod';
+import { durationSec } from './duration.js';
+import { mockOptionsSchema } from '../../mocks/index.js';
+import { ERROR_CLASSES } from '../result/model.js';
+
+export const HTTP_ENDPOINTS = ['fetchMarkets', 'fetchOrderBook', 'fetchTicker', 'createOrder', 'cancelOrder'] as const;
+export type HttpEndpoint = (typeof HTTP_ENDPOINTS)[number];
+export const STREAM_CHANNELS = ['orderbook', 'ticker', 'trades'] as const;
+export type StreamChannel = (typeof STREAM_CHANNELS)[number];
+
+const positiveInt = z.number().int().positive();
+const pct = z.number().min(0).max(100);
+
+/** One SLA target: a bare number, or an object with options. */
+const targetValue = z.union([
+  z.number(),
+  z.strictObject({
+    limit: z.number(),
+    /** Must hold in every window of this size (e.g. "60s"), not only on the whole-run aggregate. */
+    window: durationSec.optional(),
+    /** A check whose metric was never measured is `no-data` and fails, unless optional. */
+    optional: z.boolean().optional(),
+    /** Override the metric's default comparison. */
+    op: z.enum(['<', '<=', '>', '>=']).optional(),
+  }),
+]);
+export type TargetValue = z.infer<typeof targetValue>;
+
+/** Latency metrics are upper bounds in ms; rates in percent; throughput and availability are lower bounds. */
+export const slaTargetsSchema = z.strictObject({
+  p50Ms: targetValue.optional(),
+  p90Ms: targetValue.optional(),
+  p95Ms: targetValue.optional(),
+  p99Ms: targetValue.optional(),
+  p999Ms: targetValue.optional(),
+  maxMs: targetValue.optional(),
+  meanMs: targetValue.optional(),
+  errorRatePct: targetValue.optional(),
+  successRatePct: targetValue.optional(),
+  throughputPerSec: targetValue.optional(),
+  /** Share of successful health probes sent during the run (overall only). */
+  availabilityPct: targetValue.optional(),
+  /** Open model: arrivals never sent. An implicit `droppedArrivals < 1` applies to rate-driven workloads. */
+  droppedArrivals: targetValue.optional(),
+  /** WebSocket: messages lost (seq gaps), percent of expected. */
+  lossPct: targetValue.optional(),
+  /** WebSocket: reconnect attempts that succeeded, percent. */
+  reconnectSuccessPct: targetValue.optional(),
+  /** Max errors of a class per minute, e.g. `{ rateLimit: 10 }`. Checked in every minute of the run. */
+  errorsPerMinute: z.partialRecord(z.enum(ERROR_CLASSES), targetValue).optional(),
+});
+export type SlaTargets = z.infer<typeof slaTargetsSchema>;
+export type SlaMetric = Exclude<keyof SlaTargets, 'errorsPerMinute'>;
+
+export const slaSchema = z.strictObject({
+  /** Built-in target sets: `exchange-api`, `phase-0` … `phase-7`. Explicit targets override preset ones. */
+  preset: z.union([z.string(), z.array(z.string())]).optional(),
+  overall: slaTargetsSchema.optional(),
+  /** Per endpoint or stream name (fetchTicker, createOrder, ws:orderbook …). */
+  endpoints: z.record(z.string(), slaTargetsSchema).optional(),
+});
+export type SlaSpec = z.infer<typeof slaSchema>;
+
+const authSchema = z.strictObject({
+  /** Name of the environment variable that holds the API key (never the key itself). */
+  apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'),
+  apiSecretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'),
+});
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
+const wsUrl = z.url({ protocol: /^wss?$/, error: 'expected a ws:// or wss:// URL' });
+
+export const targetSchema = z
+  .strictObject({
+    /** Base URL of a real endpoint, e.g. https://api.example.com. */
+    url: httpUrl.optional(),
+    /** WebSocket URL for stream workloads; defaults to the mock's /ws. */
+    wsUrl: wsUrl.optional(),
+    /** Start the built-in mock exchange on a free port (options, or `true` for defaults). */
+    mock: z.union([z.literal(true), mockOptionsSchema]).optional(),
+    auth: authSchema.optional(),
+    /** Path probed once a second during the run to measure availability. */
+    healthPath: z.string().startsWith('/').default('/health'),
+    healthIntervalSec: z.number().positive().default(1),
+    /** A request with no response after this long counts as a timeout. */
+    timeoutMs: positiveInt.default(10_000),
+  })
+  .refine((t) => (t.url === undefined) !== (t.mock === undefined), {
+    message: 'set exactly one of `url` (a real endpoint) or `mock` (the built-in mock exchange)',
+  });
+export type TargetSpec = z.infer<typeof targetSchema>;
+
+const closedLoad = z.strictObject({
+  /** Closed model: N connections, each sends its next request when the last one completes. Max throughput. */
+  model: z.literal('closed'),
+  connections: positiveInt,
+  durationSec,
+  pipelining: positiveInt.default(1),
+});
+const stage = z.strictObject({ durationSec, targetRatePerSec: z.number().nonnegative() });
+const openLoad = z.strictObject({
+  /** Open model: requests arrive at a rate, whatever the target does; latency is measured from the intended time. */
+  model: z.literal('open'),
+  ratePerSec: z.number().positive(),
+  durationSec: durationSec.optional(),
+  /** Ramping arrival rate: linear ramps from the previous rate (starting at `ratePerSec`). */
+  stages: z.array(stage).min(1).optional(),
+  arrival: z.enum(['constant', 'poisson']).default('constant'),
+  maxConnections: positiveInt.default(256),
+  /** An arrival sent later than this after its intended time counts as late. */
+  lateToleranceMs: z.number().nonnegative().default(10),
+  /** Spread over this many worker threads (histograms merged exactly). */
+  workers: positiveInt.default(1),
+}).refine((l) => l.durationSec !== undefined || l.stages !== undefined, { message: 'set `durationSec` or `stages`' });
+const streamLoad = z.strictObject({
+  /** WebSocket: N connections opened at a connect rate, each subscribed to the workload's streams. */
+  model: z.literal('stream'),
+  connections: positiveInt,
+  connectRatePerSec: z.number().positive().default(100),
+  durationSec,
+});
+
+const mixEntry = z.strictObject({
+  endpoint: z.enum(HTTP_ENDPOINTS),
+  weight: z.number().positive().default(1),
+  /** order book depth for fetchOrderBook */
+  depth: positiveInt.max(500).optional(),
+});
+
+const streamEntry = z.strictObject({
+  channel: z.enum(STREAM_CHANNELS),
+  symbols: z.array(z.string()).min(1).optional(),
+  /** Messages per second the mock should publish on this channel (mock targets only). */
+  ratePerSec: z.number().positive().optional(),
+});
+
+const orderSchema = z.strictObject({
+  side: z.enum(['buy', 'sell', 'both']).default('both'),
+  type: z.enum(['limit', 'market']).default('limit'),
+  /** Order size in quote currency (e.g. USDT); quantity = notional / price, snapped to the market's step size. */
+  notionalMin: z.number().positive().default(20),
+  notionalMax: z.number().positive().default(100),
+  /** Limit price offset from mid, percent, away from the touch so orders rest. */
+  priceOffsetPct: z.number().nonnegative().default(2),
+});
+
+export const workloadSchema = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, _ . -'),
+    /** Engine: defaults to autocannon for closed, `open` for open, `ws` for stream workloads. `k6` runs it in k6. */
+    engine: z.enum(['autocannon', 'open', 'ws', 'k6']).optional(),
+    startAfterSec: durationSec.default(0),
+    load: z.discriminatedUnion('model', [closedLoad, openLoad, streamLoad]),
+    mix: z.array(mixEntry).min(1).optional(),
+    streams: z.array(streamEntry).min(1).optional(),
+    symbols: z.array(z.string().min(1)).min(1).default(['BTC-USDT', 'ETH-USDT']),
+    order: orderSchema.prefault({}),
+  })
+  .superRefine((w, ctx) => {
+    if (w.load.model === 'stream' && w.streams === undefined) ctx.addIssue({ code: 'custom', path: ['streams'], message: 'a stream workload needs `streams`' });
+    if (w.load.model !== 'stream' && w.mix === undefined) ctx.addIssue({ code: 'custom', path: ['mix'], message: `a ${w.load.model} workload needs \`mix\` (the endpoint mix)` });
+  });
+export type Workload = z.infer<typeof workloadSchema>;
+
+export const suiteSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    name: z.string().min(1).optional(),
+    description: z.string().optional(),
+    /** Phase label carried into results, e.g. "phase-2"; compare uses it. */
+    phase: z.string().optional(),
+    target: targetSchema,
+    /** Seconds at the start excluded from every SLA check. */
+    warmupSec: durationSec.default(0),
+    workloads: z.array(workloadSchema).min(1),
+    sla: slaSchema.optional(),
+  })
+  .superRefine((s, ctx) => {
+    const seen = new Set<string>();
+    s.workloads.forEach((w, i) => {
+      if (seen.has(w.name)) ctx.addIssue({ code: 'custom', path: ['workloads', i, 'name'], message: `duplicate workload name "${w.name}"` });
+      seen.add(w.name);
+    });
+  });
+export type Suite = z.infer<typeof suiteSchema>;
+export type SuiteInput = z.input<typeof suiteSchema>;
+
+/** The engine a workload runs on. */
+export function engineOf(w: Workload): 'autocannon' | 'open' | 'ws' | 'k6' {
+  if (w.engine) return w.engine;
+  return w.load.model === 'closed' ? 'autocannon' : w.load.model === 'open' ? 'open' : 'ws';
+}
+
+/** Name of a stream endpoint in results: `ws:<channel>`. */
+export function streamEndpointName(channel: StreamChannel): string {
+  return `ws:${channel}`;
+}
+
+export function suiteJsonSchema(): unknown {
+  return z.toJSONSchema(suiteSchema, { io: 'input', unrepresentable: 'any' });
+}

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { compileSla } from '../../src/sla/checks.js';
+import { evaluate } from '../../src/sla/evaluate.js';
+import { endpoint, result } from '../helpers/results.js';
+
+const steady = (sec: number, latencyMs = 10, n = 100) => Array.from({ length: sec }, () => ({ n, latencyMs }));
+
+describe('evaluate', () => {
+  it('passes a check that holds and fails one that does not, with actual, limit and margin', () => {
+    const r = result({ fetchTicker: endpoint('fetchTicker', steady(10, 10)) }, { durationSec: 10 });
+    const v = evaluate(compileSla({ endpoints: { fetchTicker: { p95Ms: 20, p99Ms: 5 } } }), r);
+    const p95 = v.checks.find((c) => c.id === 'fetchTicker.p95Ms')!;
+    const p99 = v.checks.find((c) => c.id === 'fetchTicker.p99Ms')!;
+    expect(p95).toMatchObject({ status: 'pass', limit: 20 });
+    expect(p95.actual).toBeCloseTo(10, 1);
+    expect(p95.marginPct).toBeCloseTo(50, 0);
+    expect(p99.status).toBe('fail');
+    expect(p99.marginPct!).toBeLessThan(0);
+    expect(v.status).toBe('fail');
+  });
+
+  it('marks a check on an endpoint that was never measured as no-data, which fails unless optional', () => {
+    const r = result({ fetchTicker: endpoint('fetchTicker', steady(5)) }, { durationSec: 5 });
+    const strict = evaluate(compileSla({ endpoints: { createOrder: { p95Ms: 100 } } }), r);
+    expect(strict.checks[0]).toMatchObject({ status: 'no-data', id: 'createOrder.p95Ms' });
+    expect(strict.status).toBe('fail');
+    const optional = evaluate(compileSla({ endpoints: { createOrder: { p95Ms: { limit: 100, optional: true } } } }), r);
+    expect(optional.checks[0]!.status).toBe('no-data');
+    expect(optional.status).toBe('pass');
+  });
+
+  it('excludes the warm-up from every check', () => {
+    const slowStart = [...steady(3, 500), ...steady(7, 10)];
+    const r = result({ fetchTicker: endpoint('fetchTicker', slowStart) }, { durationSec: 10, warmupSec: 3 });
+    const v = evaluate(compileSla({ endpoints: { fetchTicker: { maxMs: 50 } } }), r);
+    expect(v.checks[0]!.status).toBe('pass');
+    const noWarmup = evaluate(compileSla({ endpoints: { fetchTicker: { maxMs: 50 } } }), { ...r, meta: { ...r.meta, warmupSec: 0 } });
+    expect(noWarmup.checks[0]!.status).toBe('fail');
+  });
+
+  it('fails a windowed check when one window breaches even though the whole-run aggregate passes', () => {
+    // 1% errors overall, but all of them in the first 10-second window.
+    const perSec = Array.from({ length: 30 }, (_, s) => ({ n: 100, latencyMs: 5, errors: s < 10 ? 3 : 0 }));
+    const r = result({ fetchTicker: endpoint('fetchTicker', perSec) }, { durationSec: 30 });
+    const whole = evaluate(compileSla({ endpoints: { fetchTicker: { errorRatePct: 2 } } }), r);
+    expect(whole.checks[0]!.status).toBe('pass');
+    const windowed = evaluate(compileSla({ endpoints: { fetchTicker: { errorRatePct: { limit: 2, window: 10 } } } }), r);
+    expect(windowed.checks[0]).toMatchObject({ status: 'fail', windows: { checked: 3, failed: 1, worstFromSec: 0 } });
+    expect(windowed.checks[0]!.actual).toBeCloseTo(3, 5);
+  });
+
+  it('checks errors per minute in every minute window', () => {
+    const perSec = Array.from({ length: 120 }, (_, s) => ({ n: 10, latencyMs: 5, errors: s === 70 ? 4 : s < 60 ? 0 : 0, errorClass: 'rateLimit' as const }));
+    const r = result({ fetchTicker: endpoint('fetchTicker', perSec) }, { durationSec: 120 });
+    const v = evaluate(compileSla({ overall: { errorsPerMinute: { rateLimit: 3 } } }), r);
+    expect(v.checks[0]).toMatchObject({ id: 'overall.errorsPerMinute.rateLimit', status: 'fail', actual: 4, windows: { checked: 2, failed: 1, worstFromSec: 60 } });
+  });
+
+  it('computes overall checks over every http endpoint together', () => {
+    const r = result({ a: endpoint('a', steady(5, 10)), b: endpoint('b', steady(5, 30)) }, { durationSec: 5 });
+    const v = evaluate(compileSla({ overall: { p50Ms: 100, throughputPerSec: 150 } }), r);
+    expect(v.checks.find((c) => c.metric === 'throughputPerSec')!.actual).toBeCloseTo(200, 5);
+    expect(v.status).toBe('pass');
+  });
+
+  it('reads availability from the health probes', () => {
+    const probes = endpoint('health', [{ n: 10, latencyMs: 1, errors: 1 }]);
+    const r = result({ a: endpoint('a', steady(1)), health: { ...probes, kind: 'probe' } }, { durationSec: 1 });
+    const v = evaluate(compileSla({ overall: { availabilityPct: 95 } }), r);
+    expect(v.checks[0]).toMatchObject({ status: 'fail', actual: 90 });
+  });
+
+  it('fails the implicit dropped-arrivals check of an open-model endpoint', () => {
+    const ep = { ...endpoint('a', steady(2)), arrivals: { scheduled: 210, sent: 200, late: 3, dropped: 10 } };
+    const v = evaluate(compileSla(undefined, { openModelEndpoints: new Set(['a']) }), result({ a: ep }, { durationSec: 2 }));
+    expect(v.checks[0]).toMatchObject({ id: 'a.droppedArrivals', status: 'fail', actual: 10, source: 'implicit' });
+  });
+});
+
+describe('compileSla', () => {
+  it('expands a preset, lets explicit targets override it, and leaves out endpoints the suite does not drive (with a note)', () => {
+    const plan = compileSla({ preset: 'exchange-api', endpoints: { fetchTicker: { p95Ms: 100 } } }, { drivenEndpoints: new Set(['fetchTicker']) });
+    expect(plan.checks.find((c) => c.id === 'fetchTicker.p95Ms')).toMatchObject({ limit: 100, source: 'suite' });
+    expect(plan.checks.find((c) => c.id === 'overall.p95Ms')).toMatchObject({ limit: 2000, source: 'preset:exchange-api' });
+    expect(plan.checks.some((c) => c.scope === 'createOrder')).toBe(false);
+    expect(plan.notes.join()).toMatch(/createOrder/);
+  });
+
+  it('ships the phase presets from the KPI sheet', () => {
+    const p2 = compileSla({ preset: 'phase-2' }).checks;
+    expect(p2.map((c) => [c.metric, c.op, c.limit])).toEqual([
+      ['p95Ms', '<', 150],
+      ['throughputPerSec', '>=', 1000],
+      ['errorRatePct', '<', 0.3],
+      ['availabilityPct', '>=', 99.7],
+    ]);
+  });
+
+  it('rejects an unknown preset with the list of known ones (exit 2)', () => {
+    expect(() => compileSla({ preset: 'phase-9' })).toThrow(/unknown preset "phase-9"/);
+    try {
+      compileSla({ preset: 'nope' });
+    } catch (e) {
+      expect((e as { exitCode: number }).exitCode).toBe(2);
+      expect((e as { hint: string }).hint).toMatch(/exchange-api/);
+    }
+  });
+});

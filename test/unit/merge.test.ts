@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { mergeResults, unionLengthMs } from '../../src/result/merge.js';
+import { endpointStats } from '../../src/result/stats.js';
+import { endpoint, result } from '../helpers/results.js';
+
+describe('mergeResults', () => {
+  it('adds histograms and counts exactly', () => {
+    const a = result({ x: endpoint('x', [{ n: 100, latencyMs: 10 }]) }, { durationSec: 1 });
+    const b = result({ x: endpoint('x', [{ n: 300, latencyMs: 30, errors: 3 }]) }, { durationSec: 1 });
+    const m = mergeResults([a, b]);
+    const s = endpointStats('x', m.endpoints.x!, m.meta.durationSec);
+    expect(s.requests).toBe(400);
+    expect(s.errors).toBe(3);
+    expect(s.latency!.p50Ms!).toBeCloseTo(30, 1);
+    expect(s.latency!.p90Ms! > 29 && s.latency!.p90Ms! < 31).toBe(true);
+    expect(s.latency!.count).toBe(400);
+  });
+
+  it('recomputes rates over the union of the time ranges: overlapping runners count their shared time once', () => {
+    const a = result({ x: endpoint('x', Array.from({ length: 10 }, () => ({ n: 100, latencyMs: 5 }))) }, { durationSec: 10, startedAt: '2026-11-22T00:00:00Z' });
+    const b = result({ x: endpoint('x', Array.from({ length: 10 }, () => ({ n: 100, latencyMs: 5 }))) }, { durationSec: 10, startedAt: '2026-11-22T00:00:05Z' });
+    const m = mergeResults([a, b]);
+    expect(m.meta.durationSec).toBe(15);
+    expect(endpointStats('x', m.endpoints.x!, m.meta.durationSec).throughputPerSec).toBeCloseTo(2000 / 15, 6);
+    // b's series is shifted onto a's clock: second 5 holds both runners' requests.
+    expect(m.endpoints.x!.series.find((p) => p.tSec === 5)!.requests).toBe(200);
+    expect(m.endpoints.x!.series.at(-1)!.tSec).toBe(14);
+  });
+
+  it('measures the union of intervals', () => {
+    expect(unionLengthMs([[0, 10], [5, 15], [20, 30]])).toBe(25);
+    expect(unionLengthMs([[0, 10], [2, 3]])).toBe(10);
+  });
+});

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { BOOK_STEP_MS, MarketSimulator, buildMarkets } from '../../mocks/orderbook.js';
+
+const START = 1_700_000_000_000;
+
+function simulator(symbols: string[], seed = 1): { sim: MarketSimulator; setNow: (ms: number) => void } {
+  let t = START;
+  const sim = new MarketSimulator(buildMarkets(symbols, seed), seed, () => t, START);
+  return { sim, setNow: (ms) => (t = START + ms) };
+}
+
+const decimals = (x: number): number => (String(x).split('.')[1] ?? '').length;
+
+describe('markets', () => {
+  it('uses realistic trading rules for known pairs and seeded ones for unknown pairs', () => {
+    const [btc, doge] = buildMarkets(['BTC-USDT', 'DOGE-EUR'], 3);
+    expect(btc).toMatchObject({ symbol: 'BTC-USDT', base: 'BTC', quote: 'USDT', tickSize: 0.1, stepSize: 0.00001, pricePrecision: 1 });
+    expect(doge).toMatchObject({ base: 'DOGE', quote: 'EUR', status: 'trading' });
+    expect(buildMarkets(['DOGE-EUR'], 3)).toEqual([doge]);
+  });
+});
+
+describe('moving order book', () => {
+  it('shows the same book for the same seq and moves one seq per step', () => {
+    const { sim, setNow } = simulator(['BTC-USDT']);
+    const a = sim.orderBook('BTC-USDT', 10);
+    expect(sim.orderBook('BTC-USDT', 10)).toEqual(a);
+    setNow(BOOK_STEP_MS * 25 + 1);
+    const b = sim.orderBook('BTC-USDT', 10);
+    expect(b?.seq).toBe((a?.seq ?? 0) + 25);
+    expect(b).not.toEqual(a);
+  });
+
+  it('walks the same path however often it is read', () => {
+    const often = simulator(['ETH-USDT'], 4);
+    const rarely = simulator(['ETH-USDT'], 4);
+    for (let ms = 0; ms <= 30_000; ms += 250) {
+      often.setNow(ms);
+      often.sim.midPrice('ETH-USDT');
+    }
+    rarely.setNow(30_000);
+    expect(rarely.sim.midPrice('ETH-USDT')).toBe(often.sim.midPrice('ETH-USDT'));
+  });
+
+  it('keeps levels on the tick grid, sorted, uncrossed and with positive sizes', () => {
+    const { sim, setNow } = simulator(['BTC-USDT', 'ETH-USDT', 'SOL-USDT', 'XRP-USDT', 'PEPE-USDT']);
+    setNow(3_600_000);
+    for (const market of sim.markets) {
+      const book = sim.orderBook(market.symbol, 500);
+      if (!book) throw new Error(`no book for ${market.symbol}`);
+      expect(book.asks).toHaveLength(500);
+      expect(book.bids.length).toBeGreaterThan(0);
+      const levels = [...book.bids, ...book.asks];
+      for (const [price, qty] of levels) {
+        expect(price).toBeGreaterThan(0);
+        expect(qty).toBeGreaterThanOrEqual(market.minQty);
+        expect(decimals(price)).toBeLessThanOrEqual(market.pricePrecision);
+        expect(decimals(qty)).toBeLessThanOrEqual(market.qtyPrecision);
+      }
+      for (let i = 1; i < book.bids.length; i++) expect(book.bids[i]![0]).toBeLessThan(book.bids[i - 1]![0]);
+      for (let i = 1; i < book.asks.length; i++) expect(book.asks[i]![0]).toBeGreaterThan(book.asks[i - 1]![0]);
+      expect(book.bids[0]![0]).toBeLessThan(book.asks[0]![0]);
+    }
+  });
+
+  it('reports a ticker consistent with the book', () => {
+    const { sim, setNow } = simulator(['SOL-USDT']);
+    setNow(600_000);
+    const t = sim.ticker('SOL-USDT');
+    const book = sim.orderBook('SOL-USDT', 1);
+    expect(t?.bid).toBe(book?.bids[0]?.[0]);
+    expect(t?.ask).toBe(book?.asks[0]?.[0]);
+    expect(t?.low).toBeLessThanOrEqual(t?.last ?? 0);
+    expect(t?.high).toBeGreaterThanOrEqual(t?.last ?? 0);
+    expect(t?.volume).toBeGreaterThan(0);
+    expect(sim.ticker('NOPE-USDT')).toBeUndefined();
+  });
+});

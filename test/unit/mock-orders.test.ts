@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { buildMarkets } from '../../mocks/orderbook.js';
+import { OrderStore, parseOrderRequest, type OrderRequest } from '../../mocks/orders.js';
+
+const markets = new Map(buildMarkets(['BTC-USDT'], 1).map((m) => [m.symbol, m]));
+const lookup = (s: string) => markets.get(s);
+const order: OrderRequest = { symbol: 'BTC-USDT', side: 'buy', type: 'limit', price: 100, qty: 1, clientOrderId: null };
+
+describe('order validation', () => {
+  it('accepts limit and market orders, with numbers or numeric strings', () => {
+    expect(parseOrderRequest(JSON.stringify({ symbol: 'BTC-USDT', side: 'buy', type: 'limit', price: '60000.5', qty: 0.01 }), lookup)).toEqual({
+      ok: true,
+      value: { symbol: 'BTC-USDT', side: 'buy', type: 'limit', price: 60000.5, qty: 0.01, clientOrderId: null },
+    });
+    expect(parseOrderRequest(JSON.stringify({ symbol: 'BTC-USDT', side: 'sell', type: 'market', qty: '1', clientOrderId: 'x' }), lookup)).toMatchObject({
+      ok: true,
+      value: { price: null, qty: 1, clientOrderId: 'x' },
+    });
+  });
+
+  it.each([
+    ['', 'valid JSON'],
+    ['null', 'JSON object'],
+    ['{"side":"buy","type":"limit","price":1,"qty":1}', 'symbol'],
+    ['{"symbol":"BTC-USDT","side":"buy","type":"limit","price":1,"qty":"abc"}', 'qty'],
+    ['{"symbol":"BTC-USDT","side":"buy","type":"limit","price":1,"qty":0.000001}', 'minQty'],
+    ['{"symbol":"BTC-USDT","side":"buy","type":"limit","price":-5,"qty":1}', 'price'],
+    ['{"symbol":"BTC-USDT","side":"buy","type":"limit","price":1,"qty":1,"clientOrderId":7}', 'clientOrderId'],
+  ])('rejects %s, naming %s', (body, fragment) => {
+    const r = parseOrderRequest(body, lookup);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.message).toContain(fragment);
+  });
+});
+
+describe('order store', () => {
+  it('reserves notional per key until cancel and refuses orders beyond the balance', () => {
+    const store = new OrderStore(250);
+    const a = store.create('k1', order, 100, 0);
+    expect(store.create('k1', order, 100, 0)).toBeDefined();
+    expect(store.create('k1', order, 100, 0)).toBeUndefined();
+    expect(store.create('k2', order, 100, 0)).toBeDefined(); // each key has its own balance
+    expect(store.cancel('k2', a?.orderId ?? '')).toBeUndefined(); // not k2's order
+    expect(store.cancel('k1', a?.orderId ?? '')).toMatchObject({ orderId: a?.orderId });
+    expect(store.remaining('k1')).toBe(150);
+    expect(store.cancel('k1', a?.orderId ?? '')).toBeUndefined();
+  });
+
+  it('evicts the oldest order beyond its bound and releases its reservation', () => {
+    const store = new OrderStore(1_000, 3);
+    const ids = Array.from({ length: 5 }, () => store.create('k', order, 10, 0)?.orderId ?? '');
+    expect(store.size).toBe(3);
+    expect(store.cancel('k', ids[0] ?? '')).toBeUndefined();
+    expect(store.cancel('k', ids[4] ?? '')).toBeDefined();
+    expect(store.remaining('k')).toBe(980);
+  });
+});

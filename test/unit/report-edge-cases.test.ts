@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { renderAll, renderConsole, REPORT_FORMATS } from '../../src/report/index.js';
+import type { Report } from '../../src/report/model.js';
+import { createHistogram, encodeHistogram } from '../../src/result/histogram.js';
+import type { RunResult } from '../../src/result/model.js';
+import { compileSla } from '../../src/sla/checks.js';
+import { evaluate } from '../../src/sla/evaluate.js';
+import { xmlProblems } from '../helpers/fixture-result.js';
+
+function baseResult(endpoints: RunResult['endpoints']): RunResult {
+  return {
+    schemaVersion: 1,
+    kind: 'loadgate.result',
+    meta: {
+      suite: 'edge',
+      engines: [{ name: 'k6', version: '1.0.0' }],
+      startedAt: '2026-11-22T01:54:27Z',
+      endedAt: '2026-11-22T01:54:37Z',
+      durationSec: 10,
+      warmupSec: 0,
+      host: { hostname: 'h', platform: 'linux', arch: 'x64', cpus: 1, node: 'v20' },
+      target: { url: 'http://127.0.0.1:1', mock: false },
+      notes: [],
+    },
+    endpoints,
+  };
+}
+
+function reportOf(result: RunResult, sla = {}): Report {
+  return { result, verdict: evaluate(compileSla(sla), result), suiteName: result.meta.suite, generatedAt: '2026-11-22T01:55:00Z' };
+}
+
+const empty = encodeHistogram(createHistogram());
+
+describe('reporters on thin results', () => {
+  const cases: Array<[string, Report]> = [
+    ['a result with no endpoints and no checks', reportOf(baseResult({}))],
+    [
+      'a k6 summary with percentiles but no histogram or series',
+      reportOf(
+        baseResult({
+          fetchTicker: {
+            kind: 'http',
+            workloads: ['k6'],
+            requests: 1000,
+            latency: empty,
+            statusCodes: {},
+            errors: { server: 5 },
+            errorCodes: {},
+            series: [],
+            samples: { failed: [], slowest: [] },
+            latencySummaryMs: { source: 'k6 --summary-export', p95Ms: 120.5, maxMs: 400 },
+          },
+        }),
+        { endpoints: { fetchTicker: { p95Ms: 100, p99Ms: 200 } } },
+      ),
+    ],
+    [
+      'an endpoint that sent nothing',
+      reportOf(
+        baseResult({ fetchTicker: { kind: 'http', workloads: ['w'], requests: 0, latency: empty, statusCodes: {}, errors: {}, errorCodes: {}, series: [], samples: { failed: [], slowest: [] } } }),
+        { overall: { p95Ms: 100 } },
+      ),
+    ],
+  ];
+
+  for (const [name, report] of cases) {
+    it(`renders every format for ${name}`, () => {
+      const files = renderAll(report, REPORT_FORMATS);
+      expect(xmlProblems(files['junit.xml']!)).toEqual([]);
+      expect(JSON.parse(files['report.json']!).kind).toBe('loadgate.report');
+      expect(files['report.html']).toContain('</html>');
+      expect(files['metrics.prom']).toContain('loadgate_run_pass');
+      expect(renderConsole(report, { color: false })).toMatch(/^ (PASS|FAIL) /);
+    });
+  }
+
+  it('shows percentiles from a summary where the source had them and — where it did not', () => {
+    const report = cases[1]![1];
+    const j = JSON.parse(renderAll(report, ['json'])['report.json']!);
+    expect(j.endpoints.fetchTicker.measured.latencySource).toBe('k6 --summary-export');
+    expect(j.endpoints.fetchTicker.measured.latency.p95Ms).toBe(120.5);
+    expect(j.endpoints.fetchTicker.measured.latency.p99Ms).toBeNull();
+    const md = renderAll(report, ['md'])['report.md']!;
+    expect(md).toMatch(/\| p99 \| — \| &lt; 200 ms \| ⚠️ no-data \|/);
+    expect(md).toContain('latency percentiles come from k6 --summary-export');
+  });
+});
