@@ -10,12 +10,14 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./commands/run.js')).runCommand,
   report: async () => (await import('./commands/report.js')).reportCommand,
   mock: async () => (await import('./commands/mock.js')).mockCommand,
+  compare: async () => (await import('./commands/compare.js')).compareCommand,
 };
 
 const SUMMARIES: Record<string, string> = {
   run: 'run a suite, check its SLA, write reports',
   report: 're-evaluate a saved result against an SLA and re-render reports',
   mock: 'start the built-in mock exchange until Ctrl-C',
+  compare: 'compare a baseline with a candidate: improved / regressed / unchanged / inconclusive per metric',
 };
 
 function usage(): string {

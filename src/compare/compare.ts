@@ -1,0 +1,591 @@
+/**
+ * compare(base, candidate) → Comparison: for every endpoint and metric, the change, an interval for it, and a
+ * verdict (improved / regressed / unchanged / inconclusive) that tells a real regression from noise. Pure:
+ * no fs, console or clock; randomness is seeded and injectable (issue #5).
+ *
+ * Statistics (see README of the issue for why):
+ * - Every change is measured as a log ratio log(cand / base), so swapping the sides negates it exactly and the
+ *   noise floor means the same thing in both directions (cand/base beyond 1.05 or below 1/1.05 by default).
+ * - One run per side (or one side with a single run: runs are pooled): latency percentiles are bootstrapped
+ *   from the HDR histograms with an exact order-statistic shortcut (see data.ts), throughput with a
+ *   moving-block bootstrap of per-second counts, error rate and stream loss with a binomial model (Katz log
+ *   risk ratio). The maximum gets no verdict: the bootstrap is not valid for extremes.
+ * - Repeated runs (≥ 2 per side): Mann–Whitney U across the runs' values with exact p-values, the
+ *   Hodges–Lehmann shift and its Moses interval. Too few runs to reach significance → inconclusive.
+ * - p-values are adjusted across every metric of the comparison with Benjamini–Hochberg: under "nothing
+ *   changed" that keeps the chance of any false verdict in the whole table at 1 − confidence.
+ */
+import { InputError } from '../errors.js';
+import type { RunResult } from '../result/model.js';
+import { compileSla } from '../sla/checks.js';
+import { evaluate } from '../sla/evaluate.js';
+import { PRESETS } from '../sla/presets.js';
+import {
+  OVERALL,
+  PERCENTILES,
+  bootstrapLogMean,
+  bootstrapLogPercentile,
+  runData,
+  cdfOf,
+  rankOf,
+  valueAtCount,
+  type Cdf,
+  type EndpointData,
+  type MetricId,
+} from './data.js';
+import { hashArray, hashWords, mulberry32, type RngFactory } from './random.js';
+import { benjaminiHochberg, bootstrapPValue, hodgesLehmann, logRiskRatio, mannWhitney, mannWhitneyMinP, percentileInterval, type Interval } from './tests.js';
+
+export type { MetricId } from './data.js';
+
+export type MetricVerdict = 'improved' | 'regressed' | 'unchanged' | 'inconclusive';
+
+export interface CompareOptions {
+  /** Relative changes smaller than this are "unchanged" even when significant. Percent, default 5. */
+  noiseFloorPct?: number;
+  /** Confidence level of intervals and of the family of verdicts. Default 0.95. */
+  confidence?: number;
+  /** Bootstrap replicates per metric. Default 2000 (enough for p-values down to 0.001 after adjustment). */
+  bootstrapIterations?: number;
+  /** Seed of every random stream. Default 1: the same inputs give the same output. */
+  seed?: number;
+  /** Multiple-comparison adjustment across the table. Default `bh` (Benjamini–Hochberg); `none` for per-metric tests. */
+  adjust?: 'bh' | 'none';
+  /** Makes a seeded uniform stream; default mulberry32. */
+  rng?: RngFactory;
+}
+
+export type ResolvedCompareOptions = Required<Omit<CompareOptions, 'rng'>>;
+
+export interface MetricComparison {
+  metric: MetricId;
+  /** Short display name: p50, p99.9, error rate… */
+  label: string;
+  unit: 'ms' | '%' | '/s';
+  better: 'lower' | 'higher';
+  /** Pooled value (one run per side) or median across runs. */
+  base?: number;
+  cand?: number;
+  /** cand − base, in `unit`. */
+  delta?: number;
+  /** Estimated relative change, percent (exp(logRatio) − 1). */
+  deltaPct?: number;
+  /** Estimated log(cand / base): the scale every test works on. */
+  logRatio?: number;
+  /** Interval of the relative change, percent, at `level` (marginal, not adjusted). */
+  ci?: { lowPct: number; highPct: number; level: number };
+  pValue?: number;
+  /** p-value adjusted across the comparison (Benjamini–Hochberg), what the verdict uses. */
+  qValue?: number;
+  method: 'bootstrap-histogram' | 'bootstrap-series' | 'binomial' | 'mann-whitney' | 'none';
+  /** What the numbers rest on per side: samples (latency), seconds (throughput), requests or messages, or runs. */
+  n: { base: number; cand: number; of: 'samples' | 'seconds' | 'requests' | 'messages' | 'runs' };
+  /** Tail percentiles: samples beyond the percentile on each side (the fewest of any run with repeated runs). */
+  tail?: { base: number; cand: number };
+  /** A tail percentile resting on fewer than 10 samples beyond it. */
+  thinTail: boolean;
+  verdict: MetricVerdict;
+  /** Why this verdict, in one sentence. */
+  reason: string;
+}
+
+export interface EndpointComparison {
+  name: string;
+  kind: 'http' | 'ws' | 'probe';
+  /** Present on one side only. */
+  onlyIn?: 'base' | 'cand';
+  metrics: MetricComparison[];
+}
+
+export interface PhaseCheck {
+  phase: string;
+  /** The SLA preset evaluated (undefined when no preset has the phase's name). */
+  preset: string | undefined;
+  status: 'pass' | 'fail' | 'unknown';
+  /** Per run: status and the checks that did not pass. */
+  runs: Array<{ status: 'pass' | 'fail'; failed: Array<{ id: string; status: 'fail' | 'no-data'; actual?: number; limit: number; op: string; unit: string }> }>;
+  note?: string;
+}
+
+export interface SideSummary {
+  runs: number;
+  labels: string[];
+  phases: string[];
+  engines: string[];
+  suites: string[];
+}
+
+export interface Comparison {
+  kind: 'loadgate.comparison';
+  schemaVersion: 1;
+  /** `pooled`: a single run on at least one side, tests read the samples; `runs`: across repeated runs. */
+  mode: 'pooled' | 'runs';
+  options: ResolvedCompareOptions;
+  base: SideSummary;
+  cand: SideSummary;
+  /** regressed if any metric regressed, else improved if any improved, else unchanged if any unchanged, else inconclusive. */
+  verdict: MetricVerdict;
+  counts: Record<MetricVerdict, number>;
+  endpoints: EndpointComparison[];
+  phases: { base?: PhaseCheck; cand?: PhaseCheck; candNext?: PhaseCheck };
+  notes: string[];
+}
+
+export const DEFAULT_COMPARE_OPTIONS: ResolvedCompareOptions = {
+  noiseFloorPct: 5,
+  confidence: 0.95,
+  bootstrapIterations: 2000,
+  seed: 1,
+  adjust: 'bh',
+};
+
+const METRICS: Array<{ id: MetricId; label: string; unit: MetricComparison['unit']; better: MetricComparison['better'] }> = [
+  { id: 'p50Ms', label: 'p50', unit: 'ms', better: 'lower' },
+  { id: 'p95Ms', label: 'p95', unit: 'ms', better: 'lower' },
+  { id: 'p99Ms', label: 'p99', unit: 'ms', better: 'lower' },
+  { id: 'p999Ms', label: 'p99.9', unit: 'ms', better: 'lower' },
+  { id: 'maxMs', label: 'max', unit: 'ms', better: 'lower' },
+  { id: 'errorRatePct', label: 'error rate', unit: '%', better: 'lower' },
+  { id: 'throughputPerSec', label: 'throughput', unit: '/s', better: 'higher' },
+  { id: 'lossPct', label: 'ws loss', unit: '%', better: 'lower' },
+];
+
+/** A tail percentile with fewer samples than this beyond it is flagged. */
+export const THIN_TAIL_SAMPLES = 10;
+/** Fewest full seconds per side for a throughput interval. */
+export const MIN_SECONDS = 5;
+
+/** What a metric's test produced before the family-wide adjustment. */
+interface Tested {
+  m: MetricComparison;
+  /** log-ratio estimate and interval; absent when there is no test. */
+  est?: number;
+  interval?: Interval;
+  /** Fixed verdict (no test possible, or nothing to test). */
+  fixed?: { verdict: MetricVerdict; reason: string };
+}
+
+function resolve(opts: CompareOptions): ResolvedCompareOptions {
+  const o = { ...DEFAULT_COMPARE_OPTIONS };
+  for (const k of Object.keys(o) as Array<keyof ResolvedCompareOptions>) if (opts[k] !== undefined) (o as Record<string, unknown>)[k] = opts[k];
+  if (!(o.noiseFloorPct >= 0)) throw new InputError('LG_COMPARE_OPTION', `noise floor must be ≥ 0 %, got ${o.noiseFloorPct}`);
+  if (!(o.confidence > 0 && o.confidence < 1)) throw new InputError('LG_COMPARE_OPTION', `confidence must be between 0 and 1, got ${o.confidence}`, { hint: 'e.g. 0.95' });
+  if (!(Number.isInteger(o.bootstrapIterations) && o.bootstrapIterations >= 100)) {
+    throw new InputError('LG_COMPARE_OPTION', `bootstrap iterations must be an integer ≥ 100, got ${o.bootstrapIterations}`);
+  }
+  return o;
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length;
+  return m % 2 === 1 ? s[(m - 1) / 2]! : (s[m / 2 - 1]! + s[m / 2]!) / 2;
+};
+
+const uniq = (xs: Array<string | undefined>) => [...new Set(xs.filter((x): x is string => x !== undefined))].sort();
+
+function sideSummary(runs: RunResult[]): SideSummary {
+  return {
+    runs: runs.length,
+    labels: uniq(runs.map((r) => r.meta.label)),
+    phases: uniq(runs.map((r) => r.meta.phase)),
+    engines: uniq(runs.flatMap((r) => r.meta.engines.map((e) => e.name))),
+    suites: uniq(runs.map((r) => r.meta.suite)),
+  };
+}
+
+const KIND_ORDER = { http: 0, ws: 1, probe: 2 } as const;
+
+/** Compare a baseline (one or more runs) with a candidate (one or more runs). */
+export function compare(base: RunResult[], cand: RunResult[], options: CompareOptions = {}): Comparison {
+  if (base.length === 0 || cand.length === 0) {
+    throw new InputError('LG_COMPARE_EMPTY', `compare needs at least one result per side (got ${base.length} base, ${cand.length} candidate)`);
+  }
+  const opts = resolve(options);
+  const makeRng = options.rng ?? mulberry32;
+  const mode: Comparison['mode'] = base.length >= 2 && cand.length >= 2 ? 'runs' : 'pooled';
+  const notes: string[] = [];
+  if (mode === 'pooled' && (base.length > 1 || cand.length > 1)) {
+    notes.push(
+      `${base.length} base run(s) against ${cand.length} candidate run(s): the runs of each side are pooled, so run-to-run variation is not in the intervals; repeat both sides for a test across runs`,
+    );
+  }
+
+  // Per side: endpoint name → per-run data.
+  const collect = (runs: RunResult[]) => {
+    const out = new Map<string, EndpointData[]>();
+    for (const r of runs) for (const [name, d] of runData(r)) out.set(name, [...(out.get(name) ?? []), d]);
+    return out;
+  };
+  const b = collect(base);
+  const c = collect(cand);
+  const names = [...new Set([...b.keys(), ...c.keys()])];
+  const kindOf = (n: string) => (b.get(n) ?? c.get(n))![0]!.kind;
+  names.sort((x, y) => (x === OVERALL ? -1 : y === OVERALL ? 1 : KIND_ORDER[kindOf(x)] - KIND_ORDER[kindOf(y)] || (x < y ? -1 : x > y ? 1 : 0)));
+
+  const tested: Tested[] = [];
+  const endpoints: EndpointComparison[] = [];
+  for (const name of names) {
+    const bd = b.get(name);
+    const cd = c.get(name);
+    const ec: EndpointComparison = { name, kind: kindOf(name), metrics: [] };
+    if (bd === undefined || cd === undefined) ec.onlyIn = bd === undefined ? 'cand' : 'base';
+    for (const def of METRICS) {
+      if (def.id === 'lossPct' && ec.kind !== 'ws') continue;
+      const t =
+        bd === undefined || cd === undefined
+          ? onlyOneSide(def, bd, cd)
+          : mode === 'runs'
+            ? testRuns(def, bd, cd, opts)
+            : testPooled(def, name, bd, cd, opts, makeRng);
+      if (t === undefined) continue;
+      tested.push(t);
+      ec.metrics.push(t.m);
+    }
+    endpoints.push(ec);
+  }
+
+  // Family-wide adjustment, then verdicts.
+  const alpha = 1 - opts.confidence;
+  const withP = tested.filter((t) => t.fixed === undefined && t.m.pValue !== undefined);
+  const q = opts.adjust === 'bh' ? benjaminiHochberg(withP.map((t) => t.m.pValue!)) : withP.map((t) => t.m.pValue!);
+  withP.forEach((t, i) => (t.m.qValue = q[i]!));
+  const floorLog = Math.log1p(opts.noiseFloorPct / 100);
+  for (const t of tested) {
+    if (t.fixed !== undefined) {
+      t.m.verdict = t.fixed.verdict;
+      t.m.reason = t.fixed.reason;
+      continue;
+    }
+    const v = decide(t, floorLog, alpha, opts, withP.length);
+    t.m.verdict = v.verdict;
+    t.m.reason = v.reason;
+  }
+
+  const counts: Record<MetricVerdict, number> = { improved: 0, regressed: 0, unchanged: 0, inconclusive: 0 };
+  for (const t of tested) counts[t.m.verdict]++;
+  const verdict: MetricVerdict = counts.regressed > 0 ? 'regressed' : counts.improved > 0 ? 'improved' : counts.unchanged > 0 ? 'unchanged' : 'inconclusive';
+
+  const baseSide = sideSummary(base);
+  const candSide = sideSummary(cand);
+  if (baseSide.engines.join() !== candSide.engines.join()) {
+    notes.push(`engines differ (${baseSide.engines.join(', ') || '?'} vs ${candSide.engines.join(', ') || '?'}): compared on the shared result model`);
+  }
+  if (baseSide.suites.join() !== candSide.suites.join()) notes.push(`suites differ (${baseSide.suites.join(', ')} vs ${candSide.suites.join(', ')})`);
+  for (const [side, runs] of [['base', base], ['candidate', cand]] as const) {
+    runs.forEach((r, i) => {
+      const which = runs.length > 1 ? `${side} run ${i + 1}` : side;
+      if (r.generator?.saturated) notes.push(`${which}: the load generator was saturated, its numbers are not trustworthy (${r.generator.reasons.join('; ')})`);
+      if (r.meta.incomplete) notes.push(`${which}: incomplete run (${r.meta.incomplete.reason})`);
+    });
+  }
+  if (opts.adjust === 'bh' && withP.length > 1) {
+    notes.push(`verdicts use p-values adjusted across ${withP.length} tests (Benjamini–Hochberg), which keeps the chance of any false verdict in this table at about ${fmtP(alpha)} when nothing changed`);
+  }
+
+  return {
+    kind: 'loadgate.comparison',
+    schemaVersion: 1,
+    mode,
+    options: opts,
+    base: baseSide,
+    cand: candSide,
+    verdict,
+    counts,
+    endpoints,
+    phases: phaseChecks(base, cand, notes),
+    notes,
+  };
+}
+
+function fmtP(p: number): string {
+  return p >= 0.01 ? p.toFixed(2) : p.toPrecision(1);
+}
+
+function fmtPct(x: number): string {
+  return `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
+}
+
+function decide(t: Tested, floorLog: number, alpha: number, opts: ResolvedCompareOptions, family: number): { verdict: MetricVerdict; reason: string } {
+  const { m } = t;
+  const est = t.est!;
+  const iv = t.interval!;
+  const q = m.qValue!;
+  const sig = q <= alpha;
+  const floor = `±${opts.noiseFloorPct}%`;
+  const ci = `${fmtPct(Math.expm1(iv.lo) * 100)} … ${fmtPct(Math.expm1(iv.hi) * 100)}`;
+  const pq = opts.adjust === 'bh' && family > 1 ? `q=${fmtP(q)}` : `p=${fmtP(q)}`;
+  if (sig && Math.abs(est) > floorLog) {
+    const worse = m.better === 'lower' ? est > 0 : est < 0;
+    return { verdict: worse ? 'regressed' : 'improved', reason: `significant (${pq}) and beyond the ${opts.noiseFloorPct}% noise floor` };
+  }
+  if (iv.lo >= -floorLog && iv.hi <= floorLog) return { verdict: 'unchanged', reason: `the interval (${ci}) lies within the noise floor (${floor})` };
+  if (sig) return { verdict: 'unchanged', reason: `significant (${pq}) but smaller than the ${opts.noiseFloorPct}% noise floor` };
+  const adj = m.pValue! <= alpha && opts.adjust === 'bh' && family > 1 ? ` after adjusting for ${family} tests (p=${fmtP(m.pValue!)}, q=${fmtP(q)})` : ` (${pq})`;
+  return { verdict: 'inconclusive', reason: `no significant change${adj}, but the interval (${ci}) reaches beyond ${floor}: more samples or runs would tell` };
+}
+
+function blank(def: (typeof METRICS)[number], of: MetricComparison['n']['of']): MetricComparison {
+  return { metric: def.id, label: def.label, unit: def.unit, better: def.better, method: 'none', n: { base: 0, cand: 0, of }, thinTail: false, verdict: 'inconclusive', reason: '' };
+}
+
+function setValues(m: MetricComparison, bv: number | undefined, cv: number | undefined): void {
+  if (bv !== undefined) m.base = bv;
+  if (cv !== undefined) m.cand = cv;
+  if (bv !== undefined && cv !== undefined) m.delta = cv - bv;
+}
+
+function setEstimate(t: Tested, est: number, iv: Interval, p: number, level: number): void {
+  t.est = est;
+  t.interval = iv;
+  t.m.logRatio = est;
+  t.m.deltaPct = Math.expm1(est) * 100;
+  t.m.ci = { lowPct: Math.expm1(iv.lo) * 100, highPct: Math.expm1(iv.hi) * 100, level };
+  t.m.pValue = p;
+}
+
+function onlyOneSide(def: (typeof METRICS)[number], bd: EndpointData[] | undefined, cd: EndpointData[] | undefined): Tested | undefined {
+  const m = blank(def, 'runs');
+  const pick = (d: EndpointData[] | undefined) => (d === undefined ? undefined : median(d.map((x) => x.values[def.id]).filter((v): v is number => v !== undefined)));
+  const bv = bd && bd.some((x) => x.values[def.id] !== undefined) ? pick(bd) : undefined;
+  const cv = cd && cd.some((x) => x.values[def.id] !== undefined) ? pick(cd) : undefined;
+  if (bv === undefined && cv === undefined) return undefined;
+  setValues(m, bv, cv);
+  m.n = { base: bd?.length ?? 0, cand: cd?.length ?? 0, of: 'runs' };
+  return { m, fixed: { verdict: 'inconclusive', reason: `measured only in the ${bd === undefined ? 'candidate' : 'base'}` } };
+}
+
+/** One run per side (or pooled runs): bootstrap and binomial tests on the samples. */
+function testPooled(def: (typeof METRICS)[number], endpoint: string, bd: EndpointData[], cd: EndpointData[], opts: ResolvedCompareOptions, makeRng: RngFactory): Tested | undefined {
+  const B = opts.bootstrapIterations;
+  const percentile = PERCENTILES[def.id];
+  if (percentile !== undefined || def.id === 'maxMs') {
+    const m = blank(def, 'samples');
+    const bc = cdfs(bd);
+    const cc = cdfs(cd);
+    m.n = { base: bc.total, cand: cc.total, of: 'samples' };
+    if (bc.total === 0 || cc.total === 0) {
+      // No raw samples (e.g. a k6 summary export): show the summary's numbers, no test.
+      const bv = bd.length === 1 ? bd[0]!.values[def.id] : undefined;
+      const cv = cd.length === 1 ? cd[0]!.values[def.id] : undefined;
+      if (bv === undefined && cv === undefined && bc.total === 0 && cc.total === 0) return undefined;
+      setValues(m, bc.total > 0 ? valueOf(bc, def.id) : bv, cc.total > 0 ? valueOf(cc, def.id) : cv);
+      const src = [...bd, ...cd].map((d) => d.summarySource).find((s) => s !== undefined);
+      return { m, fixed: { verdict: 'inconclusive', reason: `no raw samples on ${bc.total === 0 && cc.total === 0 ? 'either side' : bc.total === 0 ? 'the base side' : 'the candidate side'}${src ? ` (percentiles from ${src})` : ''}: repeat runs for a test across runs` } };
+    }
+    setValues(m, valueOf(bc, def.id), valueOf(cc, def.id));
+    if (def.id === 'maxMs') {
+      m.deltaPct = (m.cand! / m.base! - 1) * 100;
+      m.logRatio = Math.log(m.cand!) - Math.log(m.base!);
+      return { m, fixed: { verdict: 'inconclusive', reason: 'the maximum is a single sample: the bootstrap is not valid for it; compare repeated runs for a verdict' } };
+    }
+    const tb = bc.total - rankOf(bc.total, percentile!);
+    const tc = cc.total - rankOf(cc.total, percentile!);
+    m.tail = { base: tb, cand: tc };
+    m.thinTail = Math.min(tb, tc) < THIN_TAIL_SAMPLES;
+    if ((percentile! / 100) * Math.min(bc.total, cc.total) > Math.min(bc.total, cc.total) - 1) {
+      // Fewer than 1/(1−q) samples (p99.9 from < 1000): the percentile is the maximum.
+      const need = Math.ceil(1 / (1 - percentile! / 100));
+      return { m, fixed: { verdict: 'inconclusive', reason: `${def.label} needs ≥ ${need} samples per side to be more than the maximum (have ${Math.min(bc.total, cc.total)})` } };
+    }
+    const diffs = pairedBootstrap(bc.fingerprint, cc.fingerprint, `${endpoint}/${def.id}`, opts.seed, makeRng, (rng) => bootstrapLogPercentile(bc, percentile!, B, rng), (rng) => bootstrapLogPercentile(cc, percentile!, B, rng));
+    m.method = 'bootstrap-histogram';
+    const t: Tested = { m };
+    setEstimate(t, Math.log(m.cand!) - Math.log(m.base!), percentileInterval(diffs, opts.confidence), bootstrapPValue(diffs), opts.confidence);
+    return t;
+  }
+  if (def.id === 'throughputPerSec') {
+    const m = blank(def, 'seconds');
+    const bs = bd.flatMap((d) => d.perSecond);
+    const cs = cd.flatMap((d) => d.perSecond);
+    m.n = { base: bs.length, cand: cs.length, of: 'seconds' };
+    const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+    if (bs.length === 0 || cs.length === 0) {
+      const bv = bd.length === 1 ? bd[0]!.values.throughputPerSec : undefined;
+      const cv = cd.length === 1 ? cd[0]!.values.throughputPerSec : undefined;
+      if (bv === undefined && cv === undefined) return undefined;
+      setValues(m, bv, cv);
+      return { m, fixed: { verdict: 'inconclusive', reason: 'no per-second series on one side: throughput has no interval' } };
+    }
+    setValues(m, mean(bs), mean(cs));
+    if (Math.min(bs.length, cs.length) < MIN_SECONDS) {
+      return { m, fixed: { verdict: 'inconclusive', reason: `fewer than ${MIN_SECONDS} full seconds after warm-up on one side (${bs.length} vs ${cs.length})` } };
+    }
+    if (m.base === 0 || m.cand === 0) return { m, fixed: { verdict: 'inconclusive', reason: 'no requests in the measured window on one side' } };
+    const diffs = pairedBootstrap(hashArray(bs), hashArray(cs), `${endpoint}/${def.id}`, opts.seed, makeRng, (rng) => bootstrapLogMean(bs, B, rng), (rng) => bootstrapLogMean(cs, B, rng));
+    m.method = 'bootstrap-series';
+    const t: Tested = { m };
+    setEstimate(t, Math.log(m.cand!) - Math.log(m.base!), percentileInterval(diffs, opts.confidence), bootstrapPValue(diffs), opts.confidence);
+    return t;
+  }
+  // Proportions: error rate over requests, stream loss over expected messages.
+  const isLoss = def.id === 'lossPct';
+  const m = blank(def, isLoss ? 'messages' : 'requests');
+  const sum = (d: EndpointData[], f: (x: EndpointData) => number | undefined) => d.reduce((a, x) => a + (f(x) ?? 0), 0);
+  const eb = isLoss ? sum(bd, (x) => x.lost) : sum(bd, (x) => x.errors);
+  const nb = isLoss ? sum(bd, (x) => x.expected) : sum(bd, (x) => x.requests);
+  const ecnt = isLoss ? sum(cd, (x) => x.lost) : sum(cd, (x) => x.errors);
+  const nc = isLoss ? sum(cd, (x) => x.expected) : sum(cd, (x) => x.requests);
+  if (nb === 0 && nc === 0) return undefined;
+  m.n = { base: nb, cand: nc, of: m.n.of };
+  setValues(m, nb > 0 ? (eb / nb) * 100 : undefined, nc > 0 ? (ecnt / nc) * 100 : undefined);
+  const what = isLoss ? 'expected messages' : 'requests';
+  if (nb === 0 || nc === 0) return { m, fixed: { verdict: 'inconclusive', reason: `no ${what} on one side` } };
+  if (eb === 0 && ecnt === 0) {
+    m.deltaPct = 0;
+    m.logRatio = 0;
+    return { m, fixed: { verdict: 'unchanged', reason: `no ${isLoss ? 'lost messages' : 'errors'} on either side` } };
+  }
+  const rr = logRiskRatio(eb, nb, ecnt, nc, opts.confidence);
+  m.method = 'binomial';
+  const t: Tested = { m };
+  setEstimate(t, rr.estimate, rr.interval, rr.pValue, opts.confidence);
+  return t;
+}
+
+/** Pooled CDF of a side's runs, computed once per endpoint and side. */
+const cdfCache = new WeakMap<EndpointData[], Cdf>();
+function cdfs(d: EndpointData[]): Cdf {
+  let c = cdfCache.get(d);
+  if (c === undefined) cdfCache.set(d, (c = d.length === 1 && d[0]!.cdf !== undefined ? d[0]!.cdf : cdfOf(d.map((x) => x.buckets))));
+  return c;
+}
+
+function valueOf(cdf: Cdf, id: MetricId): number {
+  if (id === 'maxMs') return cdf.valuesUs[cdf.valuesUs.length - 1]! / 1000;
+  return valueAtCount(cdf, rankOf(cdf.total, PERCENTILES[id]!)) / 1000;
+}
+
+/**
+ * Bootstrap replicates of log(cand) − log(base). Each data set draws from a stream chosen by the content of
+ * both sides, not by which side it is on, so compare(b, a) sees the same replicates negated: the mirror is
+ * exact. When both sides hold identical data the replicate set is symmetrised (D ∪ −D), which is exact too.
+ */
+function pairedBootstrap(
+  fpBase: number,
+  fpCand: number,
+  key: string,
+  seed: number,
+  makeRng: RngFactory,
+  drawBase: (rng: () => number) => Float64Array,
+  drawCand: (rng: () => number) => Float64Array,
+): Float64Array {
+  const lo = Math.min(fpBase, fpCand);
+  const hi = Math.max(fpBase, fpCand);
+  const streamBase = hashWords([seed, key, lo, hi, fpBase === lo ? 0 : 1]);
+  const streamCand = hashWords([seed, key, lo, hi, fpBase === fpCand ? 1 : fpCand === lo ? 0 : 1]);
+  const rb = drawBase(makeRng(streamBase));
+  const rc = drawCand(makeRng(streamCand));
+  const n = rb.length;
+  const out = new Float64Array(fpBase === fpCand ? 2 * n : n);
+  for (let i = 0; i < n; i++) out[i] = rc[i]! - rb[i]!;
+  if (fpBase === fpCand) for (let i = 0; i < n; i++) out[n + i] = -out[i]!;
+  return out;
+}
+
+/** Repeated runs: Mann–Whitney U across runs, Hodges–Lehmann shift with the Moses interval, on the log scale. */
+function testRuns(def: (typeof METRICS)[number], bd: EndpointData[], cd: EndpointData[], opts: ResolvedCompareOptions): Tested | undefined {
+  const m = blank(def, 'runs');
+  const isProportion = def.id === 'errorRatePct' || def.id === 'lossPct';
+  const vals = (d: EndpointData[]) => d.map((x) => x.values[def.id]).filter((v): v is number => v !== undefined);
+  const bv = vals(bd);
+  const cv = vals(cd);
+  if (bv.length === 0 && cv.length === 0) return undefined;
+  setValues(m, bv.length ? median(bv) : undefined, cv.length ? median(cv) : undefined);
+  m.n = { base: bv.length, cand: cv.length, of: 'runs' };
+  const percentile = PERCENTILES[def.id];
+  if (percentile !== undefined) {
+    const tails = (d: EndpointData[]) => d.filter((x) => x.samples > 0).map((x) => x.samples - rankOf(x.samples, percentile));
+    const tb = tails(bd);
+    const tc = tails(cd);
+    if (tb.length && tc.length) {
+      m.tail = { base: Math.min(...tb), cand: Math.min(...tc) };
+      m.thinTail = Math.min(m.tail.base, m.tail.cand) < THIN_TAIL_SAMPLES;
+    }
+  }
+  if (bv.length < 2 || cv.length < 2) return { m, fixed: { verdict: 'inconclusive', reason: `too few runs with this metric (${bv.length} vs ${cv.length})` } };
+  const alpha = 1 - opts.confidence;
+  const minP = mannWhitneyMinP(bv.length, cv.length);
+  if (minP > alpha) {
+    return {
+      m,
+      fixed: {
+        verdict: 'inconclusive',
+        reason: `too few runs (${bv.length} vs ${cv.length}): the smallest p-value Mann–Whitney U can reach is ${fmtP(minP)}, above ${fmtP(alpha)}; run at least 4 per side`,
+      },
+    };
+  }
+  if (isProportion) {
+    const counts = (d: EndpointData[]) =>
+      d.map((x) => (def.id === 'lossPct' ? [x.lost ?? 0, x.expected ?? 0] : [x.errors, x.requests]) as [number, number]).filter(([, n]) => n > 0);
+    const bc = counts(bd);
+    const cc = counts(cd);
+    if (bc.every(([e]) => e === 0) && cc.every(([e]) => e === 0)) {
+      m.deltaPct = 0;
+      m.logRatio = 0;
+      return { m, fixed: { verdict: 'unchanged', reason: `no ${def.id === 'lossPct' ? 'lost messages' : 'errors'} in any run` } };
+    }
+  }
+  // Proportions can be 0: their log uses the same 0.5 correction as the binomial model.
+  const toLog = (d: EndpointData[]) =>
+    d
+      .map((x) => {
+        if (def.id === 'errorRatePct') return x.requests > 0 ? Math.log((x.errors + 0.5) / (x.requests + 0.5)) : undefined;
+        if (def.id === 'lossPct') return x.expected ? Math.log(((x.lost ?? 0) + 0.5) / (x.expected + 0.5)) : undefined;
+        const v = x.values[def.id];
+        return v !== undefined && v > 0 ? Math.log(v) : undefined;
+      })
+      .filter((v): v is number => v !== undefined);
+  const lb = toLog(bd);
+  const lc = toLog(cd);
+  if (lb.length < 2 || lc.length < 2) return { m, fixed: { verdict: 'inconclusive', reason: 'too few runs with a positive value' } };
+  const mw = mannWhitney(lb, lc);
+  const hl = hodgesLehmann(lb, lc, opts.confidence);
+  m.method = 'mann-whitney';
+  if (hl.interval === undefined) {
+    m.logRatio = hl.estimate;
+    m.deltaPct = Math.expm1(hl.estimate) * 100;
+    m.pValue = mw.pValue;
+    return { m, fixed: { verdict: 'inconclusive', reason: `too few runs (${lb.length} vs ${lc.length}) for a ${opts.confidence * 100}% interval of the shift` } };
+  }
+  const t: Tested = { m };
+  setEstimate(t, hl.estimate, hl.interval, mw.pValue, hl.achievedLevel ?? opts.confidence);
+  return t;
+}
+
+// ---- phases ----
+
+function phaseChecks(base: RunResult[], cand: RunResult[], notes: string[]): Comparison['phases'] {
+  const out: Comparison['phases'] = {};
+  const phaseOf = (runs: RunResult[], side: string): string | undefined => {
+    const ps = uniq(runs.map((r) => r.meta.phase));
+    if (ps.length > 1) notes.push(`${side} runs carry different phases (${ps.join(', ')}): evaluated against ${ps[0]}`);
+    return ps[0];
+  };
+  const bp = phaseOf(base, 'base');
+  const cp = phaseOf(cand, 'candidate');
+  if (bp !== undefined) out.base = phaseCheck(bp, base);
+  if (cp !== undefined) out.cand = phaseCheck(cp, cand);
+  const from = cp ?? bp;
+  const n = from === undefined ? undefined : /^phase-(\d+)$/.exec(from);
+  if (n) {
+    const next = `phase-${Number(n[1]) + 1}`;
+    if (PRESETS[next] !== undefined) out.candNext = phaseCheck(next, cand);
+  }
+  return out;
+}
+
+function phaseCheck(phase: string, runs: RunResult[]): PhaseCheck {
+  if (PRESETS[phase] === undefined) return { phase, preset: undefined, status: 'unknown', runs: [], note: `no SLA preset named "${phase}"` };
+  const plan = compileSla({ preset: phase });
+  const rs = runs.map((r) => {
+    const v = evaluate(plan, r);
+    return {
+      status: v.status,
+      failed: v.checks
+        .filter((c) => c.status === 'fail' || (c.status === 'no-data' && !c.optional))
+        .map((c) => ({ id: c.id, status: c.status as 'fail' | 'no-data', ...(c.actual !== undefined ? { actual: c.actual } : {}), limit: c.limit, op: c.op, unit: c.unit })),
+    };
+  });
+  return { phase, preset: phase, status: rs.every((r) => r.status === 'pass') ? 'pass' : 'fail', runs: rs };
+}

@@ -1,0 +1,18 @@
+/** loadgate's public API: what a user needs to run suites, evaluate and report from code. */
+export { EXIT, LoadgateError, InputError, RunError, type ExitCode } from './errors.js';
+export { loadSuite, loadSla, parseSuite, formatZodError } from './suite/load.js';
+export { suiteSchema, slaSchema, suiteJsonSchema, HTTP_ENDPOINTS, STREAM_CHANNELS, type Suite, type SuiteInput, type Workload, type SlaSpec } from './suite/schema.js';
+export { runResultSchema, RESULT_SCHEMA_VERSION, ERROR_CLASSES, type RunResult, type EndpointResult, type ErrorClass } from './result/model.js';
+export { EndpointRecorder } from './result/recorder.js';
+export { mergeResults } from './result/merge.js';
+export { endpointStats, overallEndpoint, measuredWindow, type EndpointStats } from './result/stats.js';
+export { summarizeHistogram, decodeHistogram, encodeHistogram, type LatencySummaryMs } from './result/histogram.js';
+export { compileSla, type Check, type SlaPlan } from './sla/checks.js';
+export { evaluate, type Verdict, type CheckResult } from './sla/evaluate.js';
+export { PRESETS } from './sla/presets.js';
+export { runSuite, type RunOptions } from './run.js';
+export { ENGINES, getEngine } from './engines/registry.js';
+export type { Engine, EngineContext, EngineOutput } from './engines/types.js';
+export { renderAll, renderConsole, renderMarkdown, renderJson, renderHtml, renderJunit, renderPrometheus, writeReportFiles, reportDirFor, type Report } from './report/index.js';
+export { startMockExchange, type MockExchange, type MockExchangeOptions } from '../mocks/index.js';
+export { compare, renderCompareMarkdown, renderCompareJson, renderCompareHtmlSection, type Comparison } from './compare/index.js';

@@ -1,0 +1,122 @@
+/**
+ * `loadgate compare` end to end: the Command with an in-memory CliIO, and (once src/cli.ts registers it) the
+ * real CLI spawned through tsx. Exit codes: 0 no gate tripped, 1 regression with --fail-on regression, 2 bad input.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compareCommand } from '../../src/commands/compare.js';
+import type { CliIO } from '../../src/commands/types.js';
+import { InputError } from '../../src/errors.js';
+import { ROOT, runCli, tempDir } from '../helpers/cli.js';
+import { syntheticResult } from '../helpers/synthetic.js';
+
+function memoryIO(cwd: string): CliIO & { out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  const sink = (f: (s: string) => void) => new Writable({ write: (chunk, _enc, cb) => (f(String(chunk)), cb()) });
+  return {
+    stdout: sink((s) => (out += s)),
+    stderr: sink((s) => (err += s)),
+    env: {},
+    cwd,
+    signal: new AbortController().signal,
+    out: () => out,
+    err: () => err,
+  };
+}
+
+const result = (seed: number, p99Ms: number) =>
+  syntheticResult({ seed, durationSec: 10, endpoints: { fetchTicker: { dist: 'lognormal', p50Ms: 20, p99Ms, n: 20_000 } } });
+
+let dir: string;
+beforeAll(async () => {
+  dir = await tempDir('loadgate-compare-');
+  await writeFile(join(dir, 'base.json'), JSON.stringify(result(1, 80)));
+  await writeFile(join(dir, 'same.json'), JSON.stringify(result(2, 80)));
+  await writeFile(join(dir, 'slow.json'), JSON.stringify(result(3, 120)));
+  await writeFile(join(dir, 'broken.json'), '{"kind": "loadgate.result", ');
+  const bad = result(4, 80) as unknown as { meta: { durationSec: unknown } };
+  bad.meta.durationSec = 'ten';
+  await writeFile(join(dir, 'invalid.json'), JSON.stringify(bad));
+  await mkdir(join(dir, 'runs-a'));
+  await mkdir(join(dir, 'runs-b'));
+  for (let i = 0; i < 4; i++) {
+    await writeFile(join(dir, 'runs-a', `r${i}.json`), JSON.stringify(result(10 + i, 80)));
+    await writeFile(join(dir, 'runs-b', `r${i}.json`), JSON.stringify(result(20 + i, 80)));
+  }
+  // Non-result JSON in a folder is skipped, not an error.
+  await writeFile(join(dir, 'runs-a', 'compare.json'), JSON.stringify({ kind: 'loadgate.comparison' }));
+});
+
+describe('loadgate compare (the Command)', () => {
+  it('exits 1 on a regression with --fail-on regression and prints Markdown', async () => {
+    const io = memoryIO(dir);
+    expect(await compareCommand.run(['base.json', 'slow.json', '--fail-on', 'regression'], io)).toBe(1);
+    expect(io.out()).toMatch(/^### loadgate compare: ❌ \*\*regressed\*\*/);
+  });
+
+  it('exits 0 on the same regression without the gate', async () => {
+    expect(await compareCommand.run(['base.json', 'slow.json'], memoryIO(dir))).toBe(0);
+  });
+
+  it('exits 0 when nothing regressed, even with the gate', async () => {
+    expect(await compareCommand.run(['base.json', 'same.json', '--fail-on', 'regression'], memoryIO(dir))).toBe(0);
+  });
+
+  it('reads folders of repeated runs, skipping JSON that is not a result, and writes compare.md and compare.json', async () => {
+    const io = memoryIO(dir);
+    const code = await compareCommand.run(['--base', 'runs-a', '--cand', 'runs-b', '--out', 'out', '--noise-floor', '10'], io);
+    expect(code).toBe(0);
+    const json = JSON.parse(await readFile(join(dir, 'out', 'compare.json'), 'utf8'));
+    expect(json.mode).toBe('runs');
+    expect(json.base.runs).toBe(4);
+    expect(json.options.noiseFloorPct).toBe(10);
+    expect(await readFile(join(dir, 'out', 'compare.md'), 'utf8')).toBe(io.out());
+  });
+
+  it('takes several files after --base and --cand', async () => {
+    const io = memoryIO(dir);
+    await compareCommand.run(['--base', 'runs-a/r0.json', 'runs-a/r1.json', '--cand', 'runs-b/r0.json', 'runs-b/r1.json', '--format', 'json'], io);
+    const c = JSON.parse(io.out());
+    expect([c.base.runs, c.cand.runs]).toEqual([2, 2]);
+    expect(c.verdict).toBe('inconclusive');
+  });
+
+  it.each([
+    [['base.json', 'missing.json'], /missing\.json: cannot read candidate result \(ENOENT\)/],
+    [['base.json', 'broken.json'], /broken\.json: not valid JSON/],
+    [['base.json', 'invalid.json'], /invalid\.json: meta\.durationSec: expected/],
+    [['base.json'], /expected <base> <cand>/],
+    [['base.json', 'same.json', '--fail-on', 'always'], /--fail-on: expected regression or none/],
+    [['base.json', 'same.json', '--noise-floor', 'five'], /--noise-floor: expected a percentage/],
+  ])('rejects %j with a path-qualified InputError (exit 2)', async (argv, message) => {
+    const err = await compareCommand.run(argv, memoryIO(dir)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).exitCode).toBe(2);
+    expect((err as InputError).message).toMatch(message);
+  });
+});
+
+const registered = /\bcompare\b/.test(readFileSync(join(ROOT, 'src/cli.ts'), 'utf8'));
+
+describe.skipIf(!registered)('loadgate compare (the real CLI)', () => {
+  it('exits 1 on a regression with --fail-on regression, 0 otherwise, 2 on unreadable input', async () => {
+    const [regressed, same, missing] = await Promise.all([
+      runCli(['compare', join(dir, 'base.json'), join(dir, 'slow.json'), '--fail-on', 'regression']),
+      runCli(['compare', join(dir, 'base.json'), join(dir, 'same.json'), '--fail-on', 'regression']),
+      runCli(['compare', join(dir, 'base.json'), join(dir, 'nope.json')]),
+    ]);
+    expect(regressed.code).toBe(1);
+    expect(regressed.stdout).toContain('❌');
+    expect(same.code).toBe(0);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/nope\.json/);
+    expect(missing.stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
+});
