@@ -157,6 +157,10 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
   const handle = await openTarget(suite, env);
   try {
     await checkReachable(handle.target, suite.target.healthPath);
+    // Set-up (market filters, orders to cancel) happens before the clock starts.
+    const prepared = await Promise.all(
+      plans.map(({ w, engine }, i) => engine.prepare?.({ suite, workload: w, target: handle.target, now, signal, seed: seedFor(seed, i) })),
+    );
     const originMs = now();
     const startedAt = wallClock();
     const probes = startHealthProbes(handle.target, suite.target.healthPath, suite.target.healthIntervalSec, originMs, now);
@@ -164,7 +168,7 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
       plans.map(async ({ w, engine }, i) => {
         if (w.startAfterSec > 0) await sleep(w.startAfterSec * 1000, undefined, { signal }).catch(() => {});
         if (signal.aborted) return undefined;
-        return engine.run({ suite, workload: w, target: handle.target, originMs, now, signal, progress, seed: seed + i * 7919 });
+        return engine.run({ suite, workload: w, target: handle.target, originMs, now, signal, progress, seed: seedFor(seed, i) }, prepared[i]);
       }),
     );
     const health = await probes.stop();
@@ -228,6 +232,11 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
   } finally {
     await handle.close();
   }
+}
+
+/** Each workload gets its own deterministic seed. */
+function seedFor(seed: number, workloadIndex: number): number {
+  return seed + workloadIndex * 7919;
 }
 
 function dedupeEngines(xs: Array<{ name: string; version: string }>) {

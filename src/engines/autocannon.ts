@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import autocannon from 'autocannon';
 import type { HttpEndpoint } from '../suite/schema.js';
 import { EndpointRecorder } from '../result/recorder.js';
-import type { Engine, EngineContext, EngineOutput } from './types.js';
+import type { Engine, EngineContext, EngineOutput, PrepareContext } from './types.js';
 import { classifyResponse, extractErrorCode, prepareWorkload, RequestFactory, type PlannedRequest } from './exchange-requests.js';
 
 const require = createRequire(import.meta.url);
@@ -32,14 +32,25 @@ interface AcClient {
   destroyed: boolean;
 }
 
+interface Prepared {
+  factory: RequestFactory;
+  notes: string[];
+}
+
 export const autocannonEngine: Engine = {
   name: 'autocannon',
-  async run(ctx: EngineContext): Promise<EngineOutput> {
+  async prepare(ctx: PrepareContext): Promise<Prepared> {
+    const w = ctx.workload;
+    if (w.load.model !== 'closed') throw new Error(`autocannon engine runs closed workloads; "${w.name}" is ${w.load.model}`);
+    const factory = new RequestFactory({ workload: w, credentials: ctx.target.credentials, seed: ctx.seed });
+    const notes = await prepareWorkload(ctx.target.baseUrl, factory, { orderPool: Math.min(2000, w.load.connections * 50), timeoutMs: ctx.target.timeoutMs });
+    return { factory, notes };
+  },
+  async run(ctx: EngineContext, prepared?: unknown): Promise<EngineOutput> {
     const w = ctx.workload;
     if (w.load.model !== 'closed') throw new Error(`autocannon engine runs closed workloads; "${w.name}" is ${w.load.model}`);
     const load = w.load;
-    const factory = new RequestFactory({ workload: w, credentials: ctx.target.credentials, seed: ctx.seed });
-    const notes = await prepareWorkload(ctx.target.baseUrl, factory, { orderPool: Math.min(2000, load.connections * 50), timeoutMs: ctx.target.timeoutMs });
+    const { factory, notes } = ((prepared as Prepared | undefined) ?? (await autocannonEngine.prepare!(ctx))) as Prepared;
 
     const recorders = new Map<HttpEndpoint, EndpointRecorder>();
     for (const e of factory.endpoints) recorders.set(e, new EndpointRecorder(e, 'http', w.name));

@@ -53,7 +53,15 @@ export interface EngineOutput {
   notes?: string[];
 }
 
+/** What an engine's set-up sees: everything but the run's time origin, which is set once every workload is ready. */
+export type PrepareContext = Omit<EngineContext, 'originMs' | 'progress'>;
+
 export interface Engine {
   readonly name: string;
-  run(ctx: EngineContext): Promise<EngineOutput>;
+  /**
+   * Optional set-up before the clock starts (like k6's setup()): read market filters, create orders to cancel.
+   * Not measured, and not counted in the run's duration. Its return value is handed to `run`.
+   */
+  prepare?(ctx: PrepareContext): Promise<unknown>;
+  run(ctx: EngineContext, prepared?: unknown): Promise<EngineOutput>;
 }

@@ -1,0 +1,346 @@
+/**
+ * The open-model load loop of one thread (issue #6): sends each arrival at its intended time and measures
+ * latency from that time, as wrk2 does, so a stalled target shows up in the percentiles instead of
+ * quietly slowing the generator down (coordinated omission).
+ *
+ * Timing: a timer loop against `now()` (performance.now). Each tick sends every arrival that is due; when
+ * the loop is behind it catches up in batches, and every request is still measured from its own intended
+ * time. Timers have ~1 ms granularity, so a healthy run slips by about a millisecond.
+ *
+ * Arrival accounting, per endpoint (`EndpointResult.arrivals`):
+ * - an arrival that finds all `maxConnections` busy waits in a FIFO queue;
+ * - `late`: sent more than `lateToleranceMs` after its intended time (still sent; latency from intended);
+ * - `dropped`: never sent, because the run ended while it waited, it waited longer than the request timeout
+ *   (`target.timeoutMs`: it would have timed out anyway), or the queue was full. The queue holds at most
+ *   `peak rate × timeoutSec + maxConnections` arrivals, clamped to [1 000, 200 000] (memory bound).
+ * Late arrivals are attributed to the pool (they waited for a connection) or to the generator (its loop
+ * reached them late); only the latter make the generator "saturated".
+ */
+import type { EndpointResult } from '../../result/model.js';
+import { EndpointRecorder } from '../../result/recorder.js';
+import type { HttpEndpoint, Workload } from '../../suite/schema.js';
+import { classifyResponse, classifyTransportError, extractErrorCode, prepareWorkload, RequestFactory, type PlannedRequest } from '../exchange-requests.js';
+import type { ThreadHealthProbe } from '../generator-health.js';
+import type { Credentials } from '../types.js';
+import { ArrivalSchedule, buildRateProfile, peakRatePerSec, type RateProfile } from './schedule.js';
+import { createTransport, type Transport, type TransportName } from './transport.js';
+
+export type OpenLoad = Extract<Workload['load'], { model: 'open' }>;
+
+export interface RunnerOptions {
+  workload: Workload;
+  baseUrl: string;
+  credentials: Credentials | undefined;
+  timeoutMs: number;
+  seed: number;
+  workerIndex?: number;
+  workerCount?: number;
+  /** The run's origin in the `now()` timebase; series buckets are seconds since it. */
+  originMs: number;
+  now: () => number;
+  signal?: AbortSignal | undefined;
+  transport: TransportName;
+  probe: ThreadHealthProbe;
+  /** Called about once a second. */
+  onProgress?: (p: { elapsedSec: number; requests: number; errors: number }) => void;
+  /** Resting orders created in setup for cancelOrder. Default 200. */
+  orderPool?: number;
+}
+
+export interface ArrivalCounts {
+  scheduled: number;
+  sent: number;
+  late: number;
+  lateByPool: number;
+  lateByGenerator: number;
+  dropped: number;
+  droppedRunEnded: number;
+  droppedQueueTimeout: number;
+  droppedQueueFull: number;
+  /** Requests still in flight at the drain deadline, recorded as timeouts. */
+  abandonedInFlight: number;
+}
+
+export interface RunnerResult {
+  endpoints: Record<string, EndpointResult>;
+  counts: ArrivalCounts;
+  aborted: boolean;
+}
+
+interface Pending {
+  req: PlannedRequest;
+  intendedMs: number;
+  /** When the loop reached this arrival. */
+  reachedMs: number;
+}
+
+interface InFlight extends Pending {
+  sentMs: number;
+  done: boolean;
+}
+
+/** FIFO with O(1) shift. */
+class Fifo<T> {
+  private items: T[] = [];
+  private head = 0;
+  get length(): number {
+    return this.items.length - this.head;
+  }
+  push(x: T): void {
+    this.items.push(x);
+  }
+  peek(): T | undefined {
+    return this.items[this.head];
+  }
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const x = this.items[this.head++];
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return x;
+  }
+  drain(): T[] {
+    const out = this.items.slice(this.head);
+    this.items = [];
+    this.head = 0;
+    return out;
+  }
+}
+
+const BATCH = 512;
+
+export function queueBound(profile: RateProfile, maxConnections: number, timeoutMs: number): number {
+  return Math.min(200_000, Math.max(1_000, Math.ceil(peakRatePerSec(profile) * (timeoutMs / 1000)) + maxConnections));
+}
+
+export function openLoadOf(w: Workload): OpenLoad {
+  if (w.load.model !== 'open') throw new Error(`workload "${w.name}" is not an open-model workload`);
+  return w.load;
+}
+
+/** Setup (reference prices, order pool), then a `run(startAtMs)` that all workers can start together. */
+export async function prepareRunner(opts: RunnerOptions): Promise<{ notes: string[]; run: (startAtMs: number) => Promise<RunnerResult> }> {
+  const workerIndex = opts.workerIndex ?? 0;
+  const workerCount = opts.workerCount ?? 1;
+  const factory = new RequestFactory({ workload: opts.workload, credentials: opts.credentials, seed: (opts.seed + workerIndex * 7919) >>> 0 });
+  const setupNotes = await prepareWorkload(opts.baseUrl, factory, { orderPool: opts.orderPool ?? 200, timeoutMs: opts.timeoutMs });
+  return { notes: setupNotes, run: (startAtMs) => runLoop(opts, factory, startAtMs, workerIndex, workerCount) };
+}
+
+async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: number, workerIndex: number, workerCount: number): Promise<RunnerResult> {
+  const load = openLoadOf(opts.workload);
+  const { now, originMs, probe } = opts;
+  const profile = buildRateProfile(load);
+  const schedule = new ArrivalSchedule(profile, load.arrival, opts.seed, workerIndex, workerCount);
+  // Split the pool over workers; each gets at least one connection.
+  const maxConnections = Math.max(1, Math.ceil(load.maxConnections / workerCount));
+  const maxQueued = queueBound(profile, load.maxConnections, opts.timeoutMs) / workerCount;
+  const tolMs = load.lateToleranceMs;
+  const endMs = startAtMs + profile.durationSec * 1000;
+  const transport: Transport = createTransport(opts.transport, { baseUrl: opts.baseUrl, maxConnections, timeoutMs: opts.timeoutMs });
+
+  const recorders = new Map<HttpEndpoint, EndpointRecorder>();
+  const perEndpoint = new Map<HttpEndpoint, { scheduled: number; sent: number; late: number; dropped: number }>();
+  for (const ep of factory.endpoints) {
+    recorders.set(ep, new EndpointRecorder(ep, 'http', opts.workload.name));
+    perEndpoint.set(ep, { scheduled: 0, sent: 0, late: 0, dropped: 0 });
+  }
+  const c: ArrivalCounts = { scheduled: 0, sent: 0, late: 0, lateByPool: 0, lateByGenerator: 0, dropped: 0, droppedRunEnded: 0, droppedQueueTimeout: 0, droppedQueueFull: 0, abandonedInFlight: 0 };
+  let requests = 0;
+  let errors = 0;
+  const queue = new Fifo<Pending>();
+  const inFlight = new Set<InFlight>();
+  let stopped = false;
+  let aborted = false;
+  let timer: NodeJS.Timeout | undefined;
+  let immediate: NodeJS.Immediate | undefined;
+  let nextT = schedule.next();
+
+  const arrivalsOf = (ep: HttpEndpoint): { scheduled: number; sent: number; late: number; dropped: number } => {
+    let a = perEndpoint.get(ep);
+    if (!a) perEndpoint.set(ep, (a = { scheduled: 0, sent: 0, late: 0, dropped: 0 }));
+    return a;
+  };
+  const recorderOf = (ep: HttpEndpoint): EndpointRecorder => {
+    let r = recorders.get(ep);
+    if (!r) recorders.set(ep, (r = new EndpointRecorder(ep, 'http', opts.workload.name)));
+    return r;
+  };
+
+  const drop = (p: Pending, why: 'runEnded' | 'queueTimeout' | 'queueFull'): void => {
+    c.dropped++;
+    if (why === 'runEnded') c.droppedRunEnded++;
+    else if (why === 'queueTimeout') c.droppedQueueTimeout++;
+    else c.droppedQueueFull++;
+    arrivalsOf(p.req.endpoint).dropped++;
+  };
+
+  const send = (p: Pending, sentMs: number): void => {
+    const a = arrivalsOf(p.req.endpoint);
+    c.sent++;
+    a.sent++;
+    if (sentMs - p.intendedMs > tolMs) {
+      c.late++;
+      a.late++;
+      if (p.reachedMs - p.intendedMs > tolMs) c.lateByGenerator++;
+      else c.lateByPool++;
+    }
+    const f: InFlight = { ...p, sentMs, done: false };
+    inFlight.add(f);
+    const r = p.req;
+    transport.send({ method: r.method, path: r.path, headers: r.headers, body: r.body, wantBody: r.endpoint === 'createOrder' }, (o) => {
+      if (f.done) return;
+      f.done = true;
+      inFlight.delete(f);
+      const t = now();
+      const rec = recorderOf(r.endpoint);
+      requests++;
+      if ('error' in o) {
+        const { errorClass, errorCode } = classifyTransportError(o.error);
+        errors++;
+        rec.recordError({ atMs: t - originMs, errorClass, errorCode, correlationId: r.correlationId });
+      } else {
+        const code = o.status >= 400 ? extractErrorCode(o.body) : undefined;
+        const errorClass = classifyResponse(o.status, code);
+        if (errorClass !== undefined) errors++;
+        rec.recordResponse({
+          atMs: t - originMs,
+          latencyUs: (t - f.intendedMs) * 1000,
+          latencyUncorrectedUs: (t - f.sentMs) * 1000,
+          status: o.status,
+          errorClass,
+          errorCode: code,
+          correlationId: r.correlationId,
+        });
+        factory.noteResponse(r.endpoint, o.status, o.body);
+      }
+      pump();
+      if (stopped && inFlight.size === 0) drained?.();
+    });
+  };
+
+  /** Send queued arrivals while connections are free; drop those that waited past the request timeout. */
+  const pump = (): void => {
+    while (queue.length > 0 && inFlight.size < maxConnections && !stopped) {
+      const p = queue.shift()!;
+      const t = now();
+      if (t - p.intendedMs > opts.timeoutMs) drop(p, 'queueTimeout');
+      else send(p, t);
+    }
+  };
+
+  const arrive = (intendedMs: number): void => {
+    const t = now();
+    probe.recordSlipMs(t - intendedMs);
+    const req = factory.next();
+    c.scheduled++;
+    arrivalsOf(req.endpoint).scheduled++;
+    const p: Pending = { req, intendedMs, reachedMs: t };
+    if (queue.length === 0 && inFlight.size < maxConnections) send(p, t);
+    else if (queue.length >= maxQueued) drop(p, 'queueFull');
+    else queue.push(p);
+  };
+
+  let finishScheduling: () => void = () => undefined;
+  let drained: (() => void) | undefined;
+
+  const tick = (): void => {
+    timer = undefined;
+    immediate = undefined;
+    if (stopped) return;
+    let n = 0;
+    while (nextT !== undefined && startAtMs + nextT <= now() && n < BATCH) {
+      arrive(startAtMs + nextT);
+      nextT = schedule.next();
+      n++;
+    }
+    // Drop arrivals that have waited longer than the request timeout (checked at the head: FIFO).
+    const t = now();
+    while (queue.length > 0 && t - queue.peek()!.intendedMs > opts.timeoutMs) drop(queue.shift()!, 'queueTimeout');
+    if (nextT === undefined) {
+      const rest = endMs - now();
+      if (rest > 0) timer = setTimeout(finishScheduling, Math.ceil(rest));
+      else finishScheduling();
+      return;
+    }
+    const delay = startAtMs + nextT - now();
+    if (n >= BATCH || delay <= 0) immediate = setImmediate(tick);
+    else timer = setTimeout(tick, Math.max(1, Math.floor(delay)));
+  };
+
+  const progressTimer = setInterval(() => opts.onProgress?.({ elapsedSec: Math.max(0, (now() - startAtMs) / 1000), requests, errors }), 1000);
+  progressTimer.unref();
+
+  const done = new Promise<void>((resolve) => {
+    finishScheduling = () => {
+      if (stopped) return;
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      if (immediate) clearImmediate(immediate);
+      for (const p of queue.drain()) drop(p, 'runEnded');
+      resolve();
+    };
+  });
+  const onAbort = (): void => {
+    aborted = true;
+    finishScheduling();
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  if (opts.signal?.aborted) onAbort();
+
+  const wait = startAtMs - now();
+  if (!stopped) {
+    if (wait > 0) timer = setTimeout(tick, Math.floor(wait));
+    else tick();
+  }
+  await done;
+  opts.signal?.removeEventListener('abort', onAbort);
+
+  // Drain: responses to what was sent, bounded by the request timeout (shorter on abort).
+  const drainMs = aborted ? Math.min(2_000, opts.timeoutMs) : opts.timeoutMs + 1_000;
+  if (inFlight.size > 0) {
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, drainMs);
+      drained = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+  clearInterval(progressTimer);
+  for (const f of inFlight) {
+    f.done = true;
+    c.abandonedInFlight++;
+    recorderOf(f.req.endpoint).recordError({ atMs: now() - originMs, errorClass: 'timeout', errorCode: 'drainDeadline', correlationId: f.req.correlationId });
+  }
+  inFlight.clear();
+  await transport.close();
+
+  const endpoints: Record<string, EndpointResult> = {};
+  for (const [ep, rec] of recorders) {
+    rec.arrivals = { ...arrivalsOf(ep) };
+    endpoints[ep] = rec.toResult();
+  }
+  return { endpoints, counts: c, aborted };
+}
+
+export function addCounts(a: ArrivalCounts, b: ArrivalCounts): ArrivalCounts {
+  const out = { ...a };
+  for (const k of Object.keys(b) as Array<keyof ArrivalCounts>) out[k] += b[k];
+  return out;
+}
+
+/** What a reader must know about arrivals that were not sent on time. */
+export function describeArrivals(workload: string, c: ArrivalCounts, load: OpenLoad, timeoutMs: number): string[] {
+  const notes: string[] = [];
+  if (c.dropped > 0) {
+    notes.push(
+      `${workload}: ${c.dropped} of ${c.scheduled} arrivals dropped (run ended while they waited for a connection: ${c.droppedRunEnded}, waited > timeoutMs ${timeoutMs}: ${c.droppedQueueTimeout}, queue full: ${c.droppedQueueFull}); raise maxConnections (${load.maxConnections}) or lower the rate`,
+    );
+  }
+  if (c.late > 0) notes.push(`${workload}: ${c.late} of ${c.sent} arrivals sent > ${load.lateToleranceMs} ms late (waiting for a connection: ${c.lateByPool}, generator behind: ${c.lateByGenerator})`);
+  if (c.abandonedInFlight > 0) notes.push(`${workload}: ${c.abandonedInFlight} requests still in flight at the drain deadline, counted as timeouts`);
+  return notes;
+}

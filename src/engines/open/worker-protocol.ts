@@ -1,0 +1,25 @@
+/** Messages between the open-model engine and its worker threads (structured-clone data only). */
+import type { Workload } from '../../suite/schema.js';
+import type { ThreadHealthSample } from '../generator-health.js';
+import type { Credentials } from '../types.js';
+import type { RunnerResult } from './runner.js';
+import type { TransportName } from './transport.js';
+
+export interface WorkerInput {
+  workload: Workload;
+  baseUrl: string;
+  credentials: Credentials | undefined;
+  timeoutMs: number;
+  seed: number;
+  workerIndex: number;
+  workerCount: number;
+  /** The run's origin as epoch ms (performance.timeOrigin + origin): threads have different time origins. */
+  originEpochMs: number;
+  transport: TransportName;
+}
+
+export type WorkerMessage =
+  | { type: 'ready'; notes: string[] }
+  | { type: 'progress'; requests: number; errors: number }
+  | { type: 'done'; result: RunnerResult; thread: ThreadHealthSample }
+  | { type: 'error'; message: string };
