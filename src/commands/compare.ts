@@ -3,9 +3,10 @@
  * Reads results (files or folders), calls the pure compare(), prints Markdown, optionally writes
  * compare.md + compare.json, and exits 1 on a regression when asked to.
  */
+import { htmlPage } from '../report/html.js';
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { compare, renderCompareJson, renderCompareMarkdown, type CompareOptions } from '../compare/index.js';
+import { compare, renderCompareJson, renderCompareHtmlSection, renderCompareMarkdown, type CompareOptions } from '../compare/index.js';
 import { EXIT, InputError } from '../errors.js';
 import { runResultSchema, type RunResult } from '../result/model.js';
 import { formatZodError } from '../suite/load.js';
@@ -30,7 +31,7 @@ Options:
   --seed <n>             seed of the bootstrap (default 1; same inputs + seed → same output)
   --fail-on <what>       regression | none (default none): exit 1 on any significant regression beyond the floor
   --format <fmt>         markdown | json for stdout (default markdown)
-  --out <dir>            also write compare.md and compare.json there
+  --out <dir>            also write compare.md, compare.json and compare.html there
   -h, --help             this text
 
 Exit codes: 0 no gate tripped, 1 regression with --fail-on regression, 2 unreadable or invalid input.`;
@@ -190,7 +191,8 @@ export const compareCommand: Command = {
       await mkdir(dir, { recursive: true });
       await writeFile(join(dir, 'compare.md'), markdown);
       await writeFile(join(dir, 'compare.json'), renderCompareJson(c));
-      io.stderr.write(`wrote ${join(values.out, 'compare.md')} and ${join(values.out, 'compare.json')}\n`);
+      await writeFile(join(dir, 'compare.html'), htmlPage(`loadgate compare: ${c.verdict}`, [renderCompareHtmlSection(c)]));
+      io.stderr.write(`wrote ${['compare.md', 'compare.json', 'compare.html'].map((f) => join(values.out!, f)).join(', ')}\n`);
     }
     return failOn === 'regression' && c.counts.regressed > 0 ? EXIT.breach : EXIT.ok;
   },

@@ -12,7 +12,7 @@ export { renderMarkdown } from './markdown.js';
 export { renderJson, reportJson } from './json.js';
 export { renderJunit } from './junit.js';
 export { renderPrometheus } from './prometheus.js';
-export { renderHtml, type HtmlOptions } from './html.js';
+export { renderHtml, htmlPage, type HtmlOptions } from './html.js';
 export { createProgress, type ProgressOptions, type ProgressRenderer } from './progress.js';
 export { writeReportFiles, reportDirFor, safeTimestamp } from './write.js';
 export { REPORT_FORMATS, REPORT_FILE_NAMES, REPORT_SCHEMA_VERSION, type Report, type ReportFormat, type ReportJson } from './model.js';

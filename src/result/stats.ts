@@ -30,7 +30,7 @@ export interface EndpointStats {
 }
 
 /** Stats of one endpoint. With a window, only the series buckets inside it count. */
-export function endpointStats(name: string, ep: EndpointResult, durationSec: number, window?: Window): EndpointStats {
+export function endpointStats(name: string, ep: EndpointResult, durationSec: number, window?: Window, opts: { uncorrected?: boolean } = {}): EndpointStats {
   let hist: Histogram;
   let requests: number;
   let errorsByClass: Record<string, number>;
@@ -47,7 +47,7 @@ export function endpointStats(name: string, ep: EndpointResult, durationSec: num
     }
     dur = Math.max(0, Math.min(window.toSec, durationSec) - window.fromSec);
   } else {
-    hist = decodeHistogram(ep.latency);
+    hist = decodeHistogram(opts.uncorrected && ep.latencyUncorrected !== undefined ? ep.latencyUncorrected : ep.latency);
     requests = ep.requests;
     errorsByClass = { ...ep.errors };
   }

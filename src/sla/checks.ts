@@ -25,6 +25,8 @@ export interface Check {
 
 export interface SlaPlan {
   checks: Check[];
+  /** Which open-model latency to read (default corrected). */
+  latencyBasis?: 'corrected' | 'uncorrected';
   /** Things a reader should know about how checks were chosen. */
   notes: string[];
 }
@@ -117,5 +119,5 @@ export function compileSla(sla: SlaSpec | undefined, opts: CompileOptions = {}):
     const id = `${ep}.droppedArrivals`;
     if (!byId.has(id)) byId.set(id, { id, scope: ep, metric: 'droppedArrivals', op: '<', limit: 1, unit: 'count', optional: false, source: 'implicit' });
   }
-  return { checks: [...byId.values()], notes };
+  return { checks: [...byId.values()], notes, latencyBasis: sla?.latencyBasis ?? 'corrected' };
 }

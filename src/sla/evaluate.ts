@@ -61,9 +61,9 @@ const LATENCY_KEY: Record<string, 'p50Ms' | 'p90Ms' | 'p95Ms' | 'p99Ms' | 'p999M
   meanMs: 'meanMs',
 };
 
-function measure(metric: string, name: string, ep: EndpointResult | undefined, durationSec: number, w: Window): Measure {
+function measure(metric: string, name: string, ep: EndpointResult | undefined, durationSec: number, w: Window | undefined, uncorrected = false): Measure {
   if (ep === undefined) return { missing: `nothing was measured for "${name}"` };
-  const s = endpointStats(name, ep, durationSec, w);
+  const s = endpointStats(name, ep, durationSec, w, { uncorrected });
   const lk = LATENCY_KEY[metric];
   if (lk !== undefined) {
     const v = s.latency?.[lk];
@@ -121,6 +121,9 @@ export function evaluate(plan: SlaPlan, result: RunResult): Verdict {
   let overallCache: EndpointResult | undefined | null = null;
   const overall = () => (overallCache === null ? (overallCache = overallEndpoint(result)) : overallCache);
   const hasSeries = Object.values(result.endpoints).some((e) => e.series.length > 0);
+  const uncorrected = plan.latencyBasis === 'uncorrected';
+  if (uncorrected && Object.values(result.endpoints).some((e) => e.latencyUncorrected !== undefined))
+    notes.push('latency checks read uncorrected latency (from the actual send): it hides the time requests waited to be sent');
   if (!hasSeries && result.meta.warmupSec > 0) notes.push('the result has no time series: the warm-up could not be excluded and windowed checks use the whole run');
   if (result.meta.incomplete) notes.push(`the run is incomplete (${result.meta.incomplete.reason}): checks read what was measured`);
   if (result.generator?.saturated) notes.push(`the load generator was saturated, so these numbers are not trustworthy: ${result.generator.reasons.join('; ')}`);
@@ -160,6 +163,10 @@ export function evaluate(plan: SlaPlan, result: RunResult): Verdict {
           windows = { checked, failed, worstFromSec: worst.from };
         }
       }
+    } else if (uncorrected && ep?.latencyUncorrected !== undefined && c.unit === 'ms') {
+      // Uncorrected latency exists only as a whole-run histogram (the series are corrected): warm-up included.
+      m = measure(c.metric, name, ep, dur, undefined, true);
+      if ('value' in m) m = { value: m.value, detail: 'uncorrected latency (from actual send), whole run including warm-up' };
     } else m = measure(c.metric, name, ep, dur, win);
 
     if (!('value' in m)) return { ...c, status: 'no-data', detail: m.missing };

@@ -59,6 +59,11 @@ export type SlaMetric = Exclude<keyof SlaTargets, 'errorsPerMinute'>;
 export const slaSchema = z.strictObject({
   /** Built-in target sets: `exchange-api`, `phase-0` … `phase-7`. Explicit targets override preset ones. */
   preset: z.union([z.string(), z.array(z.string())]).optional(),
+  /**
+   * Open-model latency to check: `corrected` (from each request's intended send time: what users see) or
+   * `uncorrected` (from the actual send, as closed-model tools report it). Whole-run checks only.
+   */
+  latencyBasis: z.enum(['corrected', 'uncorrected']).optional(),
   overall: slaTargetsSchema.optional(),
   /** Per endpoint or stream name (fetchTicker, createOrder, ws:orderbook …). */
   endpoints: z.record(z.string(), slaTargetsSchema).optional(),

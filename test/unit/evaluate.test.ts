@@ -106,3 +106,17 @@ describe('compileSla', () => {
     }
   });
 });
+
+describe('latency basis for open-model results', () => {
+  it('checks corrected latency by default and uncorrected latency when the SLA asks for it', async () => {
+    const { EndpointRecorder } = await import('../../src/result/recorder.js');
+    const r = new EndpointRecorder('a', 'http', 'w');
+    for (let i = 0; i < 100; i++) r.recordResponse({ atMs: i * 10, latencyUs: 200_000, latencyUncorrectedUs: 5_000, status: 200 });
+    const res = result({ a: r.toResult() }, { durationSec: 1 });
+    const corrected = evaluate(compileSla({ endpoints: { a: { p99Ms: 50 } }, latencyBasis: 'corrected' }), res);
+    expect(corrected.checks[0]!.status).toBe('fail');
+    const uncorrected = evaluate(compileSla({ endpoints: { a: { p99Ms: 50 } }, latencyBasis: 'uncorrected' }), res);
+    expect(uncorrected.checks[0]).toMatchObject({ status: 'pass' });
+    expect(uncorrected.checks[0]!.actual!).toBeCloseTo(5, 1);
+  });
+});
