@@ -3,6 +3,7 @@
  * `target.mock`, and `startMockExchange` validates with it once at start (never per request).
  */
 import { z } from 'zod';
+import { streamOptionsSchema } from './streams.js';
 import { DEFAULT_RECV_WINDOW_MS } from '../scenarios/lib/auth.js';
 import { faultsSchema } from './faults.js';
 
@@ -59,7 +60,7 @@ export const mockOptionsSchema = z.strictObject({
   /** Injected faults by endpoint (or `default`); change them at run time with `setFaults`. Default none. */
   faults: faultsSchema.default({}),
   /** Options of the WebSocket part (mocks/streams.ts); passed through untouched. */
-  ws: z.unknown().optional(),
+  ws: streamOptionsSchema.optional(),
 });
 
 export type MockExchangeOptions = z.input<typeof mockOptionsSchema>;

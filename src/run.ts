@@ -55,7 +55,7 @@ export async function openTarget(suite: Suite, env: NodeJS.ProcessEnv = process.
     credentials = { apiKey: apiKey!, apiSecret: apiSecret! };
   }
   if (t.mock !== undefined) {
-    const mockOpts = t.mock === true ? {} : t.mock;
+    const mockOpts = withStreamRates(t.mock === true ? {} : { ...t.mock }, suite);
     const mock = await startMockProcess(mockOpts).catch((e: unknown) => {
       throw new RunError('LG_MOCK_START', `could not start the built-in mock exchange: ${(e as Error).message}`, { cause: e });
     });
@@ -70,6 +70,14 @@ export async function openTarget(suite: Suite, env: NodeJS.ProcessEnv = process.
   const u = new URL(baseUrl);
   const wsUrl = t.wsUrl ?? `${u.protocol === 'https:' ? 'wss' : 'ws'}://${u.host}/ws`;
   return { target: { baseUrl, wsUrl, credentials, timeoutMs: t.timeoutMs, mock: false }, mock: undefined, close: async () => {} };
+}
+
+/** A stream workload's `ratePerSec` per channel tells the mock how fast to publish (unless the mock options say). */
+function withStreamRates<T extends { ws?: { ratePerSec?: Record<string, number | undefined> } }>(mockOpts: T, suite: Suite): T {
+  const rates: Record<string, number> = {};
+  for (const w of suite.workloads) for (const s of w.streams ?? []) if (s.ratePerSec !== undefined) rates[s.channel] = s.ratePerSec;
+  if (Object.keys(rates).length === 0) return mockOpts;
+  return { ...mockOpts, ws: { ...mockOpts.ws, ratePerSec: { ...rates, ...(mockOpts.ws?.ratePerSec ?? {}) } } };
 }
 
 /** Exit 3 early, with a clear message, when nothing answers at the target. */

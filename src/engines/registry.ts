@@ -4,6 +4,7 @@ import type { Engine } from './types.js';
 export const ENGINES: Record<string, () => Promise<Engine>> = {
   autocannon: async () => (await import('./autocannon.js')).autocannonEngine,
   open: async () => (await import('./open.js')).openEngine,
+  ws: async () => (await import('./ws.js')).wsEngine,
 };
 
 export async function getEngine(name: string): Promise<Engine> {

@@ -1,0 +1,173 @@
+/**
+ * Collects what every stream connection measured into the common result model: one `ws:<channel>` endpoint per
+ * channel, message latency in its HDR histogram (via EndpointRecorder) and the rest in `stream` stats.
+ *
+ * Connection-level numbers (connects, disconnects, reconnects, recovery, uptime) belong to connections, not
+ * channels; every connection carries every channel of the workload, so each channel's `stream` repeats them.
+ * Ratios (reconnect success) are unaffected; don't add them up across channels.
+ */
+import { EndpointRecorder } from '../../result/recorder.js';
+import { createHistogram, encodeHistogram, recordUs, type Histogram } from '../../result/histogram.js';
+import type { EndpointResult, ErrorClass, StreamStats } from '../../result/model.js';
+import type { SeqSummary } from './seq-tracker.js';
+
+export type ClockOffset = NonNullable<StreamStats['clockOffset']>;
+
+interface ChannelStats {
+  recorder: EndpointRecorder;
+  subscribeAck: Histogram;
+  messages: number;
+  expected: number;
+  lost: number;
+  duplicates: number;
+  reordered: number;
+}
+
+/** What a connection reports. All times: ms for `atMs` (since run origin), µs for durations. */
+export interface StreamSink {
+  connectOpened(connectUs: number): void;
+  connectFailed(): void;
+  subscribeAcked(channel: string, ackUs: number): void;
+  streamError(channel: string, atMs: number, errorClass: ErrorClass, errorCode: string): void;
+  message(channel: string, atMs: number, latencyUs: number): void;
+  duplicate(channel: string): void;
+  subscriptionEnded(channel: string, s: SeqSummary): void;
+  disconnected(): void;
+  reconnectAttempted(success: boolean): void;
+  recovered(recoveryUs: number): void;
+  uptime(ms: number): void;
+  downtime(ms: number): void;
+  stillDownAtEnd(): void;
+}
+
+export class WsCollector implements StreamSink {
+  private readonly channels = new Map<string, ChannelStats>();
+  private readonly connectTime = createHistogram();
+  private readonly recoveryTime = createHistogram();
+  connectionsOpened = 0;
+  connectFailures = 0;
+  disconnects = 0;
+  reconnectAttempts = 0;
+  reconnectSuccesses = 0;
+  uptimeMs = 0;
+  downtimeMs = 0;
+  downAtEnd = 0;
+  /** Messages whose latency came out negative (clock offset larger than the latency); recorded as 1 µs. */
+  negativeLatency = 0;
+  messages = 0;
+  errors = 0;
+
+  constructor(channels: readonly string[], workload: string) {
+    for (const c of channels) {
+      this.channels.set(c, {
+        recorder: new EndpointRecorder(`ws:${c}`, 'ws', workload),
+        subscribeAck: createHistogram(),
+        messages: 0,
+        expected: 0,
+        lost: 0,
+        duplicates: 0,
+        reordered: 0,
+      });
+    }
+  }
+
+  private ch(channel: string): ChannelStats | undefined {
+    return this.channels.get(channel);
+  }
+
+  connectOpened(connectUs: number): void {
+    this.connectionsOpened++;
+    recordUs(this.connectTime, connectUs);
+  }
+  connectFailed(): void {
+    this.connectFailures++;
+  }
+  subscribeAcked(channel: string, ackUs: number): void {
+    const c = this.ch(channel);
+    if (c) recordUs(c.subscribeAck, ackUs);
+  }
+  streamError(channel: string, atMs: number, errorClass: ErrorClass, errorCode: string): void {
+    this.errors++;
+    this.ch(channel)?.recorder.recordError({ atMs, errorClass, errorCode });
+  }
+  message(channel: string, atMs: number, latencyUs: number): void {
+    const c = this.ch(channel);
+    if (c === undefined) return;
+    this.messages++;
+    c.messages++;
+    if (latencyUs < 0) this.negativeLatency++;
+    c.recorder.recordResponse({ atMs, latencyUs });
+  }
+  duplicate(_channel: string): void {
+    // Counted by the seq tracker; the message itself is not recorded again.
+  }
+  subscriptionEnded(channel: string, s: SeqSummary): void {
+    const c = this.ch(channel);
+    if (c === undefined) return;
+    c.expected += s.expected;
+    c.lost += s.lost;
+    c.duplicates += s.duplicates;
+    c.reordered += s.reordered;
+  }
+  disconnected(): void {
+    this.disconnects++;
+  }
+  reconnectAttempted(success: boolean): void {
+    this.reconnectAttempts++;
+    if (success) this.reconnectSuccesses++;
+  }
+  recovered(recoveryUs: number): void {
+    recordUs(this.recoveryTime, recoveryUs);
+  }
+  uptime(ms: number): void {
+    this.uptimeMs += ms;
+  }
+  downtime(ms: number): void {
+    this.downtimeMs += ms;
+  }
+  stillDownAtEnd(): void {
+    this.downAtEnd++;
+  }
+
+  /** Totals over channels, for progress and tests. */
+  totals(): { expected: number; lost: number; duplicates: number; reordered: number } {
+    const t = { expected: 0, lost: 0, duplicates: 0, reordered: 0 };
+    for (const c of this.channels.values()) {
+      t.expected += c.expected;
+      t.lost += c.lost;
+      t.duplicates += c.duplicates;
+      t.reordered += c.reordered;
+    }
+    return t;
+  }
+
+  toEndpoints(clockOffset: ClockOffset | undefined): Record<string, EndpointResult> {
+    const out: Record<string, EndpointResult> = {};
+    const connectTime = encodeHistogram(this.connectTime);
+    const recoveryTime = encodeHistogram(this.recoveryTime);
+    for (const [channel, c] of this.channels) {
+      const stream: StreamStats = {
+        connectionsOpened: this.connectionsOpened,
+        connectFailures: this.connectFailures,
+        connectTime,
+        subscribeAckTime: encodeHistogram(c.subscribeAck),
+        messages: c.messages,
+        messagesByChannel: { [channel]: c.messages },
+        expected: c.expected,
+        lost: c.lost,
+        duplicates: c.duplicates,
+        reordered: c.reordered,
+        disconnects: this.disconnects,
+        reconnectAttempts: this.reconnectAttempts,
+        reconnectSuccesses: this.reconnectSuccesses,
+        recoveryTime,
+        uptimeSec: this.uptimeMs / 1000,
+        downtimeSec: this.downtimeMs / 1000,
+      };
+      if (clockOffset !== undefined) stream.clockOffset = clockOffset;
+      c.recorder.stream = stream;
+      out[c.recorder.name] = c.recorder.toResult();
+    }
+    return out;
+  }
+}
