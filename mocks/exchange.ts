@@ -206,7 +206,7 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
   const privateLimiter = rl === false ? undefined : new RateLimiter(rl.capacity, rl.refillPerSec);
   const stats = createStats();
   const sockets = new Set<Socket>();
-  const pending = new Set<NodeJS.Timeout>();
+  const pending = new Set<NodeJS.Timeout | NodeJS.Immediate>();
 
   const countStatus = (route: MockRouteName, key: string): void => {
     stats.byStatus[key] = (stats.byStatus[key] ?? 0) + 1;
@@ -351,15 +351,27 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
       send(req, res, route, reply);
       return;
     }
+    // Timers have whole-millisecond granularity and may fire up to ~1 ms early or late; a delay fault is ground
+    // truth for accuracy tests, so sleep to ~1 ms before the release time and poll the last stretch.
     const wait = (fromMs: number): void => {
+      const remainingMs = releaseAtMs - fromMs;
+      if (remainingMs <= 1.5 && now() !== fromMs) {
+        const poll = setImmediate(() => {
+          pending.delete(poll);
+          const t = now();
+          if (t < releaseAtMs) wait(t);
+          else send(req, res, route, reply);
+        });
+        pending.add(poll);
+        return;
+      }
       const timer = setTimeout(() => {
         pending.delete(timer);
         const t = now();
-        // Timers can fire up to ~1 ms early against the wall clock; never release before releaseAtMs.
         // A clock that has not moved at all is a test's manual clock: release rather than spin.
         if (t < releaseAtMs && t !== fromMs) wait(t);
         else send(req, res, route, reply);
-      }, Math.ceil(releaseAtMs - fromMs));
+      }, Math.max(1, Math.floor(remainingMs - 1)));
       pending.add(timer);
     };
     wait(nowMs);
@@ -441,7 +453,10 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
     },
     close(): Promise<void> {
       closing ??= streams.close().then(() => new Promise<void>((resolve) => {
-        for (const timer of pending) clearTimeout(timer);
+        for (const t of pending) {
+          if ('hasRef' in t && t.constructor.name === 'Immediate') clearImmediate(t as NodeJS.Immediate);
+          else clearTimeout(t as NodeJS.Timeout);
+        }
         pending.clear();
         server.close(() => resolve());
         // server.close() waits for keep-alive sockets; destroying them makes close prompt.

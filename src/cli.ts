@@ -11,6 +11,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   report: async () => (await import('./commands/report.js')).reportCommand,
   mock: async () => (await import('./commands/mock.js')).mockCommand,
   compare: async () => (await import('./commands/compare.js')).compareCommand,
+  import: async () => (await import('./commands/import.js')).importCommand,
+  merge: async () => (await import('./commands/merge.js')).mergeCommand,
+  k6: async () => (await import('./commands/k6.js')).k6Command,
 };
 
 const SUMMARIES: Record<string, string> = {
@@ -18,6 +21,9 @@ const SUMMARIES: Record<string, string> = {
   report: 're-evaluate a saved result against an SLA and re-render reports',
   mock: 'start the built-in mock exchange until Ctrl-C',
   compare: 'compare a baseline with a candidate: improved / regressed / unchanged / inconclusive per metric',
+  import: 'turn k6 output (NDJSON or summary JSON) into a loadgate result',
+  merge: 'merge results (or k6 NDJSON files) exactly into one, then one SLA verdict',
+  k6: 'k6 helpers: build bundles, write k6-operator manifests',
 };
 
 function usage(): string {

@@ -5,6 +5,7 @@ export const ENGINES: Record<string, () => Promise<Engine>> = {
   autocannon: async () => (await import('./autocannon.js')).autocannonEngine,
   open: async () => (await import('./open.js')).openEngine,
   ws: async () => (await import('./ws.js')).wsEngine,
+  k6: async () => (await import('./k6.js')).k6Engine,
 };
 
 export async function getEngine(name: string): Promise<Engine> {

@@ -17,9 +17,11 @@ describe('mock options schema', () => {
     expect(o.balance).toBeGreaterThanOrEqual(1e9);
   });
 
-  it('passes the ws options through untouched', () => {
-    const ws = { channels: { orderbook: { ratePerSec: 10 } } };
-    expect(mockOptionsSchema.parse({ ws }).ws).toEqual(ws);
+  it('validates the WebSocket stream options too, so a typo in a suite fails at load time', () => {
+    expect(mockOptionsSchema.parse({ ws: { ratePerSec: { orderbook: 20 } } }).ws?.ratePerSec.orderbook).toBe(20);
+    const r = mockOptionsSchema.safeParse({ ws: { channels: { orderbook: { ratePerSec: 10 } } } });
+    expect(r.success).toBe(false);
+    expect(JSON.stringify(r.error?.issues)).toMatch(/channels/);
   });
 
   it.each([

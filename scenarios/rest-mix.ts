@@ -1,0 +1,19 @@
+/**
+ * rest-mix: the suite's weighted endpoint mix, one request per iteration, each tagged with its operation
+ * `name` (fetchMarkets, fetchOrderBook, fetchTicker, createOrder, cancelOrder) and checked.
+ * Executor from the workload: open → constant/ramping-arrival-rate, closed → constant-vus.
+ */
+import type { Options } from 'k6/options';
+import { CONFIG, baseOptions, restIteration, type SetupData } from './common.ts';
+import { executorFor } from './lib/executors.ts';
+
+export { setup } from './common.ts';
+
+export const options: Options = {
+  ...baseOptions(CONFIG),
+  scenarios: { [CONFIG.workload]: executorFor(CONFIG.load) },
+};
+
+export default function (data: SetupData): void {
+  restIteration(data);
+}

@@ -1,0 +1,120 @@
+/**
+ * `loadgate k6 build <suite>`: bundle the scenarios and write each k6 workload's config, to run k6 by hand.
+ * `loadgate k6 operator <suite> --parallelism N`: k6-operator manifests for a distributed run.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { EXIT, InputError } from '../errors.js';
+import { loadSuite } from '../suite/load.js';
+import type { Suite, Workload } from '../suite/schema.js';
+import { buildScenarios } from '../engines/k6/build.js';
+import { buildK6Config, scenarioFor } from '../engines/k6/config.js';
+import { k8sName, operatorManifests } from '../engines/k6/operator.js';
+import { parseCommandArgs, type Command } from './types.js';
+
+const USAGE = `Usage:
+  loadgate k6 build <suite.yaml> [--out dir] [--target-url url] [--ws-url url]
+  loadgate k6 operator <suite.yaml> --parallelism N [--out dir] [--workload name] [--namespace ns] [--target-url url]
+
+build     bundles scenarios/*.ts into plain ES-module JS (k6 ≥ 0.46; every k6/* import left external) and
+          writes <workload>.config.json per workload. Run one with:
+            LOADGATE_CONFIG=<dir>/<workload>.config.json k6 run <dir>/<scenario>.js
+operator  writes a k6-operator TestRun, a ConfigMap with the bundled script and config, and a results PVC:
+          every runner writes /results/<pod>.ndjson; collect them and run
+            loadgate merge results/*.ndjson --sla <suite.yaml>
+          for one exact verdict (see src/engines/k6/README.md for the whole flow).
+
+Options:
+  --out <dir>           output directory (default scenarios/dist for build, k6-operator/ for operator)
+  --parallelism <n>     number of k6 runners (operator)
+  --workload <name>     the workload to distribute (default: the first HTTP workload)
+  --namespace <ns>      Kubernetes namespace for the manifests
+  --target-url <url>    target base URL (required when the suite targets the built-in mock)
+  --ws-url <url>        WebSocket URL (default: target URL with ws:// and /ws)
+  -h, --help            this help`;
+
+function target(suite: Suite, url: string | undefined, wsUrl: string | undefined, what: string): { baseUrl: string; wsUrl: string; timeoutMs: number } {
+  const base = url ?? suite.target.url;
+  if (base === undefined) {
+    throw new InputError('LG_ARGS', `loadgate k6 ${what}: the suite targets the built-in mock, which k6 ${what === 'operator' ? 'runners in a cluster' : 'run by hand'} cannot reach`, {
+      hint: 'pass --target-url http://host:port (e.g. a mock started with `loadgate mock`)',
+    });
+  }
+  const ws = wsUrl ?? suite.target.wsUrl ?? `${base.replace(/^http/, 'ws').replace(/\/+$/, '')}/ws`;
+  return { baseUrl: base.replace(/\/+$/, ''), wsUrl: ws, timeoutMs: suite.target.timeoutMs };
+}
+
+export const k6Command: Command = {
+  name: 'k6',
+  summary: 'k6 helpers: build bundles, write k6-operator manifests',
+  usage: USAGE,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs('k6', argv, {
+      out: { type: 'string' },
+      parallelism: { type: 'string' },
+      workload: { type: 'string' },
+      namespace: { type: 'string' },
+      'target-url': { type: 'string' },
+      'ws-url': { type: 'string' },
+    });
+    if (values.help) {
+      io.stdout.write(`${USAGE}\n`);
+      return EXIT.ok;
+    }
+    const [sub, file, ...extra] = positionals;
+    if ((sub !== 'build' && sub !== 'operator') || file === undefined || extra.length) {
+      throw new InputError('LG_ARGS', `loadgate k6: expected \`k6 build <suite>\` or \`k6 operator <suite> --parallelism N\`, got \`k6 ${positionals.join(' ')}\``, { hint: 'run `loadgate k6 --help`' });
+    }
+    const suite = await loadSuite(resolve(io.cwd, file));
+    const tgt = target(suite, values['target-url'], values['ws-url'], sub);
+
+    if (sub === 'build') {
+      const out = resolve(io.cwd, values.out ?? 'scenarios/dist');
+      const bundles = await buildScenarios(out);
+      await mkdir(out, { recursive: true });
+      const lines: string[] = [];
+      for (const w of suite.workloads) {
+        const { config, skippedThresholds } = buildK6Config(suite, w, tgt);
+        const cfg = join(out, `${w.name}.config.json`);
+        await writeFile(cfg, `${JSON.stringify(config, null, 2)}\n`);
+        lines.push(`  ${w.name}: LOADGATE_CONFIG=${cfg} k6 run ${join(out, `${scenarioFor(w)}.js`)}`);
+        for (const s of skippedThresholds) io.stderr.write(`note: ${w.name}: ${s.id} is not a k6 threshold (${s.reason}); loadgate evaluates it\n`);
+      }
+      io.stdout.write(`Bundled ${bundles.length} scenarios into ${out}\nRun a workload (keys via LOADGATE_API_KEY / LOADGATE_API_SECRET):\n${lines.join('\n')}\n`);
+      return EXIT.ok;
+    }
+
+    const parallelism = Number(values.parallelism);
+    if (!Number.isInteger(parallelism) || parallelism < 1) {
+      throw new InputError('LG_ARGS', `loadgate k6 operator: --parallelism: expected a positive integer, got ${JSON.stringify(values.parallelism ?? null)}`, { hint: 'e.g. --parallelism 4' });
+    }
+    const w: Workload | undefined = values.workload ? suite.workloads.find((x) => x.name === values.workload) : suite.workloads.find((x) => x.load.model !== 'stream') ?? suite.workloads[0];
+    if (w === undefined) throw new InputError('LG_ARGS', `loadgate k6 operator: no workload named "${values.workload}"`, { hint: `workloads: ${suite.workloads.map((x) => x.name).join(', ')}` });
+    const scenario = scenarioFor(w);
+    const out = resolve(io.cwd, values.out ?? 'k6-operator');
+    const [bundle] = await buildScenarios(join(out, 'bundle'), [scenario]);
+    const { config } = buildK6Config(suite, w, tgt);
+    const name = k8sName(`loadgate-${suite.name ?? 'suite'}-${w.name}`);
+    const m = operatorManifests({
+      name,
+      parallelism,
+      bundleJs: await readFile(bundle!.path, 'utf8'),
+      configJson: JSON.stringify(config, null, 2),
+      ...(values.namespace ? { namespace: values.namespace } : {}),
+    });
+    await writeFile(join(out, 'configmap.yaml'), m.configMap);
+    await writeFile(join(out, 'testrun.yaml'), m.testRun);
+    await writeFile(join(out, 'results-pvc.yaml'), m.pvc);
+    io.stdout.write(
+      [
+        `Wrote ${out}/{results-pvc,configmap,testrun}.yaml: ${parallelism} runners of ${scenario} for workload ${w.name}.`,
+        'Run it:',
+        `  kubectl apply -f ${out}/results-pvc.yaml -f ${out}/configmap.yaml -f ${out}/testrun.yaml`,
+        `  kubectl wait --for=jsonpath='{.status.stage}'=finished testrun/${name} --timeout=1h`,
+        `  # copy /results/*.ndjson out of the PVC (e.g. a pod mounting ${name}-results, then kubectl cp), then:`,
+        `  loadgate merge results/*.ndjson --sla ${file} --out merged.json`,
+      ].join('\n') + '\n',
+    );
+    return EXIT.ok;
+  },
+};

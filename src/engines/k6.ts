@@ -1,0 +1,154 @@
+/**
+ * The k6 engine: bundles the workload's TypeScript scenario, writes the generated config (target, workload,
+ * SLA thresholds) and runs k6 against ctx.target; then ingests k6's NDJSON exactly into loadgate endpoints
+ * (HDR histograms per `name` tag, series relative to the run origin). k6 still enforces the compiled
+ * thresholds (exit 99) but loadgate's evaluate() gives the verdict.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RunError } from '../errors.js';
+import type { CustomMetric, EndpointResult } from '../result/model.js';
+import type { Engine, EngineContext, EngineOutput, PrepareContext } from './types.js';
+import { executorFor, isArrivalRate, plannedSec } from '../../scenarios/lib/executors.js';
+import { buildK6Config, scenarioFor, type K6ScenarioName } from './k6/config.js';
+import { buildScenarios } from './k6/build.js';
+import { locateK6 } from './k6/locate.js';
+import { k6Version, runK6 } from './k6/run.js';
+import { ingestNdjsonFile } from './k6/ingest-ndjson.js';
+import { ingestSummary } from './k6/ingest-summary.js';
+
+interface Prepared {
+  bin: string;
+  version: string;
+  dir: string;
+  script: string;
+  scenario: K6ScenarioName;
+  configPath: string;
+  notes: string[];
+}
+
+export interface K6EngineOptions {
+  /** Environment for K6_BIN/PATH lookup and for k6 itself. Default: process.env at run time. */
+  env?: () => NodeJS.ProcessEnv;
+  /** Keep the temp dir (bundle, config, NDJSON, summary). Default: LOADGATE_KEEP_K6=1. */
+  keepFiles?: boolean;
+}
+
+/** Split `total` over weights exactly (largest remainder). */
+export function apportion(total: number, weights: Record<string, number>): Record<string, number> {
+  const names = Object.keys(weights);
+  const sum = names.reduce((a, n) => a + weights[n]!, 0);
+  if (sum <= 0 || names.length === 0) return {};
+  const raw = names.map((n) => ({ n, v: (total * weights[n]!) / sum }));
+  const out: Record<string, number> = Object.fromEntries(raw.map((r) => [r.n, Math.floor(r.v)]));
+  let left = total - raw.reduce((a, r) => a + Math.floor(r.v), 0);
+  for (const r of [...raw].sort((a, b) => (b.v % 1) - (a.v % 1))) {
+    if (left <= 0) break;
+    out[r.n]!++;
+    left--;
+  }
+  return out;
+}
+
+export function createK6Engine(opts: K6EngineOptions = {}): Engine {
+  const envOf = opts.env ?? (() => process.env);
+
+  async function prepare(ctx: PrepareContext): Promise<Prepared> {
+    const env = envOf();
+    const k6 = locateK6(env);
+    const version = await k6Version(k6.path, env);
+    const dir = await mkdtemp(join(tmpdir(), 'loadgate-k6-'));
+    try {
+      const scenario = scenarioFor(ctx.workload, env.LOADGATE_K6_SCENARIO);
+      const [bundle] = await buildScenarios(dir, [scenario]);
+      const { config, skippedThresholds } = buildK6Config(ctx.suite, ctx.workload, ctx.target);
+      const configPath = join(dir, 'config.json');
+      await writeFile(configPath, `${JSON.stringify(config, null, 2)}\n`);
+      const notes = [`k6 ${version} (${k6.source}: ${k6.path}) ran scenarios/${scenario}.ts for workload ${ctx.workload.name}`];
+      if (skippedThresholds.length) notes.push(`not compiled into k6 thresholds (loadgate evaluates them): ${skippedThresholds.map((s) => `${s.id} (${s.reason})`).join('; ')}`);
+      return { bin: k6.path, version, dir, script: bundle!.path, scenario, configPath, notes };
+    } catch (e) {
+      await rm(dir, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  async function run(ctx: EngineContext, prepared?: unknown): Promise<EngineOutput> {
+    const p = (prepared as Prepared | undefined) ?? (await prepare(ctx));
+    const env = envOf();
+    const keep = opts.keepFiles ?? env.LOADGATE_KEEP_K6 === '1';
+    const ndjsonPath = join(p.dir, 'samples.ndjson');
+    const summaryPath = join(p.dir, 'summary.json');
+    const w = ctx.workload;
+    const totalSec = plannedSec(executorFor(buildK6Config(ctx.suite, w, ctx.target).config.load));
+    // Series buckets are seconds since the run origin: map it onto the wall clock k6 stamps samples with.
+    const originEpochMs = Date.now() - (ctx.now() - ctx.originMs);
+    const started = ctx.now();
+    let iterations = 0;
+    const tick = setInterval(() => ctx.progress({ workload: w.name, elapsedSec: (ctx.now() - started) / 1000, totalSec, requests: iterations, errors: 0 }), 1000);
+    tick.unref();
+    const childEnv: NodeJS.ProcessEnv = { ...env, LOADGATE_CONFIG: p.configPath, K6_NO_USAGE_REPORT: 'true' };
+    delete childEnv.LOADGATE_CONFIG_JSON;
+    if (ctx.target.credentials) {
+      childEnv.LOADGATE_API_KEY = ctx.target.credentials.apiKey;
+      childEnv.LOADGATE_API_SECRET = ctx.target.credentials.apiSecret;
+    }
+    try {
+      const exit = await runK6({ bin: p.bin, script: p.script, ndjsonPath, summaryPath, env: childEnv, cwd: p.dir, signal: ctx.signal, onIterations: (n) => (iterations = n) });
+      clearInterval(tick);
+      const stderrLast = exit.stderrTail.trim().split('\n').slice(-5).join('\n');
+      if (exit.failed) {
+        throw new RunError('LG_K6_FAILED', `${exit.meaning}${stderrLast ? `:\n${stderrLast}` : ''}`, {
+          hint: exit.code === 104 ? 'a compiled threshold or option was rejected; run with LOADGATE_KEEP_K6=1 and inspect config.json' : 'run with LOADGATE_KEEP_K6=1 to keep the script, config and k6 output',
+        });
+      }
+      const notes = [...p.notes, exit.meaning];
+      let endpoints: Record<string, EndpointResult> = {};
+      const custom: Record<string, CustomMetric> = {};
+      if (existsSync(ndjsonPath)) {
+        const ing = await ingestNdjsonFile(ndjsonPath, { originEpochMs, workload: w.name });
+        endpoints = ing.endpoints;
+        for (const [k, m] of Object.entries(ing.custom)) custom[`k6.${w.name}.${k}`] = m;
+        notes.push(...ing.notes);
+        const dropped = ing.custom.dropped_iterations?.count ?? 0;
+        if (isArrivalRate(executorFor(buildK6Config(ctx.suite, w, ctx.target).config.load)) && w.mix) {
+          // k6 counts dropped iterations per scenario; one iteration = one request of the mix, so split them by weight.
+          const weights: Record<string, number> = {};
+          for (const m of w.mix) weights[m.endpoint] = (weights[m.endpoint] ?? 0) + m.weight;
+          const share = apportion(Math.round(dropped), weights);
+          for (const name of Object.keys(weights)) {
+            const ep = endpoints[name];
+            if (ep) ep.arrivals = { scheduled: ep.requests + (share[name] ?? 0), sent: ep.requests, late: 0, dropped: share[name] ?? 0 };
+          }
+          if (dropped > 0) notes.push(`k6 dropped ${dropped} iterations (not enough VUs at the arrival rate): split over the endpoints by mix weight`);
+        }
+      } else notes.push('k6 wrote no NDJSON: nothing was measured');
+      if (existsSync(summaryPath)) {
+        try {
+          const s = ingestSummary(summaryPath, JSON.parse(await readFile(summaryPath, 'utf8')));
+          const failed = s.thresholds.filter((t) => !t.ok);
+          if (s.thresholds.length) notes.push(`k6's own thresholds: ${failed.length} of ${s.thresholds.length} crossed${failed.length ? ` (${failed.map((t) => `${t.metric} ${t.expression}`).join(', ')})` : ''}`);
+        } catch {
+          notes.push('the k6 summary export could not be read');
+        }
+      }
+      const out: EngineOutput = { engine: { name: 'k6', version: p.version }, endpoints, notes };
+      if (Object.keys(custom).length) out.custom = custom;
+      if (!exit.complete || exit.interrupted) out.incomplete = { reason: exit.interrupted ? `stopped: k6 got one SIGINT and ${exit.meaning}` : exit.meaning };
+      return out;
+    } finally {
+      clearInterval(tick);
+      if (!keep) await rm(p.dir, { recursive: true, force: true });
+    }
+  }
+
+  return {
+    name: 'k6',
+    prepare,
+    run,
+  };
+}
+
+export const k6Engine: Engine = createK6Engine();

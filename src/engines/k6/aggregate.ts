@@ -1,0 +1,369 @@
+/**
+ * Turns k6 samples (from NDJSON Points) into loadgate's result model. Pure: no fs, no clock.
+ *
+ * Two views of the same samples are kept:
+ * - `custom`: every k6 metric and every sub-metric declared in a Metric line (`submetrics`), aggregated the way
+ *   k6's sinks do (FORMATS.md §1, §9), so k6's own summary can be reproduced from it (`k6Values`).
+ *   Trends keep an HDR histogram (time trends in µs), exact count/sum/min/max.
+ * - `endpoints`: loadgate's view. `http_req_duration` Points keyed by the `name` tag (setup()/teardown()
+ *   requests excluded unless `includeSetup`), status-0 transport errors counted as errors without latency;
+ *   the WebSocket convention metrics (`ws_msg_latency`, `ws_msg_loss`, `ws_seq_gap`, tagged `channel`) as
+ *   stream endpoints `ws:<channel>`.
+ */
+import type { CustomMetric, EndpointResult, ErrorClass, StreamStats } from '../../result/model.js';
+import { HIGHEST_US, LOWEST_US, createHistogram, encodeHistogram, recordUs, type Histogram } from '../../result/histogram.js';
+import { EndpointRecorder } from '../../result/recorder.js';
+import { classifyResponse } from '../exchange-requests.js';
+import { BUILTIN_METRICS, type K6Contains, type K6MetricDecl, type K6MetricType } from './metrics.js';
+
+export type Tags = Record<string, string>;
+
+export interface AggregatorOptions {
+  /** Count setup()/teardown() requests (group `::setup`/`::teardown`) in endpoints. Default false. */
+  includeSetup?: boolean;
+  /** Run origin, epoch ms: series buckets are seconds since it. Default: the first sample's second, floored. */
+  originEpochMs?: number;
+  /** Workload name stored on endpoints. Default `k6`. */
+  workload?: string;
+}
+
+/** Metric names of the WebSocket convention shared by scenarios/orderbook-ws.ts and the fixtures. */
+export const WS_METRICS = {
+  latency: 'ws_msg_latency',
+  loss: 'ws_msg_loss',
+  gap: 'ws_seq_gap',
+} as const;
+
+/** Tags the endpoint mapping reads. */
+const ENDPOINT_TAG_KEYS = ['name', 'url', 'status', 'group', 'expected_response', 'error_code', 'error', 'channel'];
+
+const ENDPOINT_METRICS = new Set(['http_req_duration', WS_METRICS.latency, WS_METRICS.loss, WS_METRICS.gap, 'ws_sessions', 'ws_connecting', 'ws_session_duration']);
+
+interface SubSink {
+  key: string;
+  filter: Array<[string, string]>;
+  sink: ValueSink;
+}
+
+/** One k6 sink: enough to reproduce counter/gauge/rate/trend summaries exactly. */
+class ValueSink {
+  count = 0;
+  sum = 0;
+  min = Infinity;
+  max = -Infinity;
+  nonZero = 0;
+  last = Number.NaN;
+  hist: Histogram | undefined;
+  scaleToUs: boolean;
+  constructor(readonly decl: K6MetricDecl | undefined) {
+    this.scaleToUs = decl?.contains === 'time';
+    // Undeclared metrics keep a histogram too, in case a later Metric line says they are trends.
+    if (decl === undefined || decl.type === 'trend') this.hist = createHistogram();
+  }
+  add(v: number): void {
+    this.count++;
+    this.sum += v;
+    if (v < this.min) this.min = v;
+    if (v > this.max) this.max = v;
+    if (v !== 0) this.nonZero++;
+    if (this.hist !== undefined) {
+      // Runs of one value (http_req_tls_handshaking and _connecting are mostly 0) go in with one call.
+      if (v === this.last && this.run > 0) this.run++;
+      else {
+        this.flush();
+        this.run = 1;
+      }
+    }
+    this.last = v;
+  }
+  /** Pending run of `last` into the histogram. */
+  private run = 0;
+  flush(): void {
+    if (this.run === 0 || this.hist === undefined) return;
+    const v = this.scaleToUs ? this.last * 1000 : this.last;
+    if (this.run === 1) recordUs(this.hist, v);
+    else recordUsTimes(this.hist, v, this.run);
+    this.run = 0;
+  }
+  toCustom(decl: K6MetricDecl): CustomMetric {
+    switch (decl.type) {
+      case 'counter':
+        return { type: 'counter', unit: unitOf(decl.contains, 'count'), count: this.sum, sum: this.sum };
+      case 'rate':
+        return { type: 'rate', passes: this.nonZero, fails: this.count - this.nonZero };
+      case 'gauge': {
+        const g: CustomMetric = { type: 'gauge', unit: unitOf(decl.contains, 'none') };
+        if (this.count > 0) Object.assign(g, { value: this.last, min: this.min, max: this.max, count: this.count });
+        else g.count = 0;
+        return g;
+      }
+      case 'trend': {
+        this.flush();
+        const tr: CustomMetric = { type: 'trend', unit: unitOf(decl.contains, 'none'), count: this.count, sum: this.sum, histogram: encodeHistogram(this.hist ?? createHistogram()) };
+        if (this.count > 0) Object.assign(tr, { min: this.min, max: this.max });
+        return tr;
+      }
+    }
+  }
+}
+
+/** recordUs for `n` equal values (same clamping as recordUs). */
+function recordUsTimes(h: Histogram, valueUs: number, n: number): void {
+  const v = Math.round(valueUs);
+  h.recordValueWithCount(v < LOWEST_US ? LOWEST_US : v > HIGHEST_US ? HIGHEST_US : v, n);
+}
+
+function unitOf(contains: K6Contains, dflt: 'count' | 'none'): NonNullable<CustomMetric['unit']> {
+  return contains === 'time' ? 'ms' : contains === 'data' ? 'bytes' : dflt;
+}
+
+/** A metric as seen in the file: its declaration (when a Metric line or the built-in table gave one) and sinks. */
+export class MetricState {
+  decl: K6MetricDecl | undefined;
+  sink: ValueSink;
+  subs: SubSink[] = [];
+  /** Tags must be parsed for this metric's Points (sub-metrics, or loadgate endpoints read them). */
+  needsTags: boolean;
+  constructor(readonly name: string, decl: K6MetricDecl | undefined) {
+    this.decl = decl;
+    this.sink = new ValueSink(decl);
+    this.needsTags = ENDPOINT_METRICS.has(name);
+  }
+}
+
+interface StreamAcc {
+  rec: EndpointRecorder;
+  lost: number;
+  lossTrues: number;
+  lossTotal: number;
+  sessions: number;
+  connect: Histogram;
+  sessionMs: number;
+}
+
+export interface AggregateSummary {
+  endpoints: Record<string, EndpointResult>;
+  custom: Record<string, CustomMetric>;
+  /** Earliest and latest sample time, epoch ms (NaN when there were no samples). */
+  firstSampleMs: number;
+  lastSampleMs: number;
+  originEpochMs: number;
+  points: number;
+  notes: string[];
+}
+
+export class K6Aggregator {
+  private readonly metrics = new Map<string, MetricState>();
+  private readonly http = new Map<string, EndpointRecorder>();
+  private readonly streams = new Map<string, StreamAcc>();
+  private readonly includeSetup: boolean;
+  private readonly workload: string;
+  private origin: number | undefined;
+  private first = Infinity;
+  private last = -Infinity;
+  private nPoints = 0;
+  private setupRequests = 0;
+  private readonly undeclared = new Map<string, number>();
+  /** Every tag key anything reads; a parser may leave other tags out. Grows as sub-metrics are declared. */
+  readonly tagKeys = new Set<string>(ENDPOINT_TAG_KEYS);
+  /** Bumped when `tagKeys` changes. */
+  tagKeysVersion = 0;
+
+  constructor(opts: AggregatorOptions = {}) {
+    this.includeSetup = opts.includeSetup ?? false;
+    this.workload = opts.workload ?? 'k6';
+    this.origin = opts.originEpochMs;
+  }
+
+  get points(): number {
+    return this.nPoints;
+  }
+
+  /** A Metric line: declares type/contains and the sub-metrics (tag filters) to aggregate. */
+  declare(name: string, type: K6MetricType, contains: K6Contains, submetrics: ReadonlyArray<{ name: string; tags: Tags | null }> | null): void {
+    let m = this.metrics.get(name);
+    if (m === undefined) {
+      m = new MetricState(name, { type, contains });
+      this.metrics.set(name, m);
+    } else if (m.decl === undefined) {
+      // Points came first (a file split by lines): keep them, they were recorded generically.
+      m.decl = { type, contains };
+      if (contains === 'time' && m.sink.count > 0 && !m.sink.scaleToUs) {
+        // Re-record is impossible; histogram values were raw. Note it rather than guess.
+        this.undeclared.set(name, (this.undeclared.get(name) ?? 0) + m.sink.count);
+      }
+      m.sink.flush();
+      m.sink.scaleToUs = contains === 'time';
+    }
+    for (const s of submetrics ?? []) {
+      if (m.subs.some((x) => x.key === s.name)) continue;
+      const filter = Object.entries(s.tags ?? {});
+      m.subs.push({ key: s.name, filter, sink: new ValueSink(m.decl) });
+      m.needsTags = true;
+      for (const [k] of filter) {
+        if (!this.tagKeys.has(k)) {
+          this.tagKeys.add(k);
+          this.tagKeysVersion++;
+        }
+      }
+    }
+  }
+
+  /** The state for a metric name (created on first sight, typed from the built-in table when possible). */
+  metric(name: string): MetricState {
+    let m = this.metrics.get(name);
+    if (m === undefined) {
+      m = new MetricState(name, BUILTIN_METRICS[name]);
+      this.metrics.set(name, m);
+    }
+    return m;
+  }
+
+  /**
+   * One Point. `tags` may be null when `m.needsTags` is false (the fast parser skips them then), and may hold
+   * only the keys in `tagKeys`.
+   * `timeMs` is epoch ms (fractional).
+   */
+  point(m: MetricState, timeMs: number, value: number, tags: Tags | null): void {
+    this.nPoints++;
+    if (timeMs < this.first) this.first = timeMs;
+    if (timeMs > this.last) this.last = timeMs;
+    this.origin ??= Math.floor(timeMs / 1000) * 1000;
+    m.sink.add(value);
+    if (tags === null) return;
+    for (const s of m.subs) {
+      let ok = true;
+      for (const [k, v] of s.filter) {
+        if (tags[k] !== v) {
+          ok = false;
+          break;
+        }
+      }
+      if (ok) s.sink.add(value);
+    }
+    switch (m.name) {
+      case 'http_req_duration':
+        return this.httpPoint(timeMs, value, tags);
+      case WS_METRICS.latency:
+        this.stream(tags).rec.recordResponse({ atMs: timeMs - this.origin, latencyUs: value * 1000 });
+        return;
+      case WS_METRICS.gap:
+        this.stream(tags).lost += value;
+        return;
+      case WS_METRICS.loss: {
+        const s = this.stream(tags);
+        s.lossTotal++;
+        if (value !== 0) s.lossTrues++;
+        return;
+      }
+      case 'ws_sessions':
+        if (tags.channel !== undefined) this.stream(tags).sessions += value;
+        return;
+      case 'ws_connecting':
+        if (tags.channel !== undefined) recordUs(this.stream(tags).connect, value * 1000);
+        return;
+      case 'ws_session_duration':
+        if (tags.channel !== undefined) this.stream(tags).sessionMs += value;
+        return;
+    }
+  }
+
+  private httpPoint(timeMs: number, valueMs: number, tags: Tags): void {
+    const group = tags.group;
+    if (group !== undefined && (group.startsWith('::setup') || group.startsWith('::teardown'))) {
+      this.setupRequests++;
+      if (!this.includeSetup) return;
+    }
+    const name = tags.name ?? tags.url ?? 'unnamed';
+    let rec = this.http.get(name);
+    if (rec === undefined) {
+      rec = new EndpointRecorder(name, 'http', this.workload);
+      this.http.set(name, rec);
+    }
+    const atMs = timeMs - this.origin!;
+    const status = tags.status === undefined ? undefined : Number(tags.status);
+    const errorCode = tags.error_code;
+    if (status === 0) {
+      // Transport error: no response (k6 error codes: 1050 request timeout, 1xxx others; FORMATS.md §2).
+      const errorClass: ErrorClass = errorCode === '1050' || /timeout/i.test(tags.error ?? '') ? 'timeout' : 'network';
+      rec.recordError({ atMs, errorClass, ...(errorCode !== undefined ? { errorCode: `k6:${errorCode}` } : {}) });
+      return;
+    }
+    let errorClass: ErrorClass | undefined;
+    if (tags.expected_response === 'false') errorClass = classifyResponse(status ?? 0, undefined) ?? 'client';
+    else if (tags.expected_response === undefined && status !== undefined) errorClass = classifyResponse(status, undefined);
+    rec.recordResponse({
+      atMs,
+      latencyUs: valueMs * 1000,
+      ...(status !== undefined && Number.isFinite(status) ? { status } : {}),
+      ...(errorClass !== undefined ? { errorClass } : {}),
+      ...(errorClass !== undefined && errorCode !== undefined ? { errorCode: `k6:${errorCode}` } : {}),
+    });
+  }
+
+  private stream(tags: Tags): StreamAcc {
+    const channel = tags.channel ?? 'unknown';
+    let s = this.streams.get(channel);
+    if (s === undefined) {
+      s = { rec: new EndpointRecorder(`ws:${channel}`, 'ws', this.workload), lost: 0, lossTrues: 0, lossTotal: 0, sessions: 0, connect: createHistogram(), sessionMs: 0 };
+      this.streams.set(channel, s);
+    }
+    return s;
+  }
+
+  finish(): AggregateSummary {
+    const notes: string[] = [];
+    const custom: Record<string, CustomMetric> = {};
+    for (const m of this.metrics.values()) {
+      if (m.decl === undefined) {
+        notes.push(`k6 metric "${m.name}": ${m.sink.count} samples without a Metric line (type unknown), left out`);
+        continue;
+      }
+      custom[m.name] = m.sink.toCustom(m.decl);
+      for (const s of m.subs) custom[s.key] = s.sink.toCustom(m.decl);
+    }
+    for (const [name, n] of this.undeclared) notes.push(`k6 metric "${name}": ${n} samples came before its Metric line and were recorded unscaled`);
+    const endpoints: Record<string, EndpointResult> = {};
+    for (const [name, rec] of this.http) endpoints[name] = rec.toResult();
+    const empty = encodeHistogram(createHistogram());
+    for (const [channel, s] of this.streams) {
+      const ep = s.rec.toResult();
+      const messages = ep.requests;
+      // Lost: the Counter of missing seq numbers when present, else the Rate's `true` samples.
+      const lost = s.lost > 0 || s.lossTotal === 0 ? Math.round(s.lost) : s.lossTrues;
+      const stream: StreamStats = {
+        connectionsOpened: Math.round(s.sessions),
+        connectFailures: 0,
+        connectTime: encodeHistogram(s.connect),
+        subscribeAckTime: empty,
+        messages,
+        messagesByChannel: { [channel]: messages },
+        expected: messages + lost,
+        lost,
+        duplicates: 0,
+        reordered: 0,
+        disconnects: 0,
+        reconnectAttempts: 0,
+        reconnectSuccesses: 0,
+        recoveryTime: empty,
+        uptimeSec: s.sessionMs / 1000,
+        downtimeSec: 0,
+        clockOffset: { method: 'same-host', offsetMs: 0, uncertaintyMs: 1 },
+      };
+      ep.stream = stream;
+      endpoints[`ws:${channel}`] = ep;
+    }
+    if (this.setupRequests > 0) {
+      notes.push(`${this.setupRequests} setup()/teardown() request(s) ${this.includeSetup ? 'included in' : 'excluded from'} the endpoints (k6 counts them in http_req_duration)`);
+    }
+    return {
+      endpoints,
+      custom,
+      firstSampleMs: this.nPoints ? this.first : Number.NaN,
+      lastSampleMs: this.nPoints ? this.last : Number.NaN,
+      originEpochMs: this.origin ?? Number.NaN,
+      points: this.nPoints,
+      notes,
+    };
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The generated JSON a k6 scenario reads (scenarios/lib/config.ts): target, workload and the SLA compiled to
+ * thresholds, all from the suite; never hard-coded in a scenario. Pure.
+ */
+import type { LoadgateK6Config, LoadSpec } from '../../../scenarios/lib/config.js';
+import { executorFor, isArrivalRate } from '../../../scenarios/lib/executors.js';
+import { compileSla } from '../../sla/checks.js';
+import type { Suite, Workload } from '../../suite/schema.js';
+import { compileThresholds, type CompiledThresholds } from './thresholds.js';
+
+export const K6_SCENARIOS = ['rest-mix', 'order-lifecycle', 'orderbook-ws', 'spike', 'soak'] as const;
+export type K6ScenarioName = (typeof K6_SCENARIOS)[number];
+
+export function loadSpecOf(w: Workload): LoadSpec {
+  const l = w.load;
+  switch (l.model) {
+    case 'closed':
+      return { model: 'closed', connections: l.connections, durationSec: l.durationSec };
+    case 'stream':
+      return { model: 'stream', connections: l.connections, connectRatePerSec: l.connectRatePerSec, durationSec: l.durationSec };
+    case 'open':
+      return {
+        model: 'open',
+        ratePerSec: l.ratePerSec,
+        maxConnections: l.maxConnections,
+        ...(l.durationSec !== undefined ? { durationSec: l.durationSec } : {}),
+        ...(l.stages !== undefined ? { stages: l.stages.map((s) => ({ durationSec: s.durationSec, targetRatePerSec: s.targetRatePerSec })) } : {}),
+      };
+  }
+}
+
+/**
+ * Which scenario runs a workload: `override` (LOADGATE_K6_SCENARIO), else a workload named after a scenario
+ * (`spike…`, `soak…`, `order-lifecycle…`), else orderbook-ws for stream workloads and rest-mix otherwise.
+ */
+export function scenarioFor(w: Workload, override?: string): K6ScenarioName {
+  if (override !== undefined && (K6_SCENARIOS as readonly string[]).includes(override)) return override as K6ScenarioName;
+  for (const s of ['order-lifecycle', 'spike', 'soak'] as const) if (w.name.startsWith(s)) return s;
+  return w.load.model === 'stream' ? 'orderbook-ws' : 'rest-mix';
+}
+
+export function endpointsOf(w: Workload): Set<string> {
+  return new Set([...(w.mix ?? []).map((m) => m.endpoint as string), ...(w.streams ?? []).map((s) => `ws:${s.channel}`)]);
+}
+
+export interface BuiltConfig {
+  config: LoadgateK6Config;
+  skippedThresholds: CompiledThresholds['skipped'];
+}
+
+export function buildK6Config(suite: Suite, w: Workload, target: { baseUrl: string; wsUrl: string; timeoutMs: number }): BuiltConfig {
+  const load = loadSpecOf(w);
+  const endpoints = endpointsOf(w);
+  const plan = compileSla(suite.sla, { drivenEndpoints: endpoints });
+  const { thresholds, skipped } = compileThresholds(plan, { scenario: w.name, arrivalRate: isArrivalRate(executorFor(load)), endpoints });
+  return {
+    config: {
+      version: 1,
+      baseUrl: target.baseUrl.replace(/\/+$/, ''),
+      wsUrl: target.wsUrl,
+      workload: w.name,
+      load,
+      mix: (w.mix ?? []).map((m) => ({ endpoint: m.endpoint, weight: m.weight, ...(m.depth !== undefined ? { depth: m.depth } : {}) })),
+      symbols: w.symbols,
+      order: { ...w.order },
+      streams: (w.streams ?? []).map((s) => ({ channel: s.channel, ...(s.symbols ? { symbols: s.symbols } : {}) })),
+      timeoutMs: target.timeoutMs,
+      thresholds,
+    },
+    skippedThresholds: skipped,
+  };
+}

@@ -1,0 +1,66 @@
+/** The fs edge for k6 artifacts: tell NDJSON from summary JSON, and read either into a RunResult. */
+import { open, readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { arch, cpus, hostname, platform } from 'node:os';
+import { InputError } from '../../errors.js';
+import type { RunResult } from '../../result/model.js';
+import { ingestNdjsonFile } from './ingest-ndjson.js';
+import { ingestSummary } from './ingest-summary.js';
+import { ndjsonToRunResult, summaryToRunResult, type ImportMeta } from './result.js';
+
+export type K6FileKind = 'ndjson' | 'summary' | 'loadgate-result';
+
+/** Sniff a file: k6 NDJSON (first line a Metric/Point), a loadgate result, or a k6 summary JSON. */
+export async function sniffK6File(path: string): Promise<K6FileKind> {
+  if (path.endsWith('.gz')) return 'ndjson';
+  let head: string;
+  try {
+    const fh = await open(path, 'r');
+    try {
+      const buf = Buffer.alloc(4096);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      head = buf.toString('utf8', 0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError('LG_FILE_UNREADABLE', `${path}: cannot read file (${code ?? String(e)})`, { cause: e });
+  }
+  const first = head.trimStart();
+  if (/^\{\s*("type"\s*:\s*"(Metric|Point)"|"metric"\s*:)/.test(first)) return 'ndjson';
+  if (/"kind"\s*:\s*"loadgate\.result"/.test(head)) return 'loadgate-result';
+  return 'summary';
+}
+
+export function hostInfo(): ImportMeta['host'] {
+  return { hostname: hostname(), platform: platform(), arch: arch(), cpus: cpus().length, node: process.version };
+}
+
+export interface ReadK6Options {
+  includeSetup?: boolean;
+  suite?: string;
+}
+
+/** Read a k6 NDJSON or summary file into a RunResult. */
+export async function readK6File(path: string, opts: ReadK6Options = {}): Promise<{ result: RunResult; kind: K6FileKind }> {
+  const kind = await sniffK6File(path);
+  const suite = opts.suite ?? basename(path).replace(/(\.summary|\.handle-summary)?\.(ndjson|json)(\.gz)?$/i, '');
+  const mtimeMs = (await stat(path)).mtimeMs;
+  const meta: ImportMeta = { suite, host: hostInfo(), fallbackEndedAtMs: Math.round(mtimeMs) };
+  if (kind === 'ndjson') {
+    const ing = await ingestNdjsonFile(path, { includeSetup: opts.includeSetup ?? false });
+    return { result: ndjsonToRunResult(ing, meta), kind };
+  }
+  if (kind === 'loadgate-result') throw new InputError('LG_K6_INPUT', `${path}: this is already a loadgate result`, { hint: 'use `loadgate merge` or `loadgate report` on it' });
+  let data: unknown;
+  try {
+    data = JSON.parse(await readFile(path, 'utf8'));
+  } catch (e) {
+    throw new InputError('LG_FILE_SYNTAX', `${path}: neither k6 NDJSON (first line a {"type":"Metric"…} or {"metric":…} object) nor valid JSON: ${(e as Error).message}`, {
+      hint: 'pass the file of `k6 run --out json=<file>`, `--summary-export=<file>` or a handleSummary JSON',
+      cause: e,
+    });
+  }
+  return { result: summaryToRunResult(ingestSummary(path, data), meta), kind };
+}

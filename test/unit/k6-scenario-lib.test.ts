@@ -1,0 +1,113 @@
+/** The pure helpers the k6 scenarios run (scenarios/lib): executors, payloads, signing, gap detection. */
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { executorFor, plannedSec, rateAndUnit, soakScenario, spikeScenario } from '../../scenarios/lib/executors.js';
+import { cancelPath, extractOrderId, marketFilters, mulberry32, orderBody, planRequest, snap, tickerPrice, weightedPicker } from '../../scenarios/lib/payloads.js';
+import { parseUpdate, SeqTracker, subscribeMessage } from '../../scenarios/lib/gaps.js';
+import { parseConfig } from '../../scenarios/lib/config.js';
+import { signaturePayload } from '../../scenarios/lib/auth.js';
+import { signHeaders } from '../../src/engines/exchange-requests.js';
+
+describe('executors', () => {
+  it('uses constant-arrival-rate for an open workload, constant-vus for closed and stream', () => {
+    expect(executorFor({ model: 'open', ratePerSec: 200, durationSec: 30, maxConnections: 64 })).toMatchObject({ executor: 'constant-arrival-rate', rate: 200, timeUnit: '1s', duration: '30s', maxVUs: 64 });
+    expect(executorFor({ model: 'closed', connections: 8, durationSec: 5 })).toEqual({ executor: 'constant-vus', vus: 8, duration: '5s' });
+    expect(executorFor({ model: 'stream', connections: 3, connectRatePerSec: 10, durationSec: 5 })).toMatchObject({ executor: 'constant-vus', vus: 3 });
+  });
+
+  it('ramps with ramping-arrival-rate when the open workload has stages', () => {
+    const s = executorFor({ model: 'open', ratePerSec: 10, stages: [{ durationSec: 5, targetRatePerSec: 100 }, { durationSec: 10, targetRatePerSec: 100 }], maxConnections: 32 });
+    expect(s).toMatchObject({ executor: 'ramping-arrival-rate', startRate: 10, stages: [{ target: 100, duration: '5s' }, { target: 100, duration: '10s' }] });
+    expect(plannedSec(s)).toBe(15);
+  });
+
+  it('expresses fractional rates per minute, since k6 rates are integers', () => {
+    expect(rateAndUnit(0.5)).toEqual({ rate: 30, timeUnit: '1m' });
+    expect(rateAndUnit(7)).toEqual({ rate: 7, timeUnit: '1s' });
+  });
+
+  it('shapes a spike to rate × factor and back, and a soak as a short ramp then a long hold', () => {
+    const sp = spikeScenario(20, 50, 100, 5);
+    expect(Math.max(...sp.stages.map((s) => s.target))).toBe(100);
+    expect(sp.stages[sp.stages.length - 1]!.target).toBe(20);
+    const so = soakScenario(20, 3600, 100);
+    expect(so.stages[0]).toEqual({ target: 20, duration: '180s' });
+    expect(plannedSec(so)).toBe(3600);
+  });
+});
+
+describe('payloads', () => {
+  it('keeps the exact mix ratio with a smooth weighted round-robin', () => {
+    const c2: Record<string, number> = {};
+    const pick2 = weightedPicker([
+      { endpoint: 'fetchTicker', weight: 5 },
+      { endpoint: 'createOrder', weight: 2 },
+      { endpoint: 'cancelOrder', weight: 1 },
+    ]);
+    for (let i = 0; i < 800; i++) {
+      const e = pick2().endpoint;
+      c2[e] = (c2[e] ?? 0) + 1;
+    }
+    expect(c2).toEqual({ fetchTicker: 500, createOrder: 200, cancelOrder: 100 });
+  });
+
+  it('tags every planned request with its operation name and the paths the mock serves', () => {
+    const ctx = { order: { side: 'buy' as const, type: 'limit' as const, notionalMin: 50, notionalMax: 50, priceOffsetPct: 2 }, refPrice: 100, filter: { tickSize: 0.01, stepSize: 0.001, minQty: 0.001 }, rnd: mulberry32(1), clientOrderId: 'c1', orderId: 'o-9' };
+    expect(planRequest({ endpoint: 'fetchOrderBook', weight: 1, depth: 50 }, 'BTC-USDT', ctx)).toMatchObject({ name: 'fetchOrderBook', method: 'GET', path: '/api/v1/orderbook?symbol=BTC-USDT&depth=50' });
+    expect(planRequest({ endpoint: 'cancelOrder', weight: 1 }, 'BTC-USDT', ctx)).toMatchObject({ name: 'cancelOrder', method: 'DELETE', path: '/api/v1/orders/o-9', signed: true });
+    const create = planRequest({ endpoint: 'createOrder', weight: 1 }, 'BTC-USDT', ctx);
+    expect(create).toMatchObject({ name: 'createOrder', method: 'POST', path: '/api/v1/orders', signed: true });
+    expect(JSON.parse(create.body)).toEqual({ symbol: 'BTC-USDT', side: 'buy', type: 'limit', qty: 0.51, price: 98, clientOrderId: 'c1' });
+  });
+
+  it('snaps order sizes to the step size and never below minQty', () => {
+    expect(snap(0.123456, 0.001)).toBe(0.123);
+    const body = JSON.parse(orderBody({ side: 'sell', type: 'market', notionalMin: 1, notionalMax: 1, priceOffsetPct: 0 }, 'X-Y', 1e6, { tickSize: 1, stepSize: 0.01, minQty: 0.01 }, mulberry32(2), 'c')) as { qty: number; price?: number };
+    expect(body.qty).toBe(0.01);
+    expect(body.price).toBeUndefined();
+  });
+
+  it('reads order ids, ticker prices and market filters from response bodies', () => {
+    expect(extractOrderId('{"orderId":"abc-1","status":"open"}')).toBe('abc-1');
+    expect(extractOrderId(null)).toBeUndefined();
+    expect(tickerPrice('{"symbol":"BTC-USDT","last":"65000.5"}')).toBe(65000.5);
+    expect(marketFilters('[{"symbol":"BTC-USDT","tickSize":0.1,"stepSize":0.0001}]')).toEqual({ 'BTC-USDT': { tickSize: 0.1, stepSize: 0.0001, minQty: 0.0001 } });
+    expect(cancelPath('a/b')).toBe('/api/v1/orders/a%2Fb');
+  });
+
+  it('signs what the Node engines sign: hex HMAC-SHA256 over the shared payload (k6/crypto hmac gives the same)', () => {
+    const creds = { apiKey: 'k', apiSecret: 's3cret' };
+    const node = signHeaders(creds, 'POST', '/api/v1/orders', '{"a":1}', 1700000000000);
+    const k6Equivalent = createHmac('sha256', creds.apiSecret).update(signaturePayload(1700000000000, 'POST', '/api/v1/orders', '{"a":1}')).digest('hex');
+    expect(Object.values(node)).toContain(k6Equivalent);
+  });
+});
+
+describe('gap detection', () => {
+  it('counts a gap as lost only once the stream moved past the reorder window, or at the end', () => {
+    const t = new SeqTracker(3);
+    expect(t.observe('ob:BTC', 1)).toMatchObject({ first: true, lost: 0 });
+    expect(t.observe('ob:BTC', 2).lost).toBe(0);
+    expect(t.observe('ob:BTC', 5).lost).toBe(0); // 3 and 4 missing, maybe late
+    expect(t.observe('ob:BTC', 4).reordered).toBe(true); // 4 arrived late: reordered, not lost
+    expect(t.observe('ob:BTC', 4).duplicate).toBe(true);
+    expect(t.observe('ob:BTC', 7).lost).toBe(1); // 3 is now 4 behind: lost; 6 pending
+    expect(t.observe('ob:ETH', 9).first).toBe(true);
+    expect(t.flush()).toEqual({ 'ob:BTC': 1 }); // 6 never came
+    expect(t.flush()).toEqual({});
+  });
+
+  it('parses the mock\'s data frames (ts in µs) and the fixture mock\'s (ms), and ignores acks and junk', () => {
+    expect(parseUpdate('{"channel":"orderbook","symbol":"BTC-USDT","seq":3,"ts":1795308000123456,"data":{}}')).toEqual({ channel: 'orderbook', symbol: 'BTC-USDT', seq: 3, tsMs: 1795308000123.456 });
+    expect(parseUpdate('{"type":"update","channel":"orderbook","symbol":"BTC-PERP","seq":3,"ts":1795308000000,"data":{}}')).toEqual({ channel: 'orderbook', symbol: 'BTC-PERP', seq: 3, tsMs: 1795308000000 });
+    expect(parseUpdate('{"op":"ack","id":1,"subscription":"orderbook:BTC-USDT"}')).toBeUndefined();
+    expect(parseUpdate('not json')).toBeUndefined();
+    expect(JSON.parse(subscribeMessage('ticker', 'ETH-USDT', 7))).toEqual({ op: 'subscribe', channel: 'ticker', symbol: 'ETH-USDT', id: 7 });
+  });
+});
+
+describe('the generated config', () => {
+  it('is checked when a scenario reads it, naming the bad field', () => {
+    expect(() => parseConfig('{"version":1,"baseUrl":"ftp://x","workload":"w","load":{},"mix":[],"symbols":["A-B"]}')).toThrow(/baseUrl/);
+  });
+});
