@@ -351,11 +351,11 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
       send(req, res, route, reply);
       return;
     }
-    // Timers have whole-millisecond granularity and may fire up to ~1 ms early or late; a delay fault is ground
-    // truth for accuracy tests, so sleep to ~1 ms before the release time and poll the last stretch.
+    // Timers have whole-millisecond granularity and fire up to ~1 ms early or late; a delay fault is ground
+    // truth for accuracy tests, so sleep until ~2 ms before the release time and poll the last stretch.
     const wait = (fromMs: number): void => {
       const remainingMs = releaseAtMs - fromMs;
-      if (remainingMs <= 1.5 && now() !== fromMs) {
+      if (remainingMs <= 2.5 && now() !== fromMs) {
         const poll = setImmediate(() => {
           pending.delete(poll);
           const t = now();
@@ -371,7 +371,7 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
         // A clock that has not moved at all is a test's manual clock: release rather than spin.
         if (t < releaseAtMs && t !== fromMs) wait(t);
         else send(req, res, route, reply);
-      }, Math.max(1, Math.floor(remainingMs - 1)));
+      }, Math.max(1, Math.floor(remainingMs - 2)));
       pending.add(timer);
     };
     wait(nowMs);
