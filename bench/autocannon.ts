@@ -8,19 +8,11 @@ import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { startMockProcess } from '../mocks/process.js';
+import { has } from './_tools.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CONNECTIONS = 16;
 const DURATION_SEC = 8;
-
-function has(cmd: string): boolean {
-  try {
-    execFileSync('which', [cmd], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function exec(cmd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { has } from './_tools.js';
 
 const HERE = fileURLToPath(import.meta.url);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -42,13 +43,9 @@ interface GenResult {
   saturated: boolean;
 }
 
-function hasTaskset(): boolean {
-  return existsSync('/usr/bin/taskset') || existsSync('/bin/taskset');
-}
-
 /** Spawns `argv` pinned to `core` when taskset exists. */
 function spawnPinned(core: number, argv: string[]) {
-  const [cmd, ...args] = hasTaskset() ? ['taskset', '-c', String(core), ...argv] : argv;
+  const [cmd, ...args] = has('taskset') ? ['taskset', '-c', String(core), ...argv] : argv;
   return spawn(cmd!, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
@@ -123,7 +120,7 @@ const f1 = (n: number | undefined): string => (n === undefined || Number.isNaN(n
 
 export async function run(): Promise<string> {
   const lines: string[] = ['open-model engine (issue #6)'];
-  lines.push(hasTaskset() ? '  pinned: target on CPU 1, generator on CPU 0 (taskset)' : '  taskset not found: processes not pinned');
+  lines.push(has('taskset') ? '  pinned: target on CPU 1, generator on CPU 0 (taskset)' : '  taskset not found: processes not pinned');
 
   const stalling = await startTarget({ default: { stall: STALL } });
   try {

@@ -5,12 +5,13 @@
  * every message's latency, its CPU per message, latency percentiles of that window, and whether the floor
  * (1000 connections, 50 000 messages/s) holds.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { mergeEncoded, percentileMs } from '../src/result/histogram.js';
+import { has } from './_tools.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const child = join(here, '_ws-child.ts');
@@ -22,15 +23,6 @@ const RAMP_TIMEOUT_SEC = 15;
 const STEADY_SEC = 4;
 const FLOOR_CONNECTIONS = 1000;
 const FLOOR_MSGS_PER_SEC = 50_000;
-
-function has(cmd: string): boolean {
-  try {
-    execFileSync('which', [cmd], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const canPin = has('taskset') && availableParallelism() >= 2;
 const pinned = (core: number, args: string[]): [string, string[]] =>

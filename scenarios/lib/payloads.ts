@@ -31,7 +31,11 @@ export function weightedPicker(mix: ReadonlyArray<MixEntry>): () => MixEntry {
   };
 }
 
-/** Seeded PRNG (mulberry32), so a VU's order sizes are reproducible. */
+/**
+ * Seeded PRNG (mulberry32), so a VU's order sizes are reproducible. The same generator as ./random.ts, written
+ * out here because lib files may only import types from each other (k6 ≥ 0.57 runs them as .ts with literal
+ * `.ts` paths, which Node's tsconfig rejects for value imports).
+ */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {

@@ -8,9 +8,9 @@ import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { compare, renderCompareJson, renderCompareHtmlSection, renderCompareMarkdown, type CompareOptions } from '../compare/index.js';
 import { EXIT, InputError } from '../errors.js';
-import { runResultSchema, type RunResult } from '../result/model.js';
-import { formatZodError } from '../suite/load.js';
+import type { RunResult } from '../result/model.js';
 import { parseCommandArgs, type CliIO, type Command } from './types.js';
+import { parseResult } from './shared.js';
 
 const USAGE = `loadgate compare — compare a baseline with a candidate and tell a regression from noise
 
@@ -137,9 +137,7 @@ function validate(data: unknown, file: string): RunResult {
   if (!isResultLike(data)) {
     throw new InputError('LG_RESULT_INVALID', `${file}: (root): not a loadgate result (expected "kind": "loadgate.result")`, { hint: 'compare reads result JSON written by `loadgate run`' });
   }
-  const r = runResultSchema.safeParse(data, { reportInput: true });
-  if (!r.success) throw new InputError('LG_RESULT_INVALID', formatZodError(file, r.error), { hint: 'the file does not match the result model (src/result/model.ts); was it written by another loadgate version?' });
-  return r.data;
+  return parseResult(file, data);
 }
 
 export const compareCommand: Command = {

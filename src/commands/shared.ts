@@ -10,7 +10,11 @@ import { REPORT_FORMATS, type ReportFormat } from '../report/model.js';
 
 /** Read and validate a result.json (exit 2 with a path-qualified message when it isn't one). */
 export async function readResultFile(file: string): Promise<RunResult> {
-  const data = await readStructuredFile(file);
+  return parseResult(file, await readStructuredFile(file));
+}
+
+/** Validate parsed JSON as a result; `file` names it in messages. */
+export function parseResult(file: string, data: unknown): RunResult {
   // A report.json embeds no raw histograms; point the user at result.json.
   if (data && typeof data === 'object' && (data as { kind?: unknown }).kind === 'loadgate.report') {
     throw new InputError('LG_RESULT_INVALID', `${file}: this is a report, not a result`, { hint: 'pass the result.json written next to it (it holds the raw histograms)' });

@@ -1,3 +1,4 @@
+import { mulberry32Open } from '../../scenarios/lib/random.js';
 /**
  * Seeded randomness for the bootstrap: a small PRNG, stable hashing (to derive one stream per data set), and
  * the normal / gamma / beta samplers the order-statistic bootstrap needs. Pure.
@@ -9,16 +10,7 @@ export type Rng = () => number;
 export type RngFactory = (seed: number) => Rng;
 
 /** mulberry32, shifted by half a step so it never returns exactly 0 or 1 (the samplers take logs). */
-export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-}
+export const mulberry32: RngFactory = mulberry32Open;
 
 /** FNV-1a over the numbers of an array (integers below 2^31 as one word, anything else as its two IEEE-754 halves). */
 export function hashArray(xs: ArrayLike<number>, seed = 0x811c9dc5): number {

@@ -7,6 +7,7 @@ import type { ErrorClass } from '../result/model.js';
 import type { HttpEndpoint, Workload } from '../suite/schema.js';
 import { AUTH_HEADERS, signaturePayload } from '../../scenarios/lib/auth.js';
 import type { Credentials } from './types.js';
+import { mulberry32 } from '../../scenarios/lib/random.js';
 
 export interface PlannedRequest {
   endpoint: HttpEndpoint;
@@ -18,17 +19,8 @@ export interface PlannedRequest {
   correlationId: string;
 }
 
-/** Seeded PRNG (mulberry32): reproducible mixes and order sizes. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG: reproducible mixes and order sizes. */
+export { mulberry32 };
 
 /**
  * Smooth weighted round-robin (nginx): the exact mix ratio over any run length, spread evenly, no randomness.

@@ -13,7 +13,6 @@ export const STREAM_CHANNELS = ['orderbook', 'ticker', 'trades'] as const;
 export type StreamChannel = (typeof STREAM_CHANNELS)[number];
 
 const positiveInt = z.number().int().positive();
-const pct = z.number().min(0).max(100);
 
 /** One SLA target: a bare number, or an object with options. */
 const targetValue = z.union([

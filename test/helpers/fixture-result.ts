@@ -9,6 +9,7 @@ import { compileSla, type SlaPlan } from '../../src/sla/checks.js';
 import { evaluate, type Verdict } from '../../src/sla/evaluate.js';
 import type { SlaSpec } from '../../src/suite/schema.js';
 import type { Report } from '../../src/report/model.js';
+import { mulberry32 } from '../../scenarios/lib/random.js';
 
 /** Every character class that breaks HTML, XML, Markdown tables or Prometheus labels. */
 export const HOSTILE = `<script>alert("x&y")</script>'|\`*_\\\n]]>`;
@@ -38,16 +39,6 @@ export interface Fixture {
   report: Report;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function lognormal(rand: () => number, medianMs: number, sigma: number): number {
   const u = Math.max(rand(), 1e-12);

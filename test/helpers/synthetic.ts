@@ -6,6 +6,7 @@
  */
 import type { EndpointResult, RunResult } from '../../src/result/model.js';
 import { EndpointRecorder } from '../../src/result/recorder.js';
+import { mulberry32Open } from '../../scenarios/lib/random.js';
 
 export interface SyntheticEndpoint {
   /** Latency distribution. `lognormal`: set by its p50 and p99; `uniform`: between minMs and maxMs; `fixed`: p50Ms. */
@@ -32,17 +33,8 @@ export interface SyntheticOptions {
   engine?: string;
 }
 
-/** Seeded uniform in (0, 1) (mulberry32). */
-export function seededRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-}
+/** Seeded uniform in (0, 1). */
+export const seededRng = mulberry32Open;
 
 const Z99 = 2.3263478740408408;
 

@@ -57,7 +57,6 @@ const POINT_PREFIX = new Lit('{"metric":"');
 const POINT_FRAME = new Lit('","type":"Point","data":{"time":"');
 const VALUE_KEY = new Lit(',"value":');
 const TAGS_KEY = new Lit(',"tags":{');
-const METRIC_PREFIX = Buffer.from('{"type":"Metric"');
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 const NL = 10;
