@@ -39,7 +39,7 @@ describe('autocannon engine accuracy against the mock', () => {
   it('has a small round-trip floor on this machine (so the calibration cannot hide a broken harness)', () => {
     expect(floor.p50Ms).toBeGreaterThanOrEqual(0);
     expect(floor.p50Ms).toBeLessThan(3);
-    expect(floor.p99Ms).toBeLessThan(12);
+    expect(floor.p99Ms).toBeLessThan(25);
   });
 
   it('reports p50 and p99 of a fixed 20 ms delay within 1 ms + 2% of the delay plus the floor, and never below the delay', async () => {
