@@ -222,6 +222,7 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
         ...(suite.phase ? { phase: suite.phase } : {}),
         ...(opts.label ? { label: opts.label } : {}),
         ...(opts.gitCommit ? { gitCommit: opts.gitCommit } : {}),
+        ...(suite.sla ? { sla: suite.sla as Record<string, unknown> } : {}),
         engines: dedupeEngines(outputs.map((o) => o.engine)),
         startedAt: new Date(startedAt).toISOString(),
         endedAt: new Date(endedAt).toISOString(),

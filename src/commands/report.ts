@@ -1,21 +1,32 @@
 import { resolve, dirname } from 'node:path';
-import { EXIT } from '../errors.js';
-import { loadSla } from '../suite/load.js';
+import { EXIT, InputError } from '../errors.js';
+import { slaSchema, type SlaSpec } from '../suite/schema.js';
+import { formatZodError, loadSla } from '../suite/load.js';
 import { evaluate } from '../sla/evaluate.js';
 import { renderConsole, renderAll, writeReportFiles } from '../report/index.js';
 import { parseCommandArgs, type Command } from './types.js';
 import { parseFormats, planForResult, readResultFile } from './shared.js';
 
+function storedSla(file: string, sla: unknown): SlaSpec {
+  if (sla === undefined) {
+    throw new InputError('LG_SLA_MISSING', `${file}: the result carries no SLA (it was imported, merged, or run without one)`, { hint: 'pass --sla <suite.yaml or sla.yaml>' });
+  }
+  const r = slaSchema.safeParse(sla, { reportInput: true });
+  if (!r.success) throw new InputError('LG_SLA_INVALID', formatZodError(`${file} (meta.sla)`, r.error));
+  return r.data;
+}
+
 export const reportCommand: Command = {
   name: 'report',
   summary: 're-evaluate a saved result (optionally against another SLA) and re-render reports',
-  usage: `Usage: loadgate report <result.json> --sla <sla-or-suite.yaml> [options]
+  usage: `Usage: loadgate report <result.json> [--sla <sla-or-suite.yaml>] [options]
 
-Evaluates a saved result against an SLA and writes reports. The SLA file is a suite (its sla block is used)
-or a file holding just an sla block ({ sla: { preset: phase-2 } } or the block itself).
+Re-evaluates a saved result and writes reports: against the SLA it was run with (stored in the result), or
+against another one. The SLA file is a suite (its sla block is used) or a file holding just an sla block
+({ sla: { preset: phase-2 } } or the block itself).
 
 Options:
-  --sla <file>        SLA or suite file (required: a result does not carry its SLA)
+  --sla <file>        SLA or suite file (default: the SLA stored in the result)
   --out <dir>         where to write reports (default: next to the result)
   --format <list>     json,md,html,junit,prom (default json,md,html,junit)
   --no-color          plain output
@@ -34,14 +45,14 @@ Exit codes: 0 pass, 1 an SLA check failed, 2 invalid input.`,
       return EXIT.ok;
     }
     const file = positionals[0];
-    if (!file || positionals.length > 1 || !values.sla) {
-      io.stderr.write(`loadgate report: expected one result file and --sla <file>\n\n${this.usage}\n`);
+    if (!file || positionals.length > 1) {
+      io.stderr.write(`loadgate report: expected one result file\n\n${this.usage}\n`);
       return EXIT.invalidInput;
     }
     const formats = parseFormats(values.format);
     const resultPath = resolve(io.cwd, file);
     const result = await readResultFile(resultPath);
-    const sla = await loadSla(resolve(io.cwd, values.sla));
+    const sla = values.sla ? await loadSla(resolve(io.cwd, values.sla)) : storedSla(file, result.meta.sla);
     const verdict = evaluate(planForResult(result, sla), result);
     const dir = values.out ? resolve(io.cwd, values.out) : dirname(resultPath);
     const report = { result, verdict, suiteName: result.meta.suite, generatedAt: new Date().toISOString(), reportDir: dir };

@@ -159,6 +159,8 @@ export const runMetaSchema = z.object({
   incomplete: z.object({ reason: z.string() }).optional(),
   /** Things a reader must know to trust the numbers (e.g. "percentiles from a summary, not raw samples"). */
   notes: z.array(z.string()),
+  /** The suite's SLA block as run (so `loadgate report` can re-evaluate without the suite file). */
+  sla: z.record(z.string(), z.unknown()).optional(),
   /** Runs merged into this one (loadgate merge), with their own start/end. */
   mergedFrom: z.array(z.object({ startedAt: z.string(), endedAt: z.string(), source: z.string().optional() })).optional(),
 });
