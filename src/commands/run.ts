@@ -24,7 +24,8 @@ Options:
   --no-color          plain output even on a terminal
   -h, --help          this help
 
-Exit codes: 0 all SLA checks pass, 1 an SLA check failed, 2 invalid input, 3 the run could not complete.`,
+Exit codes: 0 all SLA checks pass, 1 an SLA check failed, 2 invalid input, 3 the run could not complete
+(target unreachable, engine missing or crashed, or interrupted: reports are still written).`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('run', argv, {
       engine: { type: 'string' },
@@ -72,6 +73,11 @@ Exit codes: 0 all SLA checks pass, 1 an SLA check failed, 2 invalid input, 3 the
     const files = { 'result.json': `${JSON.stringify(result)}\n`, ...renderAll(report, formats) };
     await writeReportFiles(dir, files);
     io.stdout.write(renderConsole(report, { color, width: io.stdout.columns ?? 100 }));
+    if (result.meta.incomplete) {
+      // An interrupted run (Ctrl-C, a CI timeout's SIGTERM, a killed k6) must never read as a pass.
+      io.stderr.write(`loadgate run: the run did not complete (${result.meta.incomplete.reason}); the reports hold what was measured\n`);
+      return EXIT.runFailed;
+    }
     return verdict.status === 'pass' ? EXIT.ok : EXIT.breach;
   },
 };

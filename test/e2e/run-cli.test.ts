@@ -122,3 +122,32 @@ describe('loadgate run exit codes', () => {
     expect(md).toMatch(/errorRatePct/);
   });
 });
+
+describe('loadgate run interrupted', () => {
+  it('on SIGINT stops, writes the reports of what was measured, marks the result incomplete and exits 3', async () => {
+    const dir = await tempDir();
+    const suite = await writeTemp(
+      dir,
+      'long.suite.yaml',
+      `target: { mock: { seed: 9 } }
+workloads:
+  - name: long
+    load: { model: open, ratePerSec: 100, durationSec: 30 }
+    mix: [{ endpoint: fetchTicker }]
+`,
+    );
+    let pid = 0;
+    const started = runCli(['run', suite, '--out', join(dir, 'out')], { onStart: (p) => (pid = p) });
+    // Interrupt once the run is under way (bounded wait for the first progress line is not observable here,
+    // so wait long enough for start-up on a slow machine).
+    await new Promise((r) => setTimeout(r, 6000));
+    process.kill(pid, 'SIGINT');
+    const r = await started;
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/did not complete/);
+    const result = runResultSchema.parse(JSON.parse(await readFile(join(dir, 'out', 'result.json'), 'utf8')));
+    expect(result.meta.incomplete?.reason).toBeTruthy();
+    expect(result.endpoints.fetchTicker!.requests).toBeGreaterThan(0);
+    expect(result.meta.durationSec).toBeLessThan(25);
+  });
+});
