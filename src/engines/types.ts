@@ -24,8 +24,11 @@ export interface Progress {
   workload: string;
   elapsedSec: number;
   totalSec: number;
+  /** Requests (HTTP) or messages received (streams) so far. */
   requests: number;
   errors: number;
+  /** What `requests` counts; default requests. */
+  unit?: 'requests' | 'messages';
 }
 
 export interface EngineContext {

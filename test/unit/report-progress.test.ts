@@ -12,6 +12,15 @@ function harness(tty: boolean) {
 const prog = (workload: string, elapsedSec: number, requests: number, errors = 0): Progress => ({ workload, elapsedSec, totalSec: 60, requests, errors });
 
 describe('createProgress', () => {
+  it('counts stream workloads in messages, not requests', () => {
+    const tty = harness(true);
+    tty.p.update({ ...prog('streams', 10, 25_000), unit: 'messages' });
+    expect(tty.writes[0]).toMatch(/25,000 msg/);
+    const plain = harness(false);
+    plain.p.update({ ...prog('streams', 10, 25_000), unit: 'messages' });
+    expect(plain.writes[0]).toMatch(/25,000 messages/);
+  });
+
   it('redraws one line on a TTY with a bar per workload', () => {
     const { p, writes, advance } = harness(true);
     p.update(prog('reads', 15, 1500));
