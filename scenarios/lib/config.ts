@@ -41,7 +41,7 @@ export interface LoadgateK6Config {
   /** Base URL without trailing slash. */
   baseUrl: string;
   wsUrl: string;
-  /** k6 scenario name = the loadgate workload name (k6 tags every sample with it). */
+  /** k6 scenario name: the loadgate workload name with any character k6 rejects (not `[0-9a-zA-Z_-]`) as `_` (k6 tags every sample with it). */
   workload: string;
   load: LoadSpec;
   mix: MixEntry[];

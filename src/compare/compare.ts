@@ -14,6 +14,7 @@
  *   Hodges–Lehmann shift and its Moses interval. Too few runs to reach significance → inconclusive.
  * - p-values are adjusted across every metric of the comparison with Benjamini–Hochberg: under "nothing
  *   changed" that keeps the chance of any false verdict in the whole table at 1 − confidence.
+ * - Health probes (kind 'probe') are compared on their failure rate only (availability), see below.
  */
 import { InputError } from '../errors.js';
 import type { RunResult } from '../result/model.js';
@@ -232,6 +233,10 @@ export function compare(base: RunResult[], cand: RunResult[], options: CompareOp
     if (bd === undefined || cd === undefined) ec.onlyIn = bd === undefined ? 'cand' : 'base';
     for (const def of METRICS) {
       if (def.id === 'lossPct' && ec.kind !== 'ws') continue;
+      // A health probe measures availability on a schedule the suite sets (healthIntervalSec): its request rate
+      // is that schedule, not throughput, and its latency is a trivial endpoint sampled once per interval (thin
+      // tails, not what users call). Only its failure rate says something about the system under test.
+      if (ec.kind === 'probe' && def.id !== 'errorRatePct') continue;
       const t =
         bd === undefined || cd === undefined
           ? onlyOneSide(def, bd, cd)

@@ -43,7 +43,7 @@ export const autocannonEngine: Engine = {
     const w = ctx.workload;
     if (w.load.model !== 'closed') throw new Error(`autocannon engine runs closed workloads; "${w.name}" is ${w.load.model}`);
     const factory = new RequestFactory({ workload: w, credentials: ctx.target.credentials, seed: ctx.seed });
-    const notes = await prepareWorkload(ctx.target.baseUrl, factory, { orderPool: Math.min(2000, w.load.connections * 50), timeoutMs: ctx.target.timeoutMs });
+    const notes = await prepareWorkload(ctx.target.baseUrl, factory, { orderPool: Math.min(2000, w.load.connections * 50), timeoutMs: ctx.target.timeoutMs, signal: ctx.signal });
     return { factory, notes };
   },
   async run(ctx: EngineContext, prepared?: unknown): Promise<EngineOutput> {

@@ -202,11 +202,13 @@ export function classifyTransportError(err: unknown): { errorClass: ErrorClass; 
  * Setup before measuring (like k6's setup()): read reference prices, and when the mix cancels orders,
  * create a pool of resting orders so cancels hit real ones. Not measured. Returns notes for the report.
  */
-export async function prepareWorkload(baseUrl: string, factory: RequestFactory, opts: { orderPool: number; timeoutMs: number }): Promise<string[]> {
+export async function prepareWorkload(baseUrl: string, factory: RequestFactory, opts: { orderPool: number; timeoutMs: number; signal?: AbortSignal }): Promise<string[]> {
   const notes: string[] = [];
+  // Each set-up request gives up at the timeout, or at once when the run is stopped.
+  const signal = () => (opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]) : AbortSignal.timeout(opts.timeoutMs));
   const symbols = [...new Set(factory.symbols)];
   try {
-    const res = await fetch(`${baseUrl}/api/v1/markets`, { signal: AbortSignal.timeout(opts.timeoutMs) });
+    const res = await fetch(`${baseUrl}/api/v1/markets`, { signal: signal() });
     const body = (await res.json()) as unknown;
     const list = Array.isArray(body) ? body : ((body as { markets?: unknown[] }).markets ?? []);
     for (const m of list as Array<{ symbol?: string; tickSize?: number; stepSize?: number; minQty?: number }>) {
@@ -217,7 +219,8 @@ export async function prepareWorkload(baseUrl: string, factory: RequestFactory, 
   }
   for (const symbol of symbols) {
     try {
-      const res = await fetch(`${baseUrl}/api/v1/ticker?symbol=${encodeURIComponent(symbol)}`, { signal: AbortSignal.timeout(opts.timeoutMs) });
+      if (opts.signal?.aborted) break;
+      const res = await fetch(`${baseUrl}/api/v1/ticker?symbol=${encodeURIComponent(symbol)}`, { signal: signal() });
       const body = (await res.json()) as { last?: number | string };
       const last = Number(body.last);
       if (res.ok && Number.isFinite(last) && last > 0) factory.referencePrices.set(symbol, last);
@@ -230,11 +233,11 @@ export async function prepareWorkload(baseUrl: string, factory: RequestFactory, 
   let remaining = opts.orderPool;
   let failed = false;
   const worker = async () => {
-    while (remaining > 0 && !failed) {
+    while (remaining > 0 && !failed && !opts.signal?.aborted) {
       remaining--;
       const req = factory.build('createOrder');
       try {
-        const res = await fetch(baseUrl + req.path, { method: req.method, headers: req.headers, body: req.body ?? null, signal: AbortSignal.timeout(opts.timeoutMs) });
+        const res = await fetch(baseUrl + req.path, { method: req.method, headers: req.headers, body: req.body ?? null, signal: signal() });
         factory.noteResponse('createOrder', res.status, await res.text());
       } catch {
         failed = true;

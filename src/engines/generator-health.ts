@@ -3,7 +3,8 @@
  * measures the generator, not the target, so every engine can attach this verdict to its result.
  *
  * - `ThreadHealthProbe`: one per event loop (main thread or worker): event-loop lag
- *   (`perf_hooks.monitorEventLoopDelay`) and schedule slip (how late arrivals left, HDR histogram in µs).
+ *   (`perf_hooks.monitorEventLoopDelay`), stalls weighted by time (see below) and schedule slip (how late
+ *   arrivals left, HDR histogram in µs).
  * - `ProcessUsageMonitor`: the generator process's CPU (`process.cpuUsage()`, all threads) and peak RSS,
  *   and, for a local target, the target's CPU and peak RSS from /proc/<pid>/stat and /proc/<pid>/status.
  * - `assessGenerator`: pure; turns those samples into `GeneratorHealth` with concrete reasons.
@@ -28,6 +29,13 @@ export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = { eventLoopLagP99Ms: 
 /** What one event loop measured. Plain data: it crosses worker boundaries. */
 export interface ThreadHealthSample {
   eventLoopLagMs?: { p50: number; p99: number; max: number };
+  /**
+   * Time-weighted stalls: over `observedMs`, the total time during which an event arriving (a response, a
+   * message) would have waited more than `thresholdMs` for the loop, i.e. Σ max(0, block − threshold).
+   * `monitorEventLoopDelay` counts one sample per timer tick, so a 150 ms block every 2 s is 1 sample in 200 and
+   * never reaches its p99, although 5 % of everything received in the run waited up to 150 ms.
+   */
+  stalls?: { thresholdMs: number; stalledMs: number; observedMs: number };
   /** Schedule slip, µs, HDR encoded. */
   slip: EncodedHistogram;
 }
@@ -51,14 +59,35 @@ export class ThreadHealthProbe {
   private readonly lag: IntervalHistogram;
   private readonly slip: Histogram = createHistogram();
   private readonly resolutionMs: number;
+  private readonly stallThresholdMs: number;
+  private readonly now: () => number;
+  private stallTimer: NodeJS.Timeout | undefined;
+  private startedMs = 0;
+  private lastTickMs = 0;
+  private stalledMs = 0;
 
-  constructor(resolutionMs = 10) {
+  /** `stallThresholdMs`: a wait longer than this counts as a stall. Default: the lag p99 threshold, 50 ms. */
+  constructor(resolutionMs = 10, stallThresholdMs = DEFAULT_HEALTH_THRESHOLDS.eventLoopLagP99Ms, now: () => number = () => performance.now()) {
     this.resolutionMs = resolutionMs;
+    this.stallThresholdMs = stallThresholdMs;
+    this.now = now;
     this.lag = monitorEventLoopDelay({ resolution: resolutionMs });
   }
 
   start(): void {
     this.lag.enable();
+    this.startedMs = this.lastTickMs = this.now();
+    this.stalledMs = 0;
+    this.stallTimer = setInterval(() => this.tick(), this.resolutionMs);
+    this.stallTimer.unref();
+  }
+
+  /** A tick `resolutionMs` after the last one means no stall; anything later was a blocked loop. */
+  private tick(): void {
+    const t = this.now();
+    const blockedMs = t - this.lastTickMs - this.resolutionMs;
+    if (blockedMs > this.stallThresholdMs) this.stalledMs += blockedMs - this.stallThresholdMs;
+    this.lastTickMs = t;
   }
 
   /** How late one arrival left its schedule, ms (negative values count as 0). */
@@ -69,6 +98,12 @@ export class ThreadHealthProbe {
   stop(): ThreadHealthSample {
     this.lag.disable();
     const s: ThreadHealthSample = { slip: encodeHistogram(this.slip) };
+    if (this.stallTimer !== undefined) {
+      clearInterval(this.stallTimer);
+      this.stallTimer = undefined;
+      this.tick(); // a block that ran up to stop()
+      s.stalls = { thresholdMs: this.stallThresholdMs, stalledMs: this.stalledMs, observedMs: Math.max(0, this.now() - this.startedMs) };
+    }
     // monitorEventLoopDelay records whole timer intervals in ns (an idle loop reads ≈ resolution): subtract
     // the resolution to get the lag. With no samples its fields are NaN or huge.
     if (this.lag.count > 0) {
@@ -217,6 +252,19 @@ export function assessGenerator(input: AssessInput, th: HealthThresholds = DEFAU
     }
   }
 
+  // Time-weighted stalls, per thread (each thread's own events wait for its own loop): the worst thread.
+  for (const t of input.threads) {
+    const st = t.stalls;
+    if (st === undefined || st.observedMs <= 0) continue;
+    const sharePct = (st.stalledMs / st.observedMs) * 100;
+    if (sharePct > th.generatorLateSharePct && !(health.eventLoopLagMs !== undefined && health.eventLoopLagMs.p99 > th.eventLoopLagP99Ms)) {
+      reasons.push(
+        `event loop stalled: for ${round2(sharePct)}% of the run (${Math.round(st.stalledMs)} of ${Math.round(st.observedMs)} ms) an incoming event waited > ${st.thresholdMs} ms, more than ${th.generatorLateSharePct}%: latencies include the generator's own stalls`,
+      );
+      break;
+    }
+  }
+
   const slip = mergeEncoded(input.threads.map((t) => t.slip));
   if (slip.totalCount > 0) {
     health.scheduleSlipMs = { p50: slip.getValueAtPercentile(50) / 1000, p99: slip.getValueAtPercentile(99) / 1000, max: slip.maxValue / 1000 };
@@ -229,7 +277,11 @@ export function assessGenerator(input: AssessInput, th: HealthThresholds = DEFAU
     health.cpuPct = input.process.cpuPct;
     health.maxRssMb = input.process.maxRssMb;
     const limit = th.cpuPctPerThread * Math.max(1, input.threadCount);
-    if (input.process.cpuPct >= limit) {
+    // A target in the generator's own process puts its CPU into this number: a busy target is not a busy
+    // generator. Its effect on the generator (late callbacks, late arrivals) shows in lag, stalls and slip.
+    if (input.process.cpuPct >= limit && input.target?.sameProcess === true) {
+      notes.push(`process CPU ${input.process.cpuPct}% includes the in-process target, so it is not used to judge the generator (event-loop lag, stalls and schedule slip are)`);
+    } else if (input.process.cpuPct >= limit) {
       reasons.push(`generator CPU ${input.process.cpuPct}% ≥ ${limit}% (${th.cpuPctPerThread}% of a core × ${Math.max(1, input.threadCount)} thread(s)): add workers or a bigger box`);
     }
   }

@@ -27,6 +27,8 @@ interface Prepared {
   scenario: K6ScenarioName;
   configPath: string;
   notes: string[];
+  /** Called when run() takes over the temp dir: stops the clean-up of a run that never starts. */
+  claim: () => void;
 }
 
 export interface K6EngineOptions {
@@ -68,7 +70,13 @@ export function createK6Engine(opts: K6EngineOptions = {}): Engine {
       await writeFile(configPath, `${JSON.stringify(config, null, 2)}\n`);
       const notes = [`k6 ${version} (${k6.source}: ${k6.path}) ran scenarios/${scenario}.ts for workload ${ctx.workload.name}`];
       if (skippedThresholds.length) notes.push(`not compiled into k6 thresholds (loadgate evaluates them): ${skippedThresholds.map((s) => `${s.id} (${s.reason})`).join('; ')}`);
-      return { bin: k6.path, version, dir, script: bundle!.path, scenario, configPath, notes };
+      // A prepared run that never starts (stopped during set-up or before its startAfterSec) still owns the
+      // temp dir: remove it on abort unless run() has taken it over (run() removes it itself).
+      const keep = opts.keepFiles ?? env.LOADGATE_KEEP_K6 === '1';
+      const onAbort = () => void (keep ? undefined : rm(dir, { recursive: true, force: true }));
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      const claim = () => ctx.signal.removeEventListener('abort', onAbort);
+      return { bin: k6.path, version, dir, script: bundle!.path, scenario, configPath, notes, claim };
     } catch (e) {
       await rm(dir, { recursive: true, force: true });
       throw e;
@@ -77,6 +85,7 @@ export function createK6Engine(opts: K6EngineOptions = {}): Engine {
 
   async function run(ctx: EngineContext, prepared?: unknown): Promise<EngineOutput> {
     const p = (prepared as Prepared | undefined) ?? (await prepare(ctx));
+    p.claim();
     const env = envOf();
     const keep = opts.keepFiles ?? env.LOADGATE_KEEP_K6 === '1';
     const ndjsonPath = join(p.dir, 'samples.ndjson');

@@ -170,6 +170,8 @@ async function runWorkers(ctx: EngineContext, transport: TransportName, count: n
 
   const onAbort = (): void => threads.forEach((w) => w.postMessage({ type: 'abort' }));
   ctx.signal.addEventListener('abort', onAbort, { once: true });
+  // An 'abort' listener added to an already aborted signal never fires.
+  if (ctx.signal.aborted) onAbort();
   try {
     await Promise.all(ready);
     // Start together a little ahead, so every worker's first tick lands on the same schedule origin.

@@ -5,11 +5,11 @@
  * Results: one `ws:<channel>` endpoint per channel (see ws/collector.ts).
  */
 import { createRequire } from 'node:module';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import { InputError } from '../errors.js';
-import type { GeneratorHealth } from '../result/model.js';
 import { mulberry32 } from './exchange-requests.js';
+import { assessGenerator, ProcessUsageMonitor, ThreadHealthProbe } from './generator-health.js';
 import type { Engine, EngineContext, EngineOutput } from './types.js';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './ws/backoff.js';
 import { estimateClockOffset, isLocalUrl } from './ws/clock-offset.js';
@@ -38,11 +38,6 @@ const WS_VERSION: string = (createRequire(import.meta.url)('ws/package.json') as
 export const defaultSocketFactory: SocketFactory = (url) => new WebSocket(url, { perMessageDeflate: false }) as unknown as WsLike;
 
 const defaultEpochMs = (): number => performance.timeOrigin + performance.now();
-
-/** Generator saturation thresholds: beyond these the client's own queuing shows up as message latency. */
-const LAG_P99_LIMIT_MS = 50;
-const CPU_LIMIT_PCT = 95;
-const LAG_RESOLUTION_MS = 10;
 
 export function createWsEngine(deps: WsEngineDeps = {}): Engine {
   return {
@@ -106,11 +101,11 @@ async function runWs(ctx: EngineContext, deps: WsEngineDeps): Promise<EngineOutp
     seqWindow: deps.seqWindow,
   };
 
-  // ---- generator health ----
-  const lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
-  lag.enable();
-  const cpuStart = process.cpuUsage();
-  let maxRss = process.memoryUsage.rss();
+  // ---- generator health: beyond its thresholds the client's own queuing shows up as message latency ----
+  const probe = new ThreadHealthProbe();
+  const usage = new ProcessUsageMonitor({ targetPid: ctx.target.pid, now: ctx.now });
+  probe.start();
+  usage.start();
 
   const conns: StreamConnection[] = [];
   const startMs = ctx.now();
@@ -131,8 +126,7 @@ async function runWs(ctx: EngineContext, deps: WsEngineDeps): Promise<EngineOutp
   };
 
   const progress = setInterval(() => {
-    maxRss = Math.max(maxRss, process.memoryUsage.rss());
-    ctx.progress({ workload: w.name, elapsedSec: (ctx.now() - startMs) / 1000, totalSec: load.durationSec, requests: collector.messages, errors: collector.errors });
+    ctx.progress({ workload: w.name, elapsedSec: (ctx.now() - startMs) / 1000, totalSec: load.durationSec, requests: collector.messages, errors: collector.errors, unit: 'messages' });
   }, 1000);
 
   let endTimer: unknown;
@@ -151,31 +145,22 @@ async function runWs(ctx: EngineContext, deps: WsEngineDeps): Promise<EngineOutp
     if (onAbort) ctx.signal.removeEventListener('abort', onAbort);
     await Promise.all(conns.map((c) => c.stop(deps.stopGraceMs ?? 1000)));
     clearInterval(progress);
-    lag.disable();
   }
 
-  const wallMs = Math.max(1, ctx.now() - startMs);
-  const cpu = process.cpuUsage(cpuStart);
-  const generator = generatorHealth(lag, ((cpu.user + cpu.system) / 1000 / wallMs) * 100, maxRss);
+  const thread = probe.stop();
+  const used = usage.stop();
+  const { health: generator, notes: healthNotes } = assessGenerator({ threads: [thread], process: used.process, target: used.target, threadCount: 1 });
+  notes.push(...usage.notes, ...healthNotes);
 
   if (collector.connectionsOpened === 0) notes.push(`no stream connection opened to ${ctx.target.wsUrl} (${collector.connectFailures} failed attempts)`);
-  if (collector.downAtEnd > 0) notes.push(`${collector.downAtEnd} stream connection(s) were still reconnecting when the run ended`);
+  if (collector.downAtEnd > 0) notes.push(`${collector.downAtEnd} stream connection(s) were down (never connected, or reconnecting) when the run ended`);
   if (collector.negativeLatency > 0) {
     notes.push(`${collector.negativeLatency} message(s) arrived "before" they were sent by the server's clock (recorded as 1 µs): the clocks disagree`);
   }
+  if (collector.noTimestamp > 0) notes.push(`${collector.noTimestamp} message(s) carried no server \`ts\`: counted in stream.messages, not in message latency`);
   if (channels.length > 1) notes.push('ws: connection counters (connects, disconnects, reconnects, uptime) are per connection and repeat in each ws:<channel>');
 
   const out: EngineOutput = { engine: { name: 'ws', version: WS_VERSION }, endpoints: collector.toEndpoints(clockOffset), generator, notes };
   if (ctx.signal.aborted) out.incomplete = { reason: 'stopped before the planned duration' };
   return out;
-}
-
-function generatorHealth(lag: ReturnType<typeof monitorEventLoopDelay>, cpuPct: number, maxRssBytes: number): GeneratorHealth {
-  // The histogram holds whole timer intervals: lag is what exceeds the sampling resolution.
-  const ms = (ns: number): number => Math.max(0, Math.round((ns - LAG_RESOLUTION_MS * 1e6) / 1e4) / 100);
-  const eventLoopLagMs = { p50: ms(lag.percentile(50)), p99: ms(lag.percentile(99)), max: ms(lag.max) };
-  const reasons: string[] = [];
-  if (eventLoopLagMs.p99 > LAG_P99_LIMIT_MS) reasons.push(`event loop lag p99 ${eventLoopLagMs.p99} ms > ${LAG_P99_LIMIT_MS} ms: message latency includes the client's own queuing`);
-  if (cpuPct > CPU_LIMIT_PCT) reasons.push(`client CPU ${Math.round(cpuPct)}% of one core > ${CPU_LIMIT_PCT}%`);
-  return { eventLoopLagMs, cpuPct: Math.round(cpuPct * 10) / 10, maxRssMb: Math.round(maxRssBytes / 1048576), saturated: reasons.length > 0, reasons };
 }

@@ -147,6 +147,10 @@ describe('running k6 (fake k6 replaying fixture runs)', () => {
     });
   });
 
+  it('names the k6 exit code when it fails the run on one loadgate has no special handling for', async () => {
+    await expect(engineWith({ FAKE_K6_EXIT: '100' }).run(ctx())).rejects.toMatchObject({ exitCode: 3, message: expect.stringMatching(/exited with 100 \(SetupTimeout/) });
+  });
+
   it('fails the run on exit 107 (setup threw), even though k6 wrote "all thresholds ok" summaries', async () => {
     await expect(engineWith({ FAKE_K6_NDJSON: `${RUNS}err-setup-throw.ndjson`, FAKE_K6_SUMMARY: `${RUNS}err-setup-throw.summary.json`, FAKE_K6_EXIT: '107' }).run(ctx())).rejects.toMatchObject({ exitCode: 3 });
   });
@@ -184,6 +188,27 @@ describe('running k6 (fake k6 replaying fixture runs)', () => {
     await engineWith({ FAKE_K6_NDJSON: `${RUNS}err-test-abort.ndjson`, FAKE_K6_RECORD: rec }).run(ctx());
     const cfg = /LOADGATE_CONFIG=(\S+)/.exec(readFileSync(`${rec}.env`, 'utf8'))![1]!;
     expect(existsSync(cfg)).toBe(false);
+  });
+});
+
+describe('temp files of a prepared k6 run', () => {
+  it('are removed when the run is stopped before it starts (run() is then never called)', async () => {
+    const ac = new AbortController();
+    const engine = engineWith({});
+    const prepared = (await engine.prepare!(ctx(ac.signal))) as { dir: string };
+    expect(existsSync(prepared.dir)).toBe(true);
+    ac.abort();
+    for (let i = 0; i < 100 && existsSync(prepared.dir); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(existsSync(prepared.dir)).toBe(false);
+  });
+
+  it('stay while run() owns them, and run() removes them when k6 is done', async () => {
+    const ac = new AbortController();
+    const engine = engineWith({ FAKE_K6_NDJSON: `${RUNS}err-test-abort.ndjson` });
+    const prepared = (await engine.prepare!(ctx(ac.signal))) as { dir: string };
+    const out = await engine.run(ctx(ac.signal), prepared);
+    expect(out.endpoints.fetchTicker!.requests).toBeGreaterThan(0);
+    expect(existsSync(prepared.dir)).toBe(false);
   });
 });
 

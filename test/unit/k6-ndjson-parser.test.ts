@@ -5,6 +5,8 @@ import { applyJsonLine, ingestNdjsonBuffers, parseK6Time } from '../../src/engin
 import { K6Aggregator } from '../../src/engines/k6/aggregate.js';
 import { k6Values } from '../../src/engines/k6/k6-stats.js';
 import { decodeHistogram } from '../../src/result/histogram.js';
+import { ndjsonToRunResult } from '../../src/engines/k6/result.js';
+import { runResultSchema } from '../../src/result/model.js';
 
 const metricLine = (name: string, type: string, contains: string, subs: Array<[string, Record<string, string>]> = []) =>
   JSON.stringify({ type: 'Metric', data: { name, type, contains, thresholds: [], submetrics: subs.length ? subs.map(([n, tags]) => ({ name: n, suffix: '', tags })) : null }, metric: name });
@@ -51,6 +53,13 @@ describe('the k6 NDJSON scanner', () => {
     expect(r.skippedLines).toBe(0);
   });
 
+  it('classes status-0 transport errors by k6 error code, timeouts included, when the error tag is off', () => {
+    const t = (code: string) => point('http_req_duration', '2026-11-22T00:40:08.1Z', '0', http('x', '0', { error_code: code }));
+    const r = ingestNdjsonBuffers([`${['1050', '1211', '1212', '1220'].map(t).join('\n')}\n`]);
+    expect(r.endpoints.x!.errors).toEqual({ timeout: 2, network: 2 });
+    expect(r.endpoints.x!.requests).toBe(4);
+  });
+
   it('records out-of-order samples into the right second (WebSocket sessions stamped at connection start)', () => {
     const lines = [
       point('http_req_duration', '2026-11-22T00:40:10.100Z', '5', http('a', '200')),
@@ -63,6 +72,35 @@ describe('the k6 NDJSON scanner', () => {
       [1, 1],
       [5, 1],
     ]);
+  });
+
+  it('starts the run at the earliest sample even when a later line holds it (WS sessions are written at their end)', () => {
+    const lines = [
+      point('http_req_duration', '2026-11-22T00:40:12.100Z', '5', http('a', '200')),
+      point('http_req_duration', '2026-11-22T00:40:13.100Z', '5', http('a', '200')),
+      // written after the first lines, stamped 2 s earlier
+      point('http_req_duration', '2026-11-22T00:40:10.400Z', '6', http('a', '200')),
+    ];
+    const r = ingestNdjsonBuffers([`${lines.join('\n')}\n`]);
+    expect(r.originEpochMs).toBe(Date.UTC(2026, 10, 22, 0, 40, 10));
+    expect(r.firstSampleMs).toBeGreaterThanOrEqual(r.originEpochMs);
+    expect(r.endpoints.a!.series.map((p) => [p.tSec, p.requests])).toEqual([
+      [0, 1],
+      [2, 1],
+      [3, 1],
+    ]);
+  });
+
+  it('leaves out, with a note, a metric of a type it does not know, and still gives a valid result', () => {
+    const r = ingestNdjsonBuffers([
+      `${metricLine('ext_hist', 'histogram', 'time')}\n${point('ext_hist', '2026-11-22T00:40:08.1Z', '3', {})}\n`,
+      `${point('http_req_duration', '2026-11-22T00:40:08.2Z', '4', http('a', '200'))}\n`,
+    ]);
+    expect(r.custom.ext_hist).toBeUndefined();
+    expect(r.notes.join('\n')).toMatch(/ext_hist/);
+    const result = ndjsonToRunResult(r, { suite: 's', host: { hostname: 'h', platform: 'linux', arch: 'x64', cpus: 1, node: 'v20' }, fallbackEndedAtMs: 0 });
+    expect(runResultSchema.safeParse(result).success).toBe(true);
+    expect(result.endpoints.a!.requests).toBe(1);
   });
 
   it('gives the same result whatever the chunk boundaries', () => {

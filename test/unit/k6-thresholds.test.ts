@@ -77,3 +77,37 @@ describe('buildK6Config', () => {
     expect(scenarioFor(suite.workloads[0]!, 'nonsense')).toBe('rest-mix');
   });
 });
+
+describe('thresholds k6 would reject (exit 104) or could never pass', () => {
+  const suite = parseSuite('s.yaml', {
+    target: { url: 'http://127.0.0.1:9999/' },
+    workloads: [
+      { name: 'phase2.rest', load: { model: 'closed', connections: 2, durationSec: 5 }, mix: [{ endpoint: 'fetchTicker' }] },
+      { name: 'book', load: { model: 'stream', connections: 2, durationSec: 5 }, streams: [{ channel: 'orderbook' }] },
+    ],
+    sla: { preset: 'exchange-api', overall: { lossPct: 0.5, p99Ms: 900 } },
+  });
+  const tgt = { baseUrl: 'http://127.0.0.1:9999', wsUrl: 'ws://127.0.0.1:9999/ws', timeoutMs: 1000 };
+
+  it('gives k6 a scenario name it accepts (letters, digits, _ and -) even when the workload name has a dot', () => {
+    const { config } = buildK6Config(suite, suite.workloads[0]!, tgt);
+    expect(config.workload).toMatch(/^[0-9a-zA-Z_-]+$/);
+    // the overall sub-metrics filter on that same scenario name
+    const scenarioKeys = Object.keys(config.thresholds).filter((k) => k.includes('{scenario:'));
+    expect(scenarioKeys.length).toBeGreaterThan(0);
+    for (const k of scenarioKeys) expect(k).toContain(`{scenario:${config.workload}}`);
+  });
+
+  it('puts no threshold on WebSocket metrics in an HTTP workload, whose script never defines them', () => {
+    const { config, skippedThresholds } = buildK6Config(suite, suite.workloads[0]!, tgt);
+    expect(Object.keys(config.thresholds).filter((k) => k.startsWith('ws_'))).toEqual([]);
+    expect(skippedThresholds.map((s) => s.id)).toContain('overall.lossPct');
+  });
+
+  it('puts no overall HTTP threshold on a stream workload, where its count>0 guard could only fail', () => {
+    const { config } = buildK6Config(suite, suite.workloads[1]!, tgt);
+    expect(Object.keys(config.thresholds).filter((k) => k.startsWith('http_'))).toEqual([]);
+    expect(config.thresholds['ws_msg_loss{scenario:book}']).toEqual(['rate<0.005']);
+    expect(config.thresholds['ws_msg_latency{channel:orderbook}']).toEqual(['p(95)<100']);
+  });
+});

@@ -86,4 +86,41 @@ describe('generator health', () => {
     const s = probe.stop();
     expect(s.eventLoopLagMs?.max).toBeGreaterThan(50);
   });
+
+  it('flags short, rare stalls that take a share of the run even though the lag p99 (one sample per tick) misses them', () => {
+    // 150 ms blocks every 2 s: 1 lag sample in 200, but 5 % of the run spent in a block, 2.5 % waiting > 50 ms.
+    const stalled: ThreadHealthSample = { ...calm, stalls: { thresholdMs: 50, stalledMs: 250, observedMs: 10_000 } };
+    const { health } = assessGenerator({ threads: [stalled], threadCount: 1 });
+    expect(health.eventLoopLagMs?.p99).toBe(2);
+    expect(health.saturated).toBe(true);
+    expect(health.reasons.join('\n')).toMatch(/for 2\.5% of the run \(250 of 10000 ms\) an incoming event waited > 50 ms/);
+    const rare: ThreadHealthSample = { ...calm, stalls: { thresholdMs: 50, stalledMs: 50, observedMs: 10_000 } };
+    expect(assessGenerator({ threads: [rare], threadCount: 1 }).health.saturated).toBe(false);
+  });
+
+  it('does not call the generator saturated when the busy CPU is an in-process target', () => {
+    const input = { threads: [calm], process: { cpuPct: 99, maxRssMb: 100, elapsedMs: 1000 }, threadCount: 1, lateToleranceMs: 10 };
+    const shared = assessGenerator({ ...input, target: { pid: 7, cpuPct: 99, maxRssMb: 100, sameProcess: true } });
+    expect(shared.health.saturated).toBe(false);
+    expect(shared.notes.join('\n')).toMatch(/includes the in-process target/);
+    // A separate target process: the CPU is the generator's own.
+    expect(assessGenerator({ ...input, target: { pid: 7, cpuPct: 10, maxRssMb: 1, sameProcess: false } }).health.saturated).toBe(true);
+  });
+
+  it('measures time-weighted stalls of its own event loop', async () => {
+    const probe = new ThreadHealthProbe(5, 50);
+    probe.start();
+    for (let i = 0; i < 2; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const until = performance.now() + 130;
+      while (performance.now() < until) {
+        // busy: the loop cannot run timers
+      }
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    const s = probe.stop();
+    // Two 130 ms blocks, 80 ms each beyond the 50 ms threshold (the tick may land up to one interval late).
+    expect(s.stalls?.stalledMs).toBeGreaterThanOrEqual(2 * 75);
+    expect(s.stalls?.observedMs).toBeGreaterThanOrEqual(400);
+  });
 });

@@ -39,6 +39,35 @@ const ENDPOINT_TAG_KEYS = ['name', 'url', 'status', 'group', 'expected_response'
 
 const ENDPOINT_METRICS = new Set(['http_req_duration', WS_METRICS.latency, WS_METRICS.loss, WS_METRICS.gap, 'ws_sessions', 'ws_connecting', 'ws_session_duration']);
 
+/**
+ * Without a given origin, samples are placed against a provisional origin this long before the first line's
+ * second, and the series are shifted onto the earliest sample's second at the end: k6 writes lines out of time
+ * order (WS session metrics are stamped at connection start but written at its end; FORMATS.md §6), so the
+ * first line is not always the earliest sample.
+ */
+const PROVISIONAL_SLACK_MS = 86_400_000;
+
+/**
+ * k6 error codes (https://grafana.com/docs/k6/latest/javascript-api/error-codes/): 1050 request timeout and
+ * 1211 dial i/o timeout are timeouts; 1400–1599 are HTTP 4xx/5xx responses (1000 + status); every other code
+ * from 1000 up is a transport error (DNS, dial, TCP, TLS, HTTP/2): no response.
+ */
+const K6_TIMEOUT_CODES = new Set(['1050', '1211']);
+function isTransportErrorCode(code: string | undefined): boolean {
+  if (code === undefined || !/^\d+$/.test(code)) return false;
+  const n = Number(code);
+  return n >= 1000 && !(n >= 1400 && n < 1600);
+}
+
+/** Move an endpoint's series and sample references `sec` whole seconds earlier. */
+function shiftEarlier(ep: EndpointResult, sec: number): void {
+  for (const p of ep.series) p.tSec = Math.max(0, p.tSec - sec);
+  for (const r of [...ep.samples.failed, ...ep.samples.slowest]) r.tSec = Math.max(0, Math.round((r.tSec - sec) * 1000) / 1000);
+}
+
+const K6_TYPES = new Set<string>(['counter', 'gauge', 'rate', 'trend']);
+const K6_CONTAINS = new Set<string>(['time', 'data', 'default']);
+
 interface SubSink {
   key: string;
   filter: Array<[string, string]>;
@@ -159,6 +188,7 @@ export class K6Aggregator {
   private readonly includeSetup: boolean;
   private readonly workload: string;
   private origin: number | undefined;
+  private readonly fixedOrigin: boolean;
   private first = Infinity;
   private last = -Infinity;
   private nPoints = 0;
@@ -173,6 +203,7 @@ export class K6Aggregator {
     this.includeSetup = opts.includeSetup ?? false;
     this.workload = opts.workload ?? 'k6';
     this.origin = opts.originEpochMs;
+    this.fixedOrigin = opts.originEpochMs !== undefined;
   }
 
   get points(): number {
@@ -181,6 +212,10 @@ export class K6Aggregator {
 
   /** A Metric line: declares type/contains and the sub-metrics (tag filters) to aggregate. */
   declare(name: string, type: K6MetricType, contains: K6Contains, submetrics: ReadonlyArray<{ name: string; tags: Tags | null }> | null): void {
+    // A type k6 v0.48–v2.2 does not have (an extension, a future k6): its samples stay untyped and are left
+    // out with a note at the end, rather than producing a custom metric the result schema rejects.
+    if (!K6_TYPES.has(type)) return;
+    if (!K6_CONTAINS.has(contains)) contains = 'default';
     let m = this.metrics.get(name);
     if (m === undefined) {
       m = new MetricState(name, { type, contains });
@@ -228,7 +263,7 @@ export class K6Aggregator {
     this.nPoints++;
     if (timeMs < this.first) this.first = timeMs;
     if (timeMs > this.last) this.last = timeMs;
-    this.origin ??= Math.floor(timeMs / 1000) * 1000;
+    this.origin ??= Math.floor(timeMs / 1000) * 1000 - PROVISIONAL_SLACK_MS;
     m.sink.add(value);
     if (tags === null) return;
     for (const s of m.subs) {
@@ -283,9 +318,9 @@ export class K6Aggregator {
     const atMs = timeMs - this.origin!;
     const status = tags.status === undefined ? undefined : Number(tags.status);
     const errorCode = tags.error_code;
-    if (status === 0) {
-      // Transport error: no response (k6 error codes: 1050 request timeout, 1xxx others; FORMATS.md §2).
-      const errorClass: ErrorClass = errorCode === '1050' || /timeout/i.test(tags.error ?? '') ? 'timeout' : 'network';
+    if (status === 0 || (status === undefined && isTransportErrorCode(errorCode))) {
+      // Transport error: no response (FORMATS.md §2). The `error` tag may be disabled (--system-tags), so the code decides first.
+      const errorClass: ErrorClass = K6_TIMEOUT_CODES.has(errorCode ?? '') || /timeout/i.test(tags.error ?? '') ? 'timeout' : 'network';
       rec.recordError({ atMs, errorClass, ...(errorCode !== undefined ? { errorCode: `k6:${errorCode}` } : {}) });
       return;
     }
@@ -356,12 +391,21 @@ export class K6Aggregator {
     if (this.setupRequests > 0) {
       notes.push(`${this.setupRequests} setup()/teardown() request(s) ${this.includeSetup ? 'included in' : 'excluded from'} the endpoints (k6 counts them in http_req_duration)`);
     }
+    let origin = this.origin;
+    if (!this.fixedOrigin && origin !== undefined) {
+      // The run starts at the earliest sample's whole second, wherever that line was in the file.
+      if (this.first < origin) notes.push(`samples more than ${PROVISIONAL_SLACK_MS / 3_600_000} h before the file's first line were counted in its first second`);
+      const final = Math.max(origin, Math.floor(this.first / 1000) * 1000);
+      const shiftSec = (final - origin) / 1000;
+      if (shiftSec > 0) for (const ep of Object.values(endpoints)) shiftEarlier(ep, shiftSec);
+      origin = final;
+    }
     return {
       endpoints,
       custom,
       firstSampleMs: this.nPoints ? this.first : Number.NaN,
       lastSampleMs: this.nPoints ? this.last : Number.NaN,
-      originEpochMs: this.origin ?? Number.NaN,
+      originEpochMs: origin ?? Number.NaN,
       points: this.nPoints,
       notes,
     };

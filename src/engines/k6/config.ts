@@ -39,6 +39,15 @@ export function scenarioFor(w: Workload, override?: string): K6ScenarioName {
   return w.load.model === 'stream' ? 'orderbook-ws' : 'rest-mix';
 }
 
+/**
+ * The k6 scenario name of a workload. k6 accepts only `[0-9a-zA-Z_-]` in scenario names and rejects anything
+ * else with exit 104 (k6 `lib/executor/base_config.go` scenarioNameWhitelist); a workload name may also hold
+ * `.`, so every other character becomes `_`. Samples carry it as their `scenario` tag.
+ */
+export function k6ScenarioName(workload: string): string {
+  return workload.replace(/[^0-9A-Za-z_-]/g, '_');
+}
+
 export function endpointsOf(w: Workload): Set<string> {
   return new Set([...(w.mix ?? []).map((m) => m.endpoint as string), ...(w.streams ?? []).map((s) => `ws:${s.channel}`)]);
 }
@@ -52,13 +61,14 @@ export function buildK6Config(suite: Suite, w: Workload, target: { baseUrl: stri
   const load = loadSpecOf(w);
   const endpoints = endpointsOf(w);
   const plan = compileSla(suite.sla, { drivenEndpoints: endpoints });
-  const { thresholds, skipped } = compileThresholds(plan, { scenario: w.name, arrivalRate: isArrivalRate(executorFor(load)), endpoints });
+  const scenario = k6ScenarioName(w.name);
+  const { thresholds, skipped } = compileThresholds(plan, { scenario, arrivalRate: isArrivalRate(executorFor(load)), endpoints, stream: load.model === 'stream' });
   return {
     config: {
       version: 1,
       baseUrl: target.baseUrl.replace(/\/+$/, ''),
       wsUrl: target.wsUrl,
-      workload: w.name,
+      workload: scenario,
       load,
       mix: (w.mix ?? []).map((m) => ({ endpoint: m.endpoint, weight: m.weight, ...(m.depth !== undefined ? { depth: m.depth } : {}) })),
       symbols: w.symbols,

@@ -214,8 +214,12 @@ export function ingestSummary(file: string, data: unknown, opts: SummaryIngestOp
     const reqs = name !== undefined ? byKey.get(`http_reqs${filter}`)?.values : undefined;
     const count = v.count ?? reqs?.count ?? (failed ? (failed.passes ?? 0) + (failed.fails ?? 0) : undefined);
     // k6 reports a threshold's sub-metric even with zero samples (all zeros): that is a typo'd tag, not data.
-    if (count === 0) {
-      notes.push(`k6 sub-metric ${m.name} has no samples (a typo in a threshold tag?); no endpoint "${epName}" was made`);
+    // Without `count` (not in k6's default summaryTrendStats) an empty sink still shows as all zeros: a real
+    // endpoint's latency is never 0 at every stat (only status-0 transport errors take 0 ms, and then
+    // http_req_failed{name:X} above gives the count).
+    const allZero = LATENCY_KEYS.some(([k]) => v[k] !== undefined) && LATENCY_KEYS.every(([k]) => v[k] === undefined || v[k] === 0);
+    if (count === 0 || (count === undefined && allZero)) {
+      notes.push(`k6 sub-metric ${m.name} has no samples${count === undefined ? ' (all its values are 0 and the summary has no count)' : ''} (a typo in a threshold tag?); no endpoint "${epName}" was made`);
       continue;
     }
     const ep = emptyEndpoint(name !== undefined ? 'http' : 'ws', workload);

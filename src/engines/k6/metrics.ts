@@ -53,6 +53,18 @@ export interface ExitMeaning {
   failed: boolean;
 }
 
+/** Names of the other k6 exit codes (`errext/exitcodes/codes.go`), so a failure message says what happened. */
+const K6_EXIT_NAMES: Record<number, string> = {
+  97: 'CloudTestRunFailed',
+  98: 'CloudFailedToGetProgress',
+  100: 'SetupTimeout: setup() ran longer than setupTimeout',
+  101: 'TeardownTimeout: teardown() ran longer than teardownTimeout',
+  102: 'GenericTimeout',
+  103: 'ScriptStoppedFromRESTAPI',
+  106: 'CannotStartRESTAPI',
+  109: 'GoPanic: k6 crashed',
+};
+
 /** k6 exit codes → what loadgate does with the run (FORMATS.md §10). */
 export function k6ExitMeaning(code: number | null, signal: NodeJS.Signals | null = null): ExitMeaning {
   if (code === null) {
@@ -78,7 +90,9 @@ export function k6ExitMeaning(code: number | null, signal: NodeJS.Signals | null
     case 137:
     case 143:
       return { meaning: `k6 was killed (exit ${code} = 128+${code - 128}) before writing its summary: partial data`, complete: false, partialData: true, failed: false };
-    default:
-      return { meaning: `k6 exited with ${code}`, complete: false, partialData: true, failed: true };
+    default: {
+      const name = K6_EXIT_NAMES[code];
+      return { meaning: `k6 exited with ${code}${name ? ` (${name})` : ''}`, complete: false, partialData: true, failed: true };
+    }
   }
 }

@@ -5,6 +5,10 @@
  * - endpoint latency → `http_req_duration{name:X}` (`med`, `p(N)`, `max`, `avg`), stream latency →
  *   `ws_msg_latency{channel:c}`; error/success rates → `http_req_failed{name:X}` `rate`; loss → `ws_msg_loss`;
  *   `overall` → the workload's `{scenario:<workload>}` sub-metrics (this leaves setup() requests out).
+ * - Only metrics the workload's script defines: a threshold on a metric k6 does not know is exit 104
+ *   (FORMATS.md §8), and only rest scenarios make HTTP requests / only orderbook-ws defines `ws_msg_*`. So an
+ *   overall lossPct is left out of HTTP workloads, and overall HTTP targets out of stream workloads (where
+ *   their `http_reqs{scenario:…}` guard could only fail).
  * - arrival-rate executors get `dropped_iterations: ['count==0']` (or the SLA's droppedArrivals limit).
  * - The empty-sub-metric guard: k6 passes `p(95)<300` on a sub-metric with no samples (a typo'd tag is green,
  *   FORMATS.md §0.2, grafana/k6#4283). Trends accept no `count` threshold (exit 104), so every tag filter used
@@ -46,6 +50,8 @@ export interface ThresholdOptions {
   arrivalRate: boolean;
   /** Endpoints this workload drives: checks on other endpoints are left to other workloads. */
   endpoints?: ReadonlySet<string>;
+  /** The workload is a stream workload (orderbook-ws: ws_* metrics, no HTTP). Default false (a rest scenario). */
+  stream?: boolean;
 }
 
 export function compileThresholds(plan: SlaPlan, opts: ThresholdOptions): CompiledThresholds {
@@ -64,6 +70,17 @@ export function compileThresholds(plan: SlaPlan, opts: ThresholdOptions): Compil
     }
     if (c.scope !== 'overall' && opts.endpoints && !opts.endpoints.has(c.scope)) continue;
     const ws = c.scope.startsWith('ws:');
+    if (c.scope === 'overall' && c.metric !== 'droppedArrivals') {
+      const wsMetric = c.metric === 'lossPct';
+      if (wsMetric && !opts.stream) {
+        skipped.push({ id: c.id, reason: 'this workload has no WebSocket streams (its k6 script defines no ws_msg_loss: a threshold on it is exit 104)' });
+        continue;
+      }
+      if (!wsMetric && opts.stream && (LATENCY_AGG[c.metric] !== undefined || c.metric === 'errorRatePct' || c.metric === 'successRatePct')) {
+        skipped.push({ id: c.id, reason: 'overall targets cover HTTP endpoints, and this stream workload sends no HTTP requests' });
+        continue;
+      }
+    }
     const filter = c.scope === 'overall' ? `scenario:${opts.scenario}` : ws ? `channel:${c.scope.slice(3)}` : `name:${c.scope}`;
     const counter = ws ? 'ws_updates' : 'http_reqs';
     const agg = LATENCY_AGG[c.metric];

@@ -10,7 +10,8 @@
  * Arrival accounting, per endpoint (`EndpointResult.arrivals`):
  * - an arrival that finds all `maxConnections` busy waits in a FIFO queue;
  * - `late`: sent more than `lateToleranceMs` after its intended time (still sent; latency from intended);
- * - `dropped`: never sent, because the run ended while it waited, it waited longer than the request timeout
+ * - `dropped`: never sent, because the run ended first (it waited for a connection, or on abort the loop had
+ *   not reached it yet), it waited longer than the request timeout
  *   (`target.timeoutMs`: it would have timed out anyway), or the queue was full. The queue holds at most
  *   `peak rate × timeoutSec + maxConnections` arrivals, clamped to [1 000, 200 000] (memory bound).
  * Late arrivals are attributed to the pool (they waited for a connection) or to the generator (its loop
@@ -67,14 +68,12 @@ export interface RunnerResult {
   aborted: boolean;
 }
 
+/** One arrival: queued, then in flight. One object per arrival (no copy on send: this is the hot path). */
 interface Pending {
   req: PlannedRequest;
   intendedMs: number;
   /** When the loop reached this arrival. */
   reachedMs: number;
-}
-
-interface InFlight extends Pending {
   sentMs: number;
   done: boolean;
 }
@@ -115,6 +114,16 @@ export function queueBound(profile: RateProfile, maxConnections: number, timeout
   return Math.min(200_000, Math.max(1_000, Math.ceil(peakRatePerSec(profile) * (timeoutMs / 1000)) + maxConnections));
 }
 
+/**
+ * Worker `workerIndex`'s share of the connection pool: the shares add up to `maxConnections` (the remainder goes
+ * to the first workers), and every worker gets at least one, so the total only exceeds `maxConnections` when
+ * there are more workers than connections.
+ */
+export function connectionShare(maxConnections: number, workerIndex: number, workerCount: number): number {
+  const base = Math.floor(maxConnections / workerCount);
+  return Math.max(1, base + (workerIndex < maxConnections % workerCount ? 1 : 0));
+}
+
 export function openLoadOf(w: Workload): OpenLoad {
   if (w.load.model !== 'open') throw new Error(`workload "${w.name}" is not an open-model workload`);
   return w.load;
@@ -125,7 +134,7 @@ export async function prepareRunner(opts: RunnerOptions): Promise<{ notes: strin
   const workerIndex = opts.workerIndex ?? 0;
   const workerCount = opts.workerCount ?? 1;
   const factory = new RequestFactory({ workload: opts.workload, credentials: opts.credentials, seed: (opts.seed + workerIndex * 7919) >>> 0 });
-  const setupNotes = await prepareWorkload(opts.baseUrl, factory, { orderPool: opts.orderPool ?? 200, timeoutMs: opts.timeoutMs });
+  const setupNotes = await prepareWorkload(opts.baseUrl, factory, { orderPool: opts.orderPool ?? 200, timeoutMs: opts.timeoutMs, signal: opts.signal });
   return { notes: setupNotes, run: (startAtMs) => runLoop(opts, factory, startAtMs, workerIndex, workerCount) };
 }
 
@@ -134,8 +143,8 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
   const { now, originMs, probe } = opts;
   const profile = buildRateProfile(load);
   const schedule = new ArrivalSchedule(profile, load.arrival, opts.seed, workerIndex, workerCount);
-  // Split the pool over workers; each gets at least one connection.
-  const maxConnections = Math.max(1, Math.ceil(load.maxConnections / workerCount));
+  // Split the pool over workers (the shares add up to load.maxConnections); each gets at least one connection.
+  const maxConnections = connectionShare(load.maxConnections, workerIndex, workerCount);
   const maxQueued = queueBound(profile, load.maxConnections, opts.timeoutMs) / workerCount;
   const tolMs = load.lateToleranceMs;
   const endMs = startAtMs + profile.durationSec * 1000;
@@ -151,7 +160,7 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
   let requests = 0;
   let errors = 0;
   const queue = new Fifo<Pending>();
-  const inFlight = new Set<InFlight>();
+  const inFlight = new Set<Pending>();
   let stopped = false;
   let aborted = false;
   let timer: NodeJS.Timeout | undefined;
@@ -187,7 +196,8 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
       if (p.reachedMs - p.intendedMs > tolMs) c.lateByGenerator++;
       else c.lateByPool++;
     }
-    const f: InFlight = { ...p, sentMs, done: false };
+    const f = p;
+    f.sentMs = sentMs;
     inFlight.add(f);
     const r = p.req;
     transport.send({ method: r.method, path: r.path, headers: r.headers, body: r.body, wantBody: r.endpoint === 'createOrder' }, (o) => {
@@ -237,7 +247,7 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
     const req = factory.next();
     c.scheduled++;
     arrivalsOf(req.endpoint).scheduled++;
-    const p: Pending = { req, intendedMs, reachedMs: t };
+    const p: Pending = { req, intendedMs, reachedMs: t, sentMs: 0, done: false };
     if (queue.length === 0 && inFlight.size < maxConnections) send(p, t);
     else if (queue.length >= maxQueued) drop(p, 'queueFull');
     else queue.push(p);
@@ -280,6 +290,17 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
       if (timer) clearTimeout(timer);
       if (immediate) clearImmediate(immediate);
       for (const p of queue.drain()) drop(p, 'runEnded');
+      // On abort, arrivals already due that a loop running behind had not reached yet are still on the books:
+      // scheduled and dropped (run ended), so scheduled == sent + dropped. Later arrivals were never due.
+      // Normal ends get here with the schedule exhausted.
+      const cutoffMs = now();
+      while (nextT !== undefined && startAtMs + nextT <= cutoffMs) {
+        const req = factory.next();
+        c.scheduled++;
+        arrivalsOf(req.endpoint).scheduled++;
+        drop({ req, intendedMs: startAtMs + nextT, reachedMs: cutoffMs, sentMs: 0, done: false }, 'runEnded');
+        nextT = schedule.next();
+      }
       resolve();
     };
   });
@@ -337,7 +358,7 @@ export function describeArrivals(workload: string, c: ArrivalCounts, load: OpenL
   const notes: string[] = [];
   if (c.dropped > 0) {
     notes.push(
-      `${workload}: ${c.dropped} of ${c.scheduled} arrivals dropped (run ended while they waited for a connection: ${c.droppedRunEnded}, waited > timeoutMs ${timeoutMs}: ${c.droppedQueueTimeout}, queue full: ${c.droppedQueueFull}); raise maxConnections (${load.maxConnections}) or lower the rate`,
+      `${workload}: ${c.dropped} of ${c.scheduled} arrivals dropped (run ended before they were sent: ${c.droppedRunEnded}, waited > timeoutMs ${timeoutMs}: ${c.droppedQueueTimeout}, queue full: ${c.droppedQueueFull}); raise maxConnections (${load.maxConnections}) or lower the rate`,
     );
   }
   if (c.late > 0) notes.push(`${workload}: ${c.late} of ${c.sent} arrivals sent > ${load.lateToleranceMs} ms late (waiting for a connection: ${c.lateByPool}, generator behind: ${c.lateByGenerator})`);

@@ -29,7 +29,8 @@ export interface StreamSink {
   connectFailed(): void;
   subscribeAcked(channel: string, ackUs: number): void;
   streamError(channel: string, atMs: number, errorClass: ErrorClass, errorCode: string): void;
-  message(channel: string, atMs: number, latencyUs: number): void;
+  /** `latencyUs` undefined: the message carried no server `ts`, so it has no latency to record. */
+  message(channel: string, atMs: number, latencyUs: number | undefined): void;
   duplicate(channel: string): void;
   subscriptionEnded(channel: string, s: SeqSummary): void;
   disconnected(): void;
@@ -54,6 +55,8 @@ export class WsCollector implements StreamSink {
   downAtEnd = 0;
   /** Messages whose latency came out negative (clock offset larger than the latency); recorded as 1 µs. */
   negativeLatency = 0;
+  /** Messages without a server `ts`: counted, but not in the latency histogram (a made-up 0 would flatter it). */
+  noTimestamp = 0;
   messages = 0;
   errors = 0;
 
@@ -90,11 +93,15 @@ export class WsCollector implements StreamSink {
     this.errors++;
     this.ch(channel)?.recorder.recordError({ atMs, errorClass, errorCode });
   }
-  message(channel: string, atMs: number, latencyUs: number): void {
+  message(channel: string, atMs: number, latencyUs: number | undefined): void {
     const c = this.ch(channel);
     if (c === undefined) return;
     this.messages++;
     c.messages++;
+    if (latencyUs === undefined) {
+      this.noTimestamp++;
+      return;
+    }
     if (latencyUs < 0) this.negativeLatency++;
     c.recorder.recordResponse({ atMs, latencyUs });
   }

@@ -11,6 +11,11 @@
  * once it resolves: success = socket open and every subscription acked; attempts still in flight at stop don't count.
  * Recovery time runs from the disconnect to the last resubscribe ack.
  *
+ * Uptime is time live (every subscription acked); downtime is time the connection should have been live and was
+ * not: from a disconnect until live again, and for a connection that has never been live, from its start once its
+ * first attempt failed. Both end when `stop` is called, so up + down is the connection's time since it first went
+ * live (or first failed), never more.
+ *
  * The socket is anything browser-shaped (`ws`'s WebSocket, mock-socket's), so tests drive it without sockets; the
  * clock and randomness are injected.
  */
@@ -86,7 +91,8 @@ export class StreamConnection {
   private everLive = false;
   private inReconnect = false;
   private connectStartMs = 0;
-  private openedAtMs: number | undefined;
+  private startedMs: number | undefined;
+  private liveSinceMs: number | undefined;
   private downSinceMs: number | undefined;
   private timer: unknown;
   private readonly subs = new Map<string, LiveSub>();
@@ -106,6 +112,7 @@ export class StreamConnection {
 
   start(): void {
     if (this.state !== 'idle') return;
+    this.startedMs = this.clock.now();
     this.connect();
   }
 
@@ -187,7 +194,6 @@ export class StreamConnection {
   private onOpen(): void {
     const t = this.clock.now();
     this.sink.connectOpened((t - this.connectStartMs) * 1000);
-    this.openedAtMs = t;
     this.state = 'subscribing';
     this.subs.clear();
     this.pending.clear();
@@ -211,12 +217,14 @@ export class StreamConnection {
       this.inReconnect = false;
       this.sink.reconnectAttempted(true);
     }
+    const t = this.clock.now();
     if (this.downSinceMs !== undefined) {
-      const t = this.clock.now();
-      this.sink.recovered((t - this.downSinceMs) * 1000);
+      // Recovery is from a disconnect; a first connection that took several attempts was only down.
+      if (this.everLive) this.sink.recovered((t - this.downSinceMs) * 1000);
       this.sink.downtime(t - this.downSinceMs);
       this.downSinceMs = undefined;
     }
+    this.liveSinceMs = t;
     this.everLive = true;
   }
 
@@ -263,7 +271,7 @@ export class StreamConnection {
       this.sink.duplicate(sub.channel);
       return;
     }
-    const latencyUs = typeof tsUs === 'number' ? this.clock.epochMs() * 1000 + this.opts.clockOffsetUs - tsUs : 0;
+    const latencyUs = typeof tsUs === 'number' ? this.clock.epochMs() * 1000 + this.opts.clockOffsetUs - tsUs : undefined;
     this.sink.message(sub.channel, this.atMs(), latencyUs);
   }
 
@@ -274,9 +282,9 @@ export class StreamConnection {
     const wasState = this.state;
     if (!aborted) this.detach();
     this.ws = undefined;
-    if (this.openedAtMs !== undefined) {
-      this.sink.uptime(t - this.openedAtMs);
-      this.openedAtMs = undefined;
+    if (this.liveSinceMs !== undefined) {
+      this.sink.uptime(t - this.liveSinceMs);
+      this.liveSinceMs = undefined;
     }
     for (const sub of this.subs.values()) this.sink.subscriptionEnded(sub.channel, sub.tracker.finish());
     this.subs.clear();
@@ -290,6 +298,9 @@ export class StreamConnection {
     if (wasState === 'live') {
       this.sink.disconnected();
       this.downSinceMs = t;
+    } else if (!this.everLive && this.downSinceMs === undefined) {
+      // The first attempt failed: the connection has been down since it started.
+      this.downSinceMs = this.startedMs ?? this.connectStartMs;
     } else if (this.inReconnect) {
       // A reconnect attempt that never got live.
       this.inReconnect = false;
@@ -323,13 +334,22 @@ export class StreamConnection {
     }, 1000);
   }
 
-  private finishStop(): void {
-    this.clearTimer();
+  /** Closes the uptime / downtime books at `t` (the stop), so the unsubscribe grace and close handshake count as neither. */
+  private endAccounting(t: number): void {
+    if (this.liveSinceMs !== undefined) {
+      this.sink.uptime(t - this.liveSinceMs);
+      this.liveSinceMs = undefined;
+    }
     if (this.downSinceMs !== undefined) {
-      this.sink.downtime(this.clock.now() - this.downSinceMs);
+      this.sink.downtime(t - this.downSinceMs);
       this.sink.stillDownAtEnd();
       this.downSinceMs = undefined;
     }
+  }
+
+  private finishStop(): void {
+    this.clearTimer();
+    this.endAccounting(this.clock.now());
     this.state = 'closed';
     this.stopResolve?.();
   }
@@ -345,6 +365,7 @@ export class StreamConnection {
     });
     const wasState = this.state;
     this.state = 'stopping';
+    this.endAccounting(this.clock.now());
     if (wasState === 'idle' || wasState === 'backoff' || wasState === 'closed') {
       this.finishStop();
     } else if (wasState === 'live' && this.subs.size > 0) {
