@@ -166,9 +166,20 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
   try {
     await checkReachable(handle.target, suite.target.healthPath);
     // Set-up (market filters, orders to cancel) happens before the clock starts.
-    const prepared = await Promise.all(
-      plans.map(({ w, engine }, i) => engine.prepare?.({ suite, workload: w, target: handle.target, now, signal, seed: seedFor(seed, i) })),
+    // If one workload's set-up fails, the others' are told to stop (and clean up what they prepared).
+    const setupFailed = new AbortController();
+    const setupSignal = AbortSignal.any([signal, setupFailed.signal]);
+    const settled = await Promise.allSettled(
+      plans.map(({ w, engine }, i) => engine.prepare?.({ suite, workload: w, target: handle.target, now, signal: setupSignal, seed: seedFor(seed, i) })),
     );
+    const failedSetup = settled.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failedSetup) {
+      setupFailed.abort();
+      const e = failedSetup.reason as unknown;
+      if (isLoadgateError(e)) throw e;
+      throw new RunError('LG_ENGINE_SETUP', `set-up failed: ${(e as Error)?.message ?? String(e)}`, { hint: 'run again with LOADGATE_DEBUG=1 for the stack trace', cause: e });
+    }
+    const prepared = settled.map((o) => (o as PromiseFulfilledResult<unknown>).value);
     const originMs = now();
     const startedAt = wallClock();
     const probes = startHealthProbes(handle.target, suite.target.healthPath, suite.target.healthIntervalSec, originMs, now);
