@@ -83,7 +83,9 @@ function addEndpoint(r: Registry, e: EndpointView): void {
     r.add('loadgate_stream_loss_pct', 'gauge', 'Stream messages lost, percent of expected.', l, v.lossPct);
     r.add('loadgate_stream_duplicates_total', 'counter', 'Duplicate stream messages over the whole run.', l, st.duplicates);
     r.add('loadgate_stream_reordered_total', 'counter', 'Out-of-order stream messages over the whole run.', l, st.reordered);
-    r.add('loadgate_stream_disconnects_total', 'counter', 'Stream disconnects over the whole run.', l, st.disconnects);
+    // Connection-level counters: every channel of a workload shares the same connections, so each
+    // ws:<channel> endpoint repeats them. Do not sum them across endpoints.
+    r.add('loadgate_stream_disconnects_total', 'counter', 'Disconnects of the connections carrying this stream, whole run (connection-level: the same for every channel of a workload; do not sum across endpoints).', l, st.disconnects);
     r.add('loadgate_stream_reconnect_success_pct', 'gauge', 'Reconnect attempts that succeeded, percent.', l, v.reconnectSuccessPct);
     r.add('loadgate_stream_recovery_ms', 'gauge', 'Time from disconnect to the first message after reconnecting, p95 in ms.', { ...l, quantile: '0.95' }, v.recovery?.p95Ms);
     r.add('loadgate_stream_uptime_pct', 'gauge', 'Connection uptime, percent of connection time.', l, v.uptimePct);
