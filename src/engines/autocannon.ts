@@ -119,7 +119,11 @@ export const autocannonEngine: Engine = {
             const timedOut = (now - f.sentAt) * 1000 >= timeoutUs * 0.99;
             requests++;
             errors++;
-            rec(f.p.endpoint).recordError({ atMs: now - ctx.originMs, errorClass: timedOut ? 'timeout' : 'network', errorCode: timedOut ? 'ETIMEDOUT' : code, correlationId: f.p.correlationId });
+            rec(f.p.endpoint).recordError(
+              timedOut
+                ? { atMs: now - ctx.originMs, errorClass: 'timeout', errorCode: 'ETIMEDOUT', correlationId: f.p.correlationId, latencyUs: (now - f.sentAt) * 1000 }
+                : { atMs: now - ctx.originMs, errorClass: 'network', errorCode: code, correlationId: f.p.correlationId },
+            );
           }
           if (lastConnError !== undefined) backoffMs = Math.min(200, backoffMs === 0 ? 10 : backoffMs * 2);
           lastConnError = undefined;

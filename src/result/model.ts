@@ -109,7 +109,11 @@ export const endpointResultSchema = z.object({
   workloads: z.array(z.string()),
   /** Requests completed or failed (http/probe); messages received (ws). */
   requests: z.number().int().nonnegative(),
-  /** Latency of every request that got a response, µs. For open-model runs: measured from the intended send time. */
+  /**
+   * Latency of every request that got a response, and of every request that timed out (at the time it was
+   * given up: a lower bound), µs. Refused and reset connections have none. For open-model runs: measured
+   * from the intended send time.
+   */
   latency: encodedHistogram,
   /** Open-model only: latency from the actual send time (what a coordinated-omission-prone tool reports). */
   latencyUncorrected: encodedHistogram.optional(),

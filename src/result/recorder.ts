@@ -29,6 +29,13 @@ export interface ErrorSample {
   errorClass: ErrorClass;
   errorCode?: string;
   correlationId?: string;
+  /**
+   * For a timeout: how long the request had been waiting when it was given up, µs. It goes into the latency
+   * histograms (a lower bound of the true latency), so a target that stalls past the timeout shows in the
+   * percentiles instead of leaving only the survivors there (k6 records timed-out requests' durations too).
+   */
+  latencyUs?: number;
+  latencyUncorrectedUs?: number;
 }
 
 interface Bucket {
@@ -95,13 +102,25 @@ export class EndpointRecorder {
     if (s.latencyUs > this.slowestFloorUs || this.slowest.length < this.keep) this.keepSlowest(s);
   }
 
-  /** A request that got no response (refused, reset, timed out). It counts as a request and an error. */
+  /**
+   * A request that got no response (refused, reset, timed out). It counts as a request and an error; a
+   * timeout with `latencyUs` also counts in the latency histograms.
+   */
   recordError(s: ErrorSample): void {
     this.requests++;
     const b = this.bucket(s.atMs);
     b.requests++;
-    this.countError(b, s.errorClass, s.errorCode, s, undefined);
+    if (s.latencyUs !== undefined) {
+      recordUs(this.total, s.latencyUs);
+      recordUs(b.hist, s.latencyUs);
+      if (s.latencyUncorrectedUs !== undefined) {
+        this.totalUncorrected ??= createHistogram();
+        recordUs(this.totalUncorrected, s.latencyUncorrectedUs);
+      }
+    }
+    this.countError(b, s.errorClass, s.errorCode, s, s.latencyUs);
     if (b.late) this.closeBucket(b);
+    if (s.latencyUs !== undefined && (s.latencyUs > this.slowestFloorUs || this.slowest.length < this.keep)) this.keepSlowest({ ...s, latencyUs: s.latencyUs });
   }
 
   private countError(b: Bucket, cls: ErrorClass, code: string | undefined, s: ErrorSample | ResponseSample, latencyUs: number | undefined): void {

@@ -210,7 +210,11 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
       if ('error' in o) {
         const { errorClass, errorCode } = classifyTransportError(o.error);
         errors++;
-        rec.recordError({ atMs: t - originMs, errorClass, errorCode, correlationId: r.correlationId });
+        rec.recordError(
+          errorClass === 'timeout'
+            ? { atMs: t - originMs, errorClass, errorCode, correlationId: r.correlationId, latencyUs: (t - f.intendedMs) * 1000, latencyUncorrectedUs: (t - sentMs) * 1000 }
+            : { atMs: t - originMs, errorClass, errorCode, correlationId: r.correlationId },
+        );
       } else {
         const code = o.status >= 400 ? extractErrorCode(o.body) : undefined;
         const errorClass = classifyResponse(o.status, code);
@@ -334,7 +338,15 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
   for (const f of inFlight) {
     f.done = true;
     c.abandonedInFlight++;
-    recorderOf(f.req.endpoint).recordError({ atMs: now() - originMs, errorClass: 'timeout', errorCode: 'drainDeadline', correlationId: f.req.correlationId });
+    const t = now();
+    recorderOf(f.req.endpoint).recordError({
+      atMs: t - originMs,
+      errorClass: 'timeout',
+      errorCode: 'drainDeadline',
+      correlationId: f.req.correlationId,
+      latencyUs: (t - f.intendedMs) * 1000,
+      ...(f.sentMs !== undefined ? { latencyUncorrectedUs: (t - f.sentMs) * 1000 } : {}),
+    });
   }
   inFlight.clear();
   await transport.close();
