@@ -3,9 +3,9 @@ import { EXIT, InputError } from '../errors.js';
 import { slaSchema, type SlaSpec } from '../suite/schema.js';
 import { formatZodError, loadSla } from '../suite/load.js';
 import { evaluate } from '../sla/evaluate.js';
-import { renderConsole, renderAll, writeReportFiles } from '../report/index.js';
+import { renderAll } from '../report/index.js';
 import { parseCommandArgs, type Command } from './types.js';
-import { parseFormats, planForResult, readResultFile } from './shared.js';
+import { parseFormats, planForResult, readResultFile, writeAndPrint } from './shared.js';
 
 function storedSla(file: string, sla: unknown): SlaSpec {
   if (sla === undefined) {
@@ -56,8 +56,7 @@ Exit codes: 0 pass, 1 an SLA check failed, 2 invalid input.`,
     const verdict = evaluate(planForResult(result, sla), result);
     const dir = values.out ? resolve(io.cwd, values.out) : dirname(resultPath);
     const report = { result, verdict, suiteName: result.meta.suite, generatedAt: new Date().toISOString(), reportDir: dir };
-    await writeReportFiles(dir, renderAll(report, formats));
-    io.stdout.write(renderConsole(report, { color: !values['no-color'] && io.stdout.isTTY === true && !io.env.NO_COLOR, width: io.stdout.columns ?? 100 }));
+    await writeAndPrint(io, report, renderAll(report, formats), values['no-color']);
     return verdict.status === 'pass' ? EXIT.ok : EXIT.breach;
   },
 };

@@ -3,9 +3,9 @@ import { EXIT } from '../errors.js';
 import { loadSuite } from '../suite/load.js';
 import { runSuite, plannedDurationSec } from '../run.js';
 import { evaluate } from '../sla/evaluate.js';
-import { renderConsole, renderAll, createProgress, writeReportFiles, reportDirFor } from '../report/index.js';
+import { renderAll, createProgress, reportDirFor } from '../report/index.js';
 import { parseCommandArgs, type Command } from './types.js';
-import { detectGitCommit, parseFormats, planForSuite } from './shared.js';
+import { detectGitCommit, parseFormats, planForSuite, writeAndPrint } from './shared.js';
 
 export const runCommand: Command = {
   name: 'run',
@@ -52,7 +52,6 @@ Exit codes: 0 all SLA checks pass, 1 an SLA check failed, 2 invalid input, 3 the
     }
     const suite = await loadSuite(resolve(io.cwd, file));
     const plan = planForSuite(suite);
-    const color = !values['no-color'] && io.stdout.isTTY === true && !io.env.NO_COLOR;
     const progress = createProgress({ tty: io.stderr.isTTY === true, write: (s) => io.stderr.write(s), now: () => Date.now() });
     io.stderr.write(`loadgate: running ${suite.name} (${suite.workloads.length} workload${suite.workloads.length > 1 ? 's' : ''}, ~${Math.ceil(plannedDurationSec(suite))} s) against ${suite.target.mock !== undefined ? 'the built-in mock exchange' : suite.target.url}\n`);
     const gitCommit = detectGitCommit(io.env, io.cwd);
@@ -71,8 +70,7 @@ Exit codes: 0 all SLA checks pass, 1 an SLA check failed, 2 invalid input, 3 the
     const dir = values.out ? resolve(io.cwd, values.out) : reportDirFor(resolve(io.cwd, 'reports'), result.meta.suite, result.meta.startedAt);
     const report = { result, verdict, suiteName: result.meta.suite, generatedAt: new Date().toISOString(), reportDir: dir };
     const files = { 'result.json': `${JSON.stringify(result)}\n`, ...renderAll(report, formats) };
-    await writeReportFiles(dir, files);
-    io.stdout.write(renderConsole(report, { color, width: io.stdout.columns ?? 100 }));
+    await writeAndPrint(io, report, files, values['no-color']);
     if (result.meta.incomplete) {
       // An interrupted run (Ctrl-C, a CI timeout's SIGTERM, a killed k6) must never read as a pass.
       io.stderr.write(`loadgate run: the run did not complete (${result.meta.incomplete.reason}); the reports hold what was measured\n`);

@@ -7,6 +7,8 @@ import type { SlaSpec, Suite } from '../suite/schema.js';
 import { compileSla, type SlaPlan } from '../sla/checks.js';
 import { engineOf } from '../suite/schema.js';
 import { REPORT_FORMATS, type ReportFormat } from '../report/model.js';
+import { renderConsole, writeReportFiles, type Report } from '../report/index.js';
+import type { CliIO } from './types.js';
 
 /** Read and validate a result.json (exit 2 with a path-qualified message when it isn't one). */
 export async function readResultFile(file: string): Promise<RunResult> {
@@ -63,4 +65,15 @@ export function parseFormats(v: string | undefined): ReportFormat[] {
   const bad = list.filter((f) => !(REPORT_FORMATS as readonly string[]).includes(f));
   if (bad.length || list.length === 0) throw new InputError('LG_ARGS', `--format: unknown format ${bad.map((b) => JSON.stringify(b)).join(', ') || '(empty)'}`, { hint: `use a comma-separated list of ${REPORT_FORMATS.join(', ')}` });
   return list as ReportFormat[];
+}
+
+/** Colour only on a terminal, and never with --no-color or NO_COLOR (https://no-color.org). */
+export function useColor(io: CliIO, noColorFlag: boolean | undefined): boolean {
+  return !noColorFlag && io.stdout.isTTY === true && !io.env.NO_COLOR;
+}
+
+/** Write the report files (the fs edge), then print the console summary. */
+export async function writeAndPrint(io: CliIO, report: Report, files: Record<string, string>, noColorFlag: boolean | undefined): Promise<void> {
+  await writeReportFiles(report.reportDir!, files);
+  io.stdout.write(renderConsole(report, { color: useColor(io, noColorFlag), width: io.stdout.columns ?? 100 }));
 }
