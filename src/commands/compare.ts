@@ -34,7 +34,8 @@ Options:
   --out <dir>            also write compare.md, compare.json and compare.html there
   -h, --help             this text
 
-Exit codes: 0 no gate tripped, 1 regression with --fail-on regression, 2 unreadable or invalid input.`;
+Exit codes: 0 no gate tripped, 1 regression with --fail-on regression, 2 unreadable or invalid input,
+3 with --fail-on regression and no regression, but an input was incomplete or its generator saturated.`;
 
 const OPTIONS = {
   base: { type: 'string', multiple: true },
@@ -192,6 +193,15 @@ export const compareCommand: Command = {
       await writeFile(join(dir, 'compare.html'), htmlPage(`loadgate compare: ${c.verdict}`, [renderCompareHtmlSection(c)]));
       io.stderr.write(`wrote ${['compare.md', 'compare.json', 'compare.html'].map((f) => join(values.out!, f)).join(', ')}\n`);
     }
-    return failOn === 'regression' && c.counts.regressed > 0 ? EXIT.breach : EXIT.ok;
+    if (failOn === 'regression' && c.counts.regressed > 0) return EXIT.breach;
+    // A gate must not pass on numbers that cannot be trusted: an interrupted run, or a saturated generator.
+    const untrustworthy = [...base.results.map((r, i) => [r, base.files[i]] as const), ...cand.results.map((r, i) => [r, cand.files[i]] as const)]
+      .map(([r, f]) => (r.meta.incomplete ? `${f}: incomplete (${r.meta.incomplete.reason})` : r.generator?.saturated ? `${f}: the load generator was saturated` : undefined))
+      .filter((x): x is string => x !== undefined);
+    if (failOn === 'regression' && untrustworthy.length > 0) {
+      io.stderr.write(`loadgate compare: cannot clear the gate on untrustworthy input:\n${untrustworthy.map((u) => `  ${u}`).join('\n')}\nhint: re-run those results (complete, with a generator that keeps up), or compare without --fail-on\n`);
+      return EXIT.runFailed;
+    }
+    return EXIT.ok;
   },
 };

@@ -47,6 +47,12 @@ beforeAll(async () => {
     await writeFile(join(dir, 'runs-a', `r${i}.json`), JSON.stringify(result(10 + i, 80)));
     await writeFile(join(dir, 'runs-b', `r${i}.json`), JSON.stringify(result(20 + i, 80)));
   }
+  const interrupted = result(2, 80);
+  interrupted.meta.incomplete = { reason: 'stopped by the user' };
+  await writeFile(join(dir, 'interrupted.json'), JSON.stringify(interrupted));
+  const saturated = result(2, 80);
+  saturated.generator = { saturated: true, reasons: ['event-loop lag p99 80 ms > 50 ms'] };
+  await writeFile(join(dir, 'saturated.json'), JSON.stringify(saturated));
   // Non-result JSON in a folder is skipped, not an error.
   await writeFile(join(dir, 'runs-a', 'compare.json'), JSON.stringify({ kind: 'loadgate.comparison' }));
 });
@@ -64,6 +70,15 @@ describe('loadgate compare (the Command)', () => {
 
   it('exits 0 when nothing regressed, even with the gate', async () => {
     expect(await compareCommand.run(['base.json', 'same.json', '--fail-on', 'regression'], memoryIO(dir))).toBe(0);
+  });
+
+  it('will not clear the gate (exit 3) when an input is incomplete or its generator was saturated', async () => {
+    for (const f of ['interrupted.json', 'saturated.json']) {
+      const io = memoryIO(dir);
+      expect(await compareCommand.run(['base.json', f, '--fail-on', 'regression'], io)).toBe(3);
+      expect(io.err()).toMatch(new RegExp(`${f.replace('.', '\\.')}: (incomplete|the load generator was saturated)`));
+    }
+    expect(await compareCommand.run(['base.json', 'saturated.json'], memoryIO(dir))).toBe(0);
   });
 
   it('reads folders of repeated runs, skipping JSON that is not a result, and writes compare.md and compare.json', async () => {

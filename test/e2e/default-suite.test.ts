@@ -1,0 +1,24 @@
+/**
+ * The set-up promise: `npm start` runs scenarios/default.suite.yaml against the built-in mock, passes every
+ * SLA check (exit 0) and writes the reports. This runs exactly what `npm start` runs, into a temp folder.
+ */
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runResultSchema } from '../../src/result/model.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+
+describe('the default suite (npm start)', () => {
+  it('passes against the built-in mock and writes result.json, report.json and report.md', async () => {
+    const out = join(await tempDir(), 'default');
+    const r = await runCli(['run', 'scenarios/default.suite.yaml', '--out', out], { timeoutMs: 90_000 });
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stdout).toMatch(/PASS/);
+    expect(r.code).toBe(0);
+    expect(await readdir(out)).toEqual(expect.arrayContaining(['result.json', 'report.json', 'report.md', 'report.html', 'junit.xml']));
+    const result = runResultSchema.parse(JSON.parse(await readFile(join(out, 'result.json'), 'utf8')));
+    for (const ep of ['fetchMarkets', 'fetchOrderBook', 'fetchTicker', 'createOrder', 'cancelOrder', 'ws:orderbook', 'ws:ticker', 'ws:trades']) {
+      expect(result.endpoints[ep]?.requests, ep).toBeGreaterThan(0);
+    }
+  }, 120_000);
+});
