@@ -33,6 +33,19 @@ describe('HDR histograms', () => {
     );
   });
 
+  it('computes mean and standard deviation exactly as HdrHistogram defines them', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 50_000_000 }), { minLength: 1, maxLength: 300 }), (values) => {
+        const h = createHistogram();
+        for (const v of values) recordUs(h, v);
+        const s = summarizeHistogram(h)!;
+        expect(s.meanMs).toBeCloseTo(h.mean / 1000, 9);
+        expect(s.stdDevMs).toBeCloseTo(h.stdDeviation / 1000, 6);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
   it('reads percentiles within 0.1% of the exact sample percentile', () => {
     const h = createHistogram();
     const values = Array.from({ length: 10_000 }, (_, i) => 1000 + i * 37);
