@@ -14,10 +14,10 @@ import { RunError } from '../errors.js';
 import { mergeEndpoint } from '../result/merge.js';
 import type { EndpointResult } from '../result/model.js';
 import { assessGenerator, ProcessUsageMonitor, ThreadHealthProbe, type ThreadHealthSample } from './generator-health.js';
-import { addCounts, describeArrivals, openLoadOf, prepareRunner, type ArrivalCounts, type RunnerResult } from './open/runner.js';
+import { addCounts, describeArrivals, openLoadOf, prepareRunner, type ArrivalCounts, type RunnerOptions, type RunnerResult } from './open/runner.js';
 import { DEFAULT_TRANSPORT, type TransportName } from './open/transport.js';
 import type { WorkerInput, WorkerMessage } from './open/worker-protocol.js';
-import type { Engine, EngineContext, EngineOutput } from './types.js';
+import type { Engine, EngineContext, EngineOutput, PrepareContext } from './types.js';
 
 export const OPEN_ENGINE_VERSION = '1.0.0';
 
@@ -28,7 +28,37 @@ export interface OpenEngineOptions {
 
 export function createOpenEngine(opts: OpenEngineOptions = {}): Engine {
   const transport = opts.transport ?? DEFAULT_TRANSPORT;
-  return { name: 'open', run: (ctx) => runOpen(ctx, transport) };
+  return {
+    name: 'open',
+    prepare: (ctx) => prepareOpen(ctx, transport),
+    run: (ctx, prepared) => runOpen(ctx, transport, prepared as PreparedOpen | undefined),
+  };
+}
+
+/** Single-thread set-up done before the run's clock starts (worker threads set up inside the workers). */
+interface PreparedOpen {
+  opts: RunnerOptions;
+  probe: ThreadHealthProbe;
+  runner: Awaited<ReturnType<typeof prepareRunner>>;
+}
+
+async function prepareOpen(ctx: PrepareContext, transport: TransportName): Promise<PreparedOpen | undefined> {
+  if (openLoadOf(ctx.workload).workers !== 1) return undefined;
+  const probe = new ThreadHealthProbe();
+  // originMs and onProgress are filled in by run(), when the clock has started.
+  const opts: RunnerOptions = {
+    workload: ctx.workload,
+    baseUrl: ctx.target.baseUrl,
+    credentials: ctx.target.credentials,
+    timeoutMs: ctx.target.timeoutMs,
+    seed: ctx.seed,
+    originMs: Number.NaN,
+    now: ctx.now,
+    signal: ctx.signal,
+    transport,
+    probe,
+  };
+  return { opts, probe, runner: await prepareRunner(opts) };
 }
 
 export const openEngine: Engine = createOpenEngine();
@@ -39,7 +69,7 @@ interface Part {
   setupNotes: string[];
 }
 
-async function runOpen(ctx: EngineContext, transport: TransportName): Promise<EngineOutput> {
+async function runOpen(ctx: EngineContext, transport: TransportName, preparedOpen?: PreparedOpen): Promise<EngineOutput> {
   const load = openLoadOf(ctx.workload);
   const workers = load.workers;
   const usage = new ProcessUsageMonitor({ targetPid: ctx.target.pid, now: ctx.now });
@@ -48,24 +78,14 @@ async function runOpen(ctx: EngineContext, transport: TransportName): Promise<En
 
   let parts: Part[];
   if (workers === 1) {
-    const probe = new ThreadHealthProbe();
-    const prepared = await prepareRunner({
-      workload: ctx.workload,
-      baseUrl: ctx.target.baseUrl,
-      credentials: ctx.target.credentials,
-      timeoutMs: ctx.target.timeoutMs,
-      seed: ctx.seed,
-      originMs: ctx.originMs,
-      now: ctx.now,
-      signal: ctx.signal,
-      transport,
-      probe,
-      onProgress: (p) => ctx.progress({ workload: ctx.workload.name, elapsedSec: p.elapsedSec, totalSec: totalSec(load), requests: p.requests, errors: p.errors }),
-    });
+    const { opts, probe, runner } = preparedOpen ?? (await prepareOpen(ctx, transport))!;
+    opts.originMs = ctx.originMs;
+    opts.signal = ctx.signal;
+    opts.onProgress = (p) => ctx.progress({ workload: ctx.workload.name, elapsedSec: p.elapsedSec, totalSec: totalSec(load), requests: p.requests, errors: p.errors });
     usage.start();
     probe.start();
-    const result = await prepared.run(startAtMs());
-    parts = [{ result, thread: probe.stop(), setupNotes: prepared.notes }];
+    const result = await runner.run(startAtMs());
+    parts = [{ result, thread: probe.stop(), setupNotes: runner.notes }];
   } else {
     parts = await runWorkers(ctx, transport, workers, usage, startAtMs);
   }
