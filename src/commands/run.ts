@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
-import { EXIT } from '../errors.js';
+import { EXIT, InputError } from '../errors.js';
+import { compare, renderCompareHtmlSection, renderCompareJson, renderCompareMarkdown } from '../compare/index.js';
+import { readSide } from './compare.js';
 import { loadSuite } from '../suite/load.js';
 import { runSuite, plannedDurationSec } from '../run.js';
 import { evaluate } from '../sla/evaluate.js';
@@ -21,6 +23,9 @@ Options:
   --format <list>     report formats, comma-separated: json,md,html,junit,prom (default json,md,html,junit)
   --label <text>      a label stored in the result (e.g. "nightly", "rc-2")
   --seed <n>          seed for the mix and order sizes (default 1)
+  --baseline <path>   compare this run with a baseline result (file or folder of runs): the comparison is
+                      added to report.html and report.md, and written as compare.md / compare.json
+  --fail-on <what>    regression | none (default none): with --baseline, exit 1 on a significant regression
   --no-color          plain output even on a terminal
   -h, --help          this help
 
@@ -33,6 +38,8 @@ Exit codes: 0 all SLA checks pass, 1 an SLA check failed, 2 invalid input, 3 the
       format: { type: 'string' },
       label: { type: 'string' },
       seed: { type: 'string' },
+      baseline: { type: 'string' },
+      'fail-on': { type: 'string' },
       'no-color': { type: 'boolean' },
     });
     if (values.help) {
@@ -45,6 +52,11 @@ Exit codes: 0 all SLA checks pass, 1 an SLA check failed, 2 invalid input, 3 the
       return EXIT.invalidInput;
     }
     const formats = parseFormats(values.format);
+    const failOn = values['fail-on'] ?? 'none';
+    if (failOn !== 'regression' && failOn !== 'none') throw new InputError('LG_ARGS', `loadgate run: --fail-on: expected regression or none, got "${failOn}"`);
+    if (failOn === 'regression' && !values.baseline) throw new InputError('LG_ARGS', 'loadgate run: --fail-on regression needs --baseline <result.json>');
+    // Read the baseline before spending minutes on the run, so a wrong path fails fast (exit 2).
+    const baseline = values.baseline ? await readSide('baseline', [values.baseline], io.cwd) : undefined;
     const seed = values.seed === undefined ? 1 : Number(values.seed);
     if (!Number.isInteger(seed)) {
       io.stderr.write(`loadgate run: --seed: expected an integer, got ${JSON.stringify(values.seed)}\n`);
@@ -69,13 +81,28 @@ Exit codes: 0 all SLA checks pass, 1 an SLA check failed, 2 invalid input, 3 the
     const verdict = evaluate(plan, result);
     const dir = values.out ? resolve(io.cwd, values.out) : reportDirFor(resolve(io.cwd, 'reports'), result.meta.suite, result.meta.startedAt);
     const report = { result, verdict, suiteName: result.meta.suite, generatedAt: new Date().toISOString(), reportDir: dir };
-    const files = { 'result.json': `${JSON.stringify(result)}\n`, ...renderAll(report, formats) };
+    const comparison = baseline ? compare(baseline.results, [result]) : undefined;
+    const files: Record<string, string> = {
+      'result.json': `${JSON.stringify(result)}\n`,
+      ...renderAll(report, formats, comparison ? { htmlExtraSections: [renderCompareHtmlSection(comparison)] } : {}),
+    };
+    if (comparison) {
+      const md = renderCompareMarkdown(comparison);
+      files['compare.md'] = md;
+      files['compare.json'] = renderCompareJson(comparison);
+      if (files['report.md'] !== undefined) files['report.md'] += `\n## Compared with ${baseline!.files.join(', ')}\n\n${md}`;
+    }
     await writeAndPrint(io, report, files, values['no-color']);
     if (result.meta.incomplete) {
       // An interrupted run (Ctrl-C, a CI timeout's SIGTERM, a killed k6) must never read as a pass.
       io.stderr.write(`loadgate run: the run did not complete (${result.meta.incomplete.reason}); the reports hold what was measured\n`);
       return EXIT.runFailed;
     }
-    return verdict.status === 'pass' ? EXIT.ok : EXIT.breach;
+    if (verdict.status !== 'pass') return EXIT.breach;
+    if (comparison) {
+      io.stdout.write(`\nCompared with the baseline: ${comparison.verdict} (${comparison.counts.regressed} regressed, ${comparison.counts.improved} improved); see compare.md\n`);
+      if (failOn === 'regression' && comparison.counts.regressed > 0) return EXIT.breach;
+    }
+    return EXIT.ok;
   },
 };
