@@ -115,6 +115,20 @@ export async function readSide(side: string, paths: string[], cwd: string): Prom
   return { results, files };
 }
 
+/**
+ * A gate must not pass on numbers that cannot be trusted: an interrupted run, or a saturated generator.
+ * Says which inputs and returns true when there are any.
+ */
+export function refuseUntrustworthy(io: CliIO, command: string, sides: Array<{ results: RunResult[]; files: string[] }>): boolean {
+  const problems = sides
+    .flatMap((side) => side.results.map((r, i) => [r, side.files[i] ?? r.meta.suite] as const))
+    .map(([r, f]) => (r.meta.incomplete ? `${f}: incomplete (${r.meta.incomplete.reason})` : r.generator?.saturated ? `${f}: the load generator was saturated` : undefined))
+    .filter((x): x is string => x !== undefined);
+  if (problems.length === 0) return false;
+  io.stderr.write(`loadgate ${command}: cannot clear the gate on untrustworthy input:\n${problems.map((u) => `  ${u}`).join('\n')}\nhint: re-run those results (complete, with a generator that keeps up), or gate without --fail-on\n`);
+  return true;
+}
+
 function isResultLike(data: unknown): boolean {
   return data !== null && typeof data === 'object' && (data as { kind?: unknown }).kind === 'loadgate.result';
 }
@@ -194,14 +208,7 @@ export const compareCommand: Command = {
       io.stderr.write(`wrote ${['compare.md', 'compare.json', 'compare.html'].map((f) => join(values.out!, f)).join(', ')}\n`);
     }
     if (failOn === 'regression' && c.counts.regressed > 0) return EXIT.breach;
-    // A gate must not pass on numbers that cannot be trusted: an interrupted run, or a saturated generator.
-    const untrustworthy = [...base.results.map((r, i) => [r, base.files[i]] as const), ...cand.results.map((r, i) => [r, cand.files[i]] as const)]
-      .map(([r, f]) => (r.meta.incomplete ? `${f}: incomplete (${r.meta.incomplete.reason})` : r.generator?.saturated ? `${f}: the load generator was saturated` : undefined))
-      .filter((x): x is string => x !== undefined);
-    if (failOn === 'regression' && untrustworthy.length > 0) {
-      io.stderr.write(`loadgate compare: cannot clear the gate on untrustworthy input:\n${untrustworthy.map((u) => `  ${u}`).join('\n')}\nhint: re-run those results (complete, with a generator that keeps up), or compare without --fail-on\n`);
-      return EXIT.runFailed;
-    }
+    if (failOn === 'regression' && refuseUntrustworthy(io, 'compare', [base, cand])) return EXIT.runFailed;
     return EXIT.ok;
   },
 };

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { EXIT, InputError } from '../errors.js';
 import { compare, renderCompareHtmlSection, renderCompareJson, renderCompareMarkdown } from '../compare/index.js';
-import { readSide } from './compare.js';
+import { readSide, refuseUntrustworthy } from './compare.js';
 import { loadSuite } from '../suite/load.js';
 import { runSuite, plannedDurationSec } from '../run.js';
 import { evaluate } from '../sla/evaluate.js';
@@ -93,15 +93,16 @@ Exit codes: 0 all SLA checks pass, 1 an SLA check failed, 2 invalid input, 3 the
       if (files['report.md'] !== undefined) files['report.md'] += `\n## Compared with ${baseline!.files.join(', ')}\n\n${md}`;
     }
     await writeAndPrint(io, report, files, values['no-color']);
+    if (comparison) io.stdout.write(`\nCompared with the baseline: ${comparison.verdict} (${comparison.counts.regressed} regressed, ${comparison.counts.improved} improved); see compare.md\n`);
     if (result.meta.incomplete) {
       // An interrupted run (Ctrl-C, a CI timeout's SIGTERM, a killed k6) must never read as a pass.
       io.stderr.write(`loadgate run: the run did not complete (${result.meta.incomplete.reason}); the reports hold what was measured\n`);
       return EXIT.runFailed;
     }
     if (verdict.status !== 'pass') return EXIT.breach;
-    if (comparison) {
-      io.stdout.write(`\nCompared with the baseline: ${comparison.verdict} (${comparison.counts.regressed} regressed, ${comparison.counts.improved} improved); see compare.md\n`);
-      if (failOn === 'regression' && comparison.counts.regressed > 0) return EXIT.breach;
+    if (failOn === 'regression') {
+      if (comparison!.counts.regressed > 0) return EXIT.breach;
+      if (refuseUntrustworthy(io, 'run', [baseline!, { results: [result], files: [`${dir}/result.json`] }])) return EXIT.runFailed;
     }
     return EXIT.ok;
   },
