@@ -6,35 +6,29 @@
 import { EXIT, isLoadgateError } from './errors.js';
 import type { CliIO, Command } from './commands/types.js';
 
-const COMMANDS: Record<string, () => Promise<Command>> = {
-  run: async () => (await import('./commands/run.js')).runCommand,
-  report: async () => (await import('./commands/report.js')).reportCommand,
-  mock: async () => (await import('./commands/mock.js')).mockCommand,
-  compare: async () => (await import('./commands/compare.js')).compareCommand,
-  import: async () => (await import('./commands/import.js')).importCommand,
-  merge: async () => (await import('./commands/merge.js')).mergeCommand,
-  k6: async () => (await import('./commands/k6.js')).k6Command,
-};
-
-const SUMMARIES: Record<string, string> = {
-  run: 'run a suite, check its SLA, write reports',
-  report: 're-evaluate a saved result against an SLA and re-render reports',
-  mock: 'start the built-in mock exchange until Ctrl-C',
-  compare: 'compare a baseline with a candidate: improved / regressed / unchanged / inconclusive per metric',
-  import: 'turn k6 output (NDJSON or summary JSON) into a loadgate result',
-  merge: 'merge results (or k6 NDJSON files) exactly into one, then one SLA verdict',
-  k6: 'k6 helpers: build bundles, write k6-operator manifests',
+/** Every command: its one-line summary (for --help, without loading it) and a lazy loader. */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  run: { summary: 'run a suite, check its SLA, write reports', load: async () => (await import('./commands/run.js')).runCommand },
+  report: { summary: 're-evaluate a saved result (against its own SLA or another) and re-render reports', load: async () => (await import('./commands/report.js')).reportCommand },
+  mock: { summary: 'start the built-in mock exchange (HTTP + WebSocket) until Ctrl-C', load: async () => (await import('./commands/mock.js')).mockCommand },
+  compare: {
+    summary: 'compare a baseline with a candidate: improved / regressed / unchanged / inconclusive per metric',
+    load: async () => (await import('./commands/compare.js')).compareCommand,
+  },
+  import: { summary: 'turn k6 output (NDJSON or summary JSON) into a loadgate result', load: async () => (await import('./commands/import.js')).importCommand },
+  merge: { summary: 'merge results (or k6 NDJSON files) exactly into one, then one SLA verdict', load: async () => (await import('./commands/merge.js')).mergeCommand },
+  k6: { summary: 'k6 helpers: build bundles, write k6-operator manifests', load: async () => (await import('./commands/k6.js')).k6Command },
 };
 
 function usage(): string {
-  const width = Math.max(...Object.keys(SUMMARIES).map((k) => k.length));
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
   return `loadgate — load and SLA testing for exchange APIs
 
 Usage: loadgate <command> [options]
 
 Commands:
-${Object.entries(SUMMARIES)
-  .map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)
+${Object.entries(COMMANDS)
+  .map(([k, v]) => `  ${k.padEnd(width)}  ${v.summary}`)
   .join('\n')}
 
 Run \`loadgate <command> --help\` for a command's options.
@@ -52,13 +46,13 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     io.stdout.write(`${(createRequire(import.meta.url)('../package.json') as { version: string }).version}\n`);
     return EXIT.ok;
   }
-  const load = COMMANDS[name];
-  if (!load) {
+  const command = COMMANDS[name];
+  if (!command) {
     io.stderr.write(`loadgate: unknown command "${name}"\n\n${usage()}\n`);
     return EXIT.invalidInput;
   }
   try {
-    return await (await load()).run(rest, io);
+    return await (await command.load()).run(rest, io);
   } catch (e) {
     if (isLoadgateError(e)) {
       io.stderr.write(`loadgate ${name}: ${e.message}\n${e.hint ? `hint: ${e.hint}\n` : ''}`);
@@ -69,11 +63,6 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     io.stderr.write(io.env.LOADGATE_DEBUG ? `${(e as Error)?.stack}\n` : 'hint: run again with LOADGATE_DEBUG=1 for the stack trace, and report it\n');
     return EXIT.runFailed;
   }
-}
-
-export function registerCommand(name: string, summary: string, load: () => Promise<Command>): void {
-  COMMANDS[name] = load;
-  SUMMARIES[name] = summary;
 }
 
 // Run when executed directly (node dist/src/cli.js, tsx src/cli.ts, bin/loadgate.js).

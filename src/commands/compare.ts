@@ -4,13 +4,12 @@
  * compare.md + compare.json, and exits 1 on a regression when asked to.
  */
 import { htmlPage } from '../report/html.js';
-import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { compare, renderCompareJson, renderCompareHtmlSection, renderCompareMarkdown, type CompareOptions } from '../compare/index.js';
 import { EXIT, InputError } from '../errors.js';
-import type { RunResult } from '../result/model.js';
 import { parseCommandArgs, type CliIO, type Command } from './types.js';
-import { parseResult } from './shared.js';
+import { readSide, refuseUntrustworthy } from './shared.js';
 
 const USAGE = `loadgate compare — compare a baseline with a candidate and tell a regression from noise
 
@@ -82,82 +81,8 @@ function numberOption(name: string, raw: string | undefined, check: (n: number) 
   return n;
 }
 
-/** Read one side: files and folders, in the order given. A folder contributes its loadgate results (other JSON is skipped). */
-export async function readSide(side: string, paths: string[], cwd: string): Promise<{ results: RunResult[]; files: string[] }> {
-  const results: RunResult[] = [];
-  const files: string[] = [];
-  for (const p of paths) {
-    const abs = resolve(cwd, p);
-    let isDir = false;
-    try {
-      isDir = (await stat(abs)).isDirectory();
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new InputError('LG_FILE_UNREADABLE', `${p}: cannot read ${side} result (${code ?? String(e)})`, { hint: 'give a result JSON written by `loadgate run`, or a folder of them', cause: e });
-    }
-    if (isDir) {
-      const names = (await readdir(abs)).filter((n) => n.toLowerCase().endsWith('.json')).sort();
-      let found = 0;
-      for (const n of names) {
-        const file = join(p, n);
-        const data = await readJson(join(abs, n), file);
-        if (!isResultLike(data)) continue;
-        results.push(validate(data, file));
-        files.push(file);
-        found++;
-      }
-      if (found === 0) throw new InputError('LG_COMPARE_EMPTY', `${p}: no loadgate results (*.json with "kind": "loadgate.result") in this folder`, { hint: 'results are written by `loadgate run` into reports/' });
-    } else {
-      results.push(validate(await readJson(abs, p), p));
-      files.push(p);
-    }
-  }
-  return { results, files };
-}
-
-/**
- * A gate must not pass on numbers that cannot be trusted: an interrupted run, or a saturated generator.
- * Says which inputs and returns true when there are any.
- */
-export function refuseUntrustworthy(io: CliIO, command: string, sides: Array<{ results: RunResult[]; files: string[] }>): boolean {
-  const problems = sides
-    .flatMap((side) => side.results.map((r, i) => [r, side.files[i] ?? r.meta.suite] as const))
-    .map(([r, f]) => (r.meta.incomplete ? `${f}: incomplete (${r.meta.incomplete.reason})` : r.generator?.saturated ? `${f}: the load generator was saturated` : undefined))
-    .filter((x): x is string => x !== undefined);
-  if (problems.length === 0) return false;
-  io.stderr.write(`loadgate ${command}: cannot clear the gate on untrustworthy input:\n${problems.map((u) => `  ${u}`).join('\n')}\nhint: re-run those results (complete, with a generator that keeps up), or gate without --fail-on\n`);
-  return true;
-}
-
-function isResultLike(data: unknown): boolean {
-  return data !== null && typeof data === 'object' && (data as { kind?: unknown }).kind === 'loadgate.result';
-}
-
-async function readJson(abs: string, shown: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(abs, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError('LG_FILE_UNREADABLE', `${shown}: cannot read file (${code ?? String(e)})`, { cause: e });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new InputError('LG_FILE_SYNTAX', `${shown}: not valid JSON: ${(e as Error).message}`, { hint: 'compare reads result JSON written by `loadgate run`', cause: e });
-  }
-}
-
-function validate(data: unknown, file: string): RunResult {
-  if (!isResultLike(data)) {
-    throw new InputError('LG_RESULT_INVALID', `${file}: (root): not a loadgate result (expected "kind": "loadgate.result")`, { hint: 'compare reads result JSON written by `loadgate run`' });
-  }
-  return parseResult(file, data);
-}
-
 export const compareCommand: Command = {
   name: 'compare',
-  summary: 'compare a baseline with a candidate: improved / regressed / unchanged / inconclusive per metric',
   usage: USAGE,
   async run(argv: string[], io: CliIO): Promise<number> {
     const { values, positionals } = parseCommandArgs('compare', expandListFlags(argv), OPTIONS);

@@ -9,7 +9,6 @@ import { parseCommandArgs, type Command } from './types.js';
 
 export const importCommand: Command = {
   name: 'import',
-  summary: 'turn k6 output (NDJSON or summary JSON) into a loadgate result',
   usage: `Usage: loadgate import k6 <file> [--out result.json] [--include-setup]
 
 Reads a k6 output file and writes a loadgate result (result.json) that \`report\`, \`merge\` and \`compare\` read.

@@ -46,7 +46,6 @@ function target(suite: Suite, url: string | undefined, wsUrl: string | undefined
 
 export const k6Command: Command = {
   name: 'k6',
-  summary: 'k6 helpers: build bundles, write k6-operator manifests',
   usage: USAGE,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('k6', argv, {

@@ -22,7 +22,6 @@ export async function readAnyResult(path: string, includeSetup: boolean): Promis
 
 export const mergeCommand: Command = {
   name: 'merge',
-  summary: 'merge results (or k6 NDJSON files) exactly into one, then one SLA verdict',
   usage: `Usage: loadgate merge <a.json> <b.json> … [--out merged.json] [--sla suite-or-sla.yaml]
 
 Merges loadgate results, or k6 NDJSON files from distributed runners (k6-operator, --execution-segment),

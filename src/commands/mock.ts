@@ -6,7 +6,6 @@ import { parseCommandArgs, type Command } from './types.js';
 
 export const mockCommand: Command = {
   name: 'mock',
-  summary: 'start the built-in mock exchange (HTTP + WebSocket) until Ctrl-C',
   usage: `Usage: loadgate mock [options]
 
 Starts the mock exchange on 127.0.0.1 and prints its URL and test credentials. Runs until Ctrl-C.

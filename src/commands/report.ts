@@ -18,7 +18,6 @@ function storedSla(file: string, sla: unknown): SlaSpec {
 
 export const reportCommand: Command = {
   name: 'report',
-  summary: 're-evaluate a saved result (optionally against another SLA) and re-render reports',
   usage: `Usage: loadgate report <result.json> [--sla <sla-or-suite.yaml>] [options]
 
 Re-evaluates a saved result and writes reports: against the SLA it was run with (stored in the result), or

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { EXIT, InputError } from '../errors.js';
 import { compare, renderCompareHtmlSection, renderCompareJson, renderCompareMarkdown } from '../compare/index.js';
-import { readSide, refuseUntrustworthy } from './compare.js';
+import { readSide, refuseUntrustworthy } from './shared.js';
 import { loadSuite } from '../suite/load.js';
 import { runSuite, plannedDurationSec } from '../run.js';
 import { evaluate } from '../sla/evaluate.js';
@@ -11,7 +11,6 @@ import { detectGitCommit, parseFormats, planForSuite, writeAndPrint } from './sh
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'run a suite, check its SLA, write reports',
   usage: `Usage: loadgate run <suite.yaml> [options]
 
 Runs every workload of the suite against its target (the built-in mock or a real URL), evaluates the SLA,

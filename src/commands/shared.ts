@@ -1,5 +1,7 @@
 /** Small helpers shared by commands: reading result files, git commit, evaluation from a suite. */
 import { execFileSync } from 'node:child_process';
+import { readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { runResultSchema, type RunResult } from '../result/model.js';
 import { formatZodError, readStructuredFile } from '../suite/load.js';
@@ -76,4 +78,62 @@ export function useColor(io: CliIO, noColorFlag: boolean | undefined): boolean {
 export async function writeAndPrint(io: CliIO, report: Report, files: Record<string, string>, noColorFlag: boolean | undefined): Promise<void> {
   await writeReportFiles(report.reportDir!, files);
   io.stdout.write(renderConsole(report, { color: useColor(io, noColorFlag), width: io.stdout.columns ?? 100 }));
+}
+
+/** Read one side: files and folders, in the order given. A folder contributes its loadgate results (other JSON is skipped). */
+export async function readSide(side: string, paths: string[], cwd: string): Promise<{ results: RunResult[]; files: string[] }> {
+  const results: RunResult[] = [];
+  const files: string[] = [];
+  for (const p of paths) {
+    const abs = resolve(cwd, p);
+    let isDir = false;
+    try {
+      isDir = (await stat(abs)).isDirectory();
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new InputError('LG_FILE_UNREADABLE', `${p}: cannot read ${side} result (${code ?? String(e)})`, { hint: 'give a result JSON written by `loadgate run`, or a folder of them', cause: e });
+    }
+    if (isDir) {
+      const names = (await readdir(abs)).filter((n) => n.toLowerCase().endsWith('.json')).sort();
+      let found = 0;
+      for (const n of names) {
+        const file = join(p, n);
+        const data = await readStructuredFile(join(abs, n), file);
+        if (!isResultLike(data)) continue;
+        results.push(validate(data, file));
+        files.push(file);
+        found++;
+      }
+      if (found === 0) throw new InputError('LG_COMPARE_EMPTY', `${p}: no loadgate results (*.json with "kind": "loadgate.result") in this folder`, { hint: 'results are written by `loadgate run` into reports/' });
+    } else {
+      results.push(validate(await readStructuredFile(abs, p), p));
+      files.push(p);
+    }
+  }
+  return { results, files };
+}
+
+/**
+ * A gate must not pass on numbers that cannot be trusted: an interrupted run, or a saturated generator.
+ * Says which inputs and returns true when there are any.
+ */
+export function refuseUntrustworthy(io: CliIO, command: string, sides: Array<{ results: RunResult[]; files: string[] }>): boolean {
+  const problems = sides
+    .flatMap((side) => side.results.map((r, i) => [r, side.files[i] ?? r.meta.suite] as const))
+    .map(([r, f]) => (r.meta.incomplete ? `${f}: incomplete (${r.meta.incomplete.reason})` : r.generator?.saturated ? `${f}: the load generator was saturated` : undefined))
+    .filter((x): x is string => x !== undefined);
+  if (problems.length === 0) return false;
+  io.stderr.write(`loadgate ${command}: cannot clear the gate on untrustworthy input:\n${problems.map((u) => `  ${u}`).join('\n')}\nhint: re-run those results (complete, with a generator that keeps up), or gate without --fail-on\n`);
+  return true;
+}
+
+function isResultLike(data: unknown): boolean {
+  return data !== null && typeof data === 'object' && (data as { kind?: unknown }).kind === 'loadgate.result';
+}
+
+function validate(data: unknown, file: string): RunResult {
+  if (!isResultLike(data)) {
+    throw new InputError('LG_RESULT_INVALID', `${file}: (root): not a loadgate result (expected "kind": "loadgate.result")`, { hint: 'give a result.json written by `loadgate run`' });
+  }
+  return parseResult(file, data);
 }

@@ -13,8 +13,6 @@ export interface CliIO {
 
 export interface Command {
   name: string;
-  /** One line for `loadgate --help`. */
-  summary: string;
   /** Full `--help` text. */
   usage: string;
   run(argv: string[], io: CliIO): Promise<number>;

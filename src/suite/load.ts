@@ -65,18 +65,19 @@ export function formatZodError(file: string, error: z.ZodError): string {
   return lines.join('\n');
 }
 
-export async function readStructuredFile(path: string): Promise<unknown> {
+/** Read and parse a YAML or JSON file; `shown` is how messages name it (default: the path). */
+export async function readStructuredFile(path: string, shown: string = path): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError('LG_FILE_UNREADABLE', `${path}: cannot read file (${code ?? String(e)})`, {
+    throw new InputError('LG_FILE_UNREADABLE', `${shown}: cannot read file (${code ?? String(e)})`, {
       hint: code === 'ENOENT' ? 'check the path; suites live in scenarios/*.suite.yaml' : undefined,
       cause: e,
     });
   }
-  return parseStructured(path, text);
+  return parseStructured(shown, text);
 }
 
 export function parseStructured(path: string, text: string): unknown {

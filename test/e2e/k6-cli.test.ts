@@ -1,54 +1,22 @@
 /**
  * The k6 commands end to end in a spawned process: `import k6`, `merge`, `k6 build`, `k6 operator`, and
- * `run --engine k6` without k6 (exit 3 with the install hint). The process runs src/cli.ts's main() through a
- * small launcher that adds the registry/command lines this issue asks the lead to add to src/cli.ts and
- * src/engines/registry.ts (same lines; harmless once they are there).
+ * `run --engine k6` without k6 (exit 3 with the install hint), through the real CLI (src/cli.ts).
  */
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { runResultSchema, type RunResult } from '../../src/result/model.js';
+import { runCli } from '../helpers/cli.js';
 import { bundleImports, isK6Module } from '../../src/engines/k6/build.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const RUNS = fileURLToPath(new URL('../../../shared/fixtures/k6/runs/', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'lg-k6-e2e-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const src = (p: string) => pathToFileURL(join(ROOT, p)).href;
-const LAUNCHER = join(dir, 'launch.mts');
-writeFileSync(
-  LAUNCHER,
-  `import { main, registerCommand } from '${src('src/cli.ts')}';
-import { ENGINES } from '${src('src/engines/registry.ts')}';
-ENGINES.k6 ??= async () => (await import('${src('src/engines/k6.ts')}')).k6Engine;
-registerCommand('import', 'turn k6 output into a loadgate result', async () => (await import('${src('src/commands/import.ts')}')).importCommand);
-registerCommand('merge', 'merge results exactly', async () => (await import('${src('src/commands/merge.ts')}')).mergeCommand);
-registerCommand('k6', 'k6 helpers', async () => (await import('${src('src/commands/k6.ts')}')).k6Command);
-const ac = new AbortController();
-process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), signal: ac.signal });
-`,
-);
-
-function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((res, rej) => {
-    const c = spawn(process.execPath, ['--import', 'tsx', LAUNCHER, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const t = setTimeout(() => c.kill('SIGKILL'), 90_000);
-    c.on('error', rej);
-    c.on('close', (code) => {
-      clearTimeout(t);
-      res({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, { env, timeoutMs: 90_000 });
 
 const suiteFile = join(dir, 'k6.suite.yaml');
 writeFileSync(
