@@ -206,7 +206,8 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
   const privateLimiter = rl === false ? undefined : new RateLimiter(rl.capacity, rl.refillPerSec);
   const stats = createStats();
   const sockets = new Set<Socket>();
-  const pending = new Set<NodeJS.Timeout | NodeJS.Immediate>();
+  /** Cancels for held responses' timers, so close() stops them. */
+  const pending = new Set<() => void>();
 
   const countStatus = (route: MockRouteName, key: string): void => {
     stats.byStatus[key] = (stats.byStatus[key] ?? 0) + 1;
@@ -357,22 +358,24 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
       const remainingMs = releaseAtMs - fromMs;
       if (remainingMs <= 2.5 && now() !== fromMs) {
         const poll = setImmediate(() => {
-          pending.delete(poll);
+          pending.delete(cancel);
           const t = now();
           if (t < releaseAtMs) wait(t);
           else send(req, res, route, reply);
         });
-        pending.add(poll);
+        const cancel = () => clearImmediate(poll);
+        pending.add(cancel);
         return;
       }
       const timer = setTimeout(() => {
-        pending.delete(timer);
+        pending.delete(cancel);
         const t = now();
         // A clock that has not moved at all is a test's manual clock: release rather than spin.
         if (t < releaseAtMs && t !== fromMs) wait(t);
         else send(req, res, route, reply);
       }, Math.max(1, Math.floor(remainingMs - 2)));
-      pending.add(timer);
+      const cancel = () => clearTimeout(timer);
+      pending.add(cancel);
     };
     wait(nowMs);
   };
@@ -453,10 +456,7 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
     },
     close(): Promise<void> {
       closing ??= streams.close().then(() => new Promise<void>((resolve) => {
-        for (const t of pending) {
-          if ('hasRef' in t && t.constructor.name === 'Immediate') clearImmediate(t as NodeJS.Immediate);
-          else clearTimeout(t as NodeJS.Timeout);
-        }
+        for (const cancel of pending) cancel();
         pending.clear();
         server.close(() => resolve());
         // server.close() waits for keep-alive sockets; destroying them makes close prompt.

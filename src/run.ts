@@ -108,7 +108,7 @@ function startHealthProbes(target: ResolvedTarget, path: string, intervalSec: nu
       const res = await fetch(target.baseUrl + path, { headers: { 'x-correlation-id': correlationId }, signal: AbortSignal.timeout(Math.min(target.timeoutMs, intervalSec * 1000 * 5)) });
       await res.arrayBuffer();
       const errorClass = classifyResponse(res.status, undefined);
-      rec.recordResponse({ atMs: now() - originMs, latencyUs: (now() - t0) * 1000, status: res.status, correlationId, ...(errorClass ? { errorClass } : {}) });
+      rec.recordResponse({ atMs: now() - originMs, latencyUs: (now() - t0) * 1000, status: res.status, correlationId, errorClass });
     } catch (e) {
       const { errorClass, errorCode } = classifyTransportError((e as { cause?: unknown }).cause ?? e);
       rec.recordError({ atMs: now() - originMs, errorClass, errorCode, correlationId });

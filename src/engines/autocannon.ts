@@ -100,8 +100,8 @@ export const autocannonEngine: Engine = {
           latencyUs: durationMs * 1000,
           status,
           correlationId: l.p.correlationId,
-          ...(errorClass ? { errorClass } : {}),
-          ...(code ? { errorCode: code } : {}),
+          errorClass,
+          errorCode: code,
         });
       });
       client.on('connError', (err) => {

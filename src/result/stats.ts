@@ -3,7 +3,7 @@
  * time window. Pure.
  */
 import type { EndpointResult, RunResult } from './model.js';
-import { createHistogram, decodeHistogram, summarizeHistogram, type Histogram, type LatencySummaryMs } from './histogram.js';
+import { createHistogram, decodeHistogram, encodeHistogram as encode, summarizeHistogram, type Histogram, type LatencySummaryMs } from './histogram.js';
 
 export interface Window {
   /** Inclusive start, seconds since run start. */
@@ -111,7 +111,6 @@ export function overallEndpoint(result: RunResult): EndpointResult | undefined {
   return out;
 }
 
-import { encodeHistogram as encode } from './histogram.js';
 
 /** The analysis window: the run minus its warm-up. */
 export function measuredWindow(result: RunResult): Window {
