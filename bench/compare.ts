@@ -37,10 +37,24 @@ export async function run(): Promise<string> {
   }
   const c = median(cmp);
   const r = median(ref);
+
+  // The statistical claims, measured the way test/unit/compare-aa.test.ts asserts them.
+  const endpoints = {
+    fetchTicker: { dist: 'lognormal' as const, p50Ms: 20, p99Ms: 80, n: 6000, errorRatePct: 1 },
+    createOrder: { dist: 'lognormal' as const, p50Ms: 60, p99Ms: 400, n: 2000, errorRatePct: 2 },
+  };
+  const trials = 200;
+  let aaRegressed = 0;
+  for (let i = 0; i < trials; i++) {
+    const x = syntheticResult({ seed: 10_000 + 2 * i, durationSec: 10, endpoints });
+    const y = syntheticResult({ seed: 10_001 + 2 * i, durationSec: 10, endpoints });
+    if (compare([x], [y], { seed: i, bootstrapIterations: 1000 }).counts.regressed > 0) aaRegressed++;
+  }
   return [
     `two results of ${SAMPLES.toLocaleString('en')} samples each (generated in ${genSec.toFixed(1)} s)`,
     `compare, one run per side, 2000 bootstrap replicates/metric: ${c.toFixed(0)} ms (median of 3)`,
     `reference, decode + read percentiles of both: ${r.toFixed(0)} ms → compare is ${(c / r).toFixed(1)}× the reference`,
     `sanity (true p99 shift +10%): ${verdict}`,
+    `A/A (same distribution both sides), ${trials} seeded trials: ${aaRegressed} with a "regressed" verdict (${((aaRegressed / trials) * 100).toFixed(1)}%, limit 5%)`,
   ].join('\n');
 }

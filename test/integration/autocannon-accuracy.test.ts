@@ -34,6 +34,8 @@ describe('autocannon engine accuracy against the mock', () => {
   beforeAll(async () => {
     const oneMs = await measure({ type: 'fixed', ms: 1 }, 16, 3);
     floor = { p50Ms: oneMs.p50Ms - 1, p99Ms: oneMs.p99Ms - 1 };
+    // Printed so the figures behind these checks can be read off any run of this file.
+    console.info(`round-trip floor on this machine: p50 +${floor.p50Ms.toFixed(2)} ms, p99 +${floor.p99Ms.toFixed(2)} ms`);
   }, 30_000);
 
   it('has a small round-trip floor on this machine (so the calibration cannot hide a broken harness)', () => {
@@ -44,6 +46,7 @@ describe('autocannon engine accuracy against the mock', () => {
 
   it('reports p50 and p99 of a fixed 20 ms delay within 1 ms + 2% of the delay plus the floor, and never below the delay', async () => {
     const m = await measure({ type: 'fixed', ms: 20 }, 16, 6);
+    console.info(`fixed 20 ms: ${m.requests} requests, min ${m.minMs} ms, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms`);
     expect(m.requests).toBeGreaterThan(2000);
     expect(m.errors).toBe(0);
     expect(m.minMs).toBeGreaterThanOrEqual(20);
@@ -55,6 +58,7 @@ describe('autocannon engine accuracy against the mock', () => {
 
   it('reports p50 and p99 of a lognormal delay (p50 = 10 ms, p99 = 80 ms) within 10%', async () => {
     const m = await measure({ type: 'lognormal', p50Ms: 10, p99Ms: 80 }, 24, 6);
+    console.info(`lognormal p50 10 / p99 80 ms: ${m.requests} requests, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms`);
     // p99 rests on ≥ 50 samples above it, so sampling noise stays well inside the tolerance.
     expect(m.requests).toBeGreaterThan(5000);
     const p50 = 10 + floor.p50Ms;
