@@ -10,7 +10,7 @@
  *
  * The p99 of a fixed delay is checked one-sided (never below the delay, never above delay + the floor's p99 +
  * tolerance): on these VMs the scheduling tail moves p99 by 2–5 ms from one run to the next, more than the
- * tolerance, and a raw node:http client sees the same tail (measured: 27–30 ms p99 for a 20 ms delay).
+ * tolerance; a plain node:http client sees the same tail, so it is the machine, not the harness.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runSuite } from '../../src/run.js';
