@@ -8,7 +8,7 @@ try {
   // Ctrl-C goes to the whole process group; the parent decides when the mock stops.
   process.on('SIGINT', () => {});
   process.on('message', (m: { type?: string }) => {
-    if (m.type === 'stats') send({ type: 'stats', stats: mock.stats });
+    if (m.type === 'stats') send({ type: 'stats', stats: { ...mock.stats, serverTimeMs: mock.serverTimeMs() } });
     else if (m.type === 'close') void mock.close().then(() => process.exit(0));
   });
   process.on('disconnect', () => void mock.close().then(() => process.exit(0)));

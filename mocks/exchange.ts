@@ -15,6 +15,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { AUTH_HEADERS, signaturePayload } from '../scenarios/lib/auth.js';
 import { InputError, RunError } from '../src/errors.js';
+import { createHistogram, recordUs, summarizeHistogram, type Histogram, type LatencySummaryMs } from '../src/result/histogram.js';
 import { FaultInjector, MOCK_ENDPOINTS, faultsSchema, type FaultOutcome, type MockFaults, type MockRouteName } from './faults.js';
 import { MarketSimulator, buildMarkets } from './orderbook.js';
 import { OrderStore, parseOrderRequest } from './orders.js';
@@ -71,7 +72,13 @@ export interface MockExchange {
   streams: StreamsHandle;
   /** Replaces all faults at run time. Throws `InputError` on an invalid spec. */
   setFaults(faults: MockFaults): void;
-  /** Zeroes every counter in `stats` (the same object stays valid). */
+  /**
+   * Server-side time per route, from the request's arrival (headers parsed) to the response being handed to
+   * the socket: the applied delay plus the mock's own handling and timer lateness. Ground truth for accuracy
+   * checks: a client can never see less than this. Responses only (resets are not timed).
+   */
+  serverTimeMs(): Partial<Record<MockRouteName, LatencySummaryMs>>;
+  /** Zeroes every counter in `stats` and the server-time histograms (the same object stays valid). */
   resetStats(): void;
   /** Stops listening and destroys open sockets (keep-alive included). Idempotent. */
   close(): Promise<void>;
@@ -208,6 +215,12 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
   const sockets = new Set<Socket>();
   /** Cancels for held responses' timers, so close() stops them. */
   const pending = new Set<() => void>();
+  const serverTimes = new Map<MockRouteName, Histogram>();
+  const recordServerTime = (route: MockRouteName, receivedAtMs: number): void => {
+    let h = serverTimes.get(route);
+    if (h === undefined) serverTimes.set(route, (h = createHistogram()));
+    recordUs(h, (now() - receivedAtMs) * 1000);
+  };
 
   const countStatus = (route: MockRouteName, key: string): void => {
     stats.byStatus[key] = (stats.byStatus[key] ?? 0) + 1;
@@ -323,7 +336,7 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
     });
   };
 
-  const send = (req: http.IncomingMessage, res: http.ServerResponse, route: MockRouteName, reply: Reply | null): void => {
+  const send = (req: http.IncomingMessage, res: http.ServerResponse, route: MockRouteName, receivedAtMs: number, reply: Reply | null): void => {
     if (res.writableEnded || req.socket.destroyed) return; // the client left while the response was held
     if (reply === null) {
       stats.resetsInjected++;
@@ -338,30 +351,23 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
     if (reply.retryAfterSec !== undefined) headers['retry-after'] = String(reply.retryAfterSec);
     if (reply === INJECTED.internalError || reply === INJECTED.serviceUnavailable) stats.errorsInjected++;
     countStatus(route, String(reply.status));
+    recordServerTime(route, receivedAtMs);
     res.writeHead(reply.status, headers);
     res.end(reply.body);
   };
 
-  /** Sends `reply` (null = reset) no earlier than `targetMs`, and after any stall that covers that moment. */
-  const respond = (req: http.IncomingMessage, res: http.ServerResponse, route: MockRouteName, targetMs: number, reply: Reply | null): void => {
-    const nowMs = now();
-    const completeAtMs = Math.max(targetMs, nowMs);
-    const releaseAtMs = faults.releaseAtMs(route, completeAtMs);
-    if (releaseAtMs > completeAtMs) stats.stallsHeld++;
-    if (releaseAtMs <= nowMs) {
-      send(req, res, route, reply);
-      return;
-    }
+  /** Calls `fn` at `atMs` (injected clock), precisely: cancelled by close(). */
+  const sleepUntil = (atMs: number, fn: () => void): void => {
     // Timers have whole-millisecond granularity and fire up to ~1 ms early or late; a delay fault is ground
     // truth for accuracy tests, so sleep until ~2 ms before the release time and poll the last stretch.
     const wait = (fromMs: number): void => {
-      const remainingMs = releaseAtMs - fromMs;
+      const remainingMs = atMs - fromMs;
       if (remainingMs <= 2.5 && now() !== fromMs) {
         const poll = setImmediate(() => {
           pending.delete(cancel);
           const t = now();
-          if (t < releaseAtMs) wait(t);
-          else send(req, res, route, reply);
+          if (t < atMs) wait(t);
+          else fn();
         });
         const cancel = () => clearImmediate(poll);
         pending.add(cancel);
@@ -371,13 +377,51 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
         pending.delete(cancel);
         const t = now();
         // A clock that has not moved at all is a test's manual clock: release rather than spin.
-        if (t < releaseAtMs && t !== fromMs) wait(t);
-        else send(req, res, route, reply);
+        if (t < atMs && t !== fromMs) wait(t);
+        else fn();
       }, Math.max(1, Math.floor(remainingMs - 2)));
       const cancel = () => clearTimeout(timer);
       pending.add(cancel);
     };
-    wait(nowMs);
+    wait(now());
+  };
+
+  /**
+   * Responses held by a stall, per release time, in arrival order. A stall ends with one release that sends
+   * them first-come first-served, as a server resuming from a pause works through its queue. (One timer per
+   * response would release them in timer-heap order, which is not arrival order: the longest-waiting requests
+   * could go out last in a burst of hundreds, and the stall's tail would be the mock's artefact, not the schedule.)
+   */
+  const stallQueues = new Map<number, Array<() => void>>();
+  const holdForStall = (releaseAtMs: number, fn: () => void): void => {
+    let queue = stallQueues.get(releaseAtMs);
+    if (queue === undefined) {
+      const q: Array<() => void> = [];
+      stallQueues.set(releaseAtMs, (queue = q));
+      sleepUntil(releaseAtMs, () => {
+        stallQueues.delete(releaseAtMs);
+        for (const release of q) release();
+      });
+    }
+    queue.push(fn);
+  };
+
+  /** Sends `reply` (null = reset) no earlier than `targetMs`, and after any stall that covers that moment. */
+  const respond = (req: http.IncomingMessage, res: http.ServerResponse, route: MockRouteName, receivedAtMs: number, targetMs: number, reply: Reply | null): void => {
+    const nowMs = now();
+    const completeAtMs = Math.max(targetMs, nowMs);
+    const releaseAtMs = faults.releaseAtMs(route, completeAtMs);
+    if (releaseAtMs <= nowMs) {
+      send(req, res, route, receivedAtMs, reply);
+      return;
+    }
+    const release = () => send(req, res, route, receivedAtMs, reply);
+    if (releaseAtMs > completeAtMs) {
+      stats.stallsHeld++;
+      holdForStall(releaseAtMs, release);
+    } else {
+      sleepUntil(releaseAtMs, release);
+    }
   };
 
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
@@ -390,16 +434,16 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
     stats.byEndpoint[route.name]++;
     const plan = faults.plan(route.name);
     const targetMs = t0 + plan.delayMs;
-    if (plan.outcome === 'reset') return respond(req, res, route.name, targetMs, null);
-    if (plan.outcome !== 'ok') return respond(req, res, route.name, targetMs, INJECTED[plan.outcome]);
+    if (plan.outcome === 'reset') return respond(req, res, route.name, t0, targetMs, null);
+    if (plan.outcome !== 'ok') return respond(req, res, route.name, t0, targetMs, INJECTED[plan.outcome]);
     if (route.name === 'createOrder' || route.name === 'cancelOrder') {
       readBody(req).then(
-        (body) => respond(req, res, route.name, targetMs, handlePrivate(route, req, rawUrl, body, t0)),
+        (body) => respond(req, res, route.name, t0, targetMs, handlePrivate(route, req, rawUrl, body, t0)),
         () => undefined, // the client aborted mid-body: there is no one to answer
       );
       return;
     }
-    respond(req, res, route.name, targetMs, handlePublic(route.name, q === -1 ? '' : rawUrl.slice(q + 1), req, t0));
+    respond(req, res, route.name, t0, targetMs, handlePublic(route.name, q === -1 ? '' : rawUrl.slice(q + 1), req, t0));
   };
 
   const server = http.createServer({ noDelay: true }, onRequest);
@@ -450,14 +494,24 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
       }
       faults.setFaults(r.data);
     },
+    serverTimeMs() {
+      const out: Partial<Record<MockRouteName, LatencySummaryMs>> = {};
+      for (const [route, h] of serverTimes) {
+        const summary = summarizeHistogram(h);
+        if (summary !== undefined) out[route] = summary;
+      }
+      return out;
+    },
     resetStats(): void {
       clearStats(stats);
+      serverTimes.clear();
       streams.resetStats();
     },
     close(): Promise<void> {
       closing ??= streams.close().then(() => new Promise<void>((resolve) => {
         for (const cancel of pending) cancel();
         pending.clear();
+        stallQueues.clear();
         server.close(() => resolve());
         // server.close() waits for keep-alive sockets; destroying them makes close prompt.
         for (const socket of sockets) socket.destroy();

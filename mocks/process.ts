@@ -5,18 +5,20 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { MockExchangeOptions, MockStats } from './index.js';
+import type { MockExchange, MockExchangeOptions, MockStats } from './index.js';
 
 export interface MockProcess {
   url: string;
   wsUrl: string;
   pid: number;
-  /** The mock's counters, read over IPC. */
-  stats(): Promise<MockStats & Record<string, unknown>>;
+  /** The mock's counters and its server-side time per route (see `MockExchange.serverTimeMs`), read over IPC. */
+  stats(): Promise<MockProcessStats>;
   close(): Promise<void>;
 }
 
-type ChildMessage = { type: 'ready'; url: string; wsUrl: string } | { type: 'stats'; stats: MockStats } | { type: 'error'; message: string };
+export type MockProcessStats = MockStats & { serverTimeMs: ReturnType<MockExchange['serverTimeMs']> };
+
+type ChildMessage = { type: 'ready'; url: string; wsUrl: string } | { type: 'stats'; stats: MockProcessStats } | { type: 'error'; message: string };
 
 const isTs = import.meta.url.endsWith('.ts');
 
@@ -57,7 +59,7 @@ export async function startMockProcess(opts: MockExchangeOptions = {}, startTime
         const onMsg = (m: ChildMessage) => {
           if (m.type === 'stats') {
             child.off('message', onMsg);
-            resolve(m.stats as MockStats & Record<string, unknown>);
+            resolve(m.stats);
           }
         };
         child.on('message', onMsg);

@@ -298,6 +298,20 @@ describe('mock exchange: faults', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(150);
   });
 
+  it('times each response server-side per route (the ground truth a client can never beat), and resets it', async () => {
+    const mock = await start({ rateLimit: false, faults: { fetchTicker: { latency: { type: 'fixed', ms: 30 } } } });
+    for (let i = 0; i < 5; i++) await (await fetch(`${mock.url}/api/v1/ticker?symbol=BTC-USDT`)).arrayBuffer();
+    await (await fetch(`${mock.url}/health`)).arrayBuffer();
+    const t = mock.serverTimeMs();
+    expect(t.fetchTicker?.count).toBe(5);
+    expect(t.fetchTicker?.minMs).toBeGreaterThanOrEqual(30);
+    expect(t.health?.count).toBe(1);
+    expect(t.health?.maxMs).toBeLessThan(30);
+    expect(t.fetchMarkets).toBeUndefined();
+    mock.resetStats();
+    expect(mock.serverTimeMs()).toEqual({});
+  });
+
   it('answers with 5xx when errorRatePct is 100', async () => {
     const mock = await start({ faults: { default: { errorRatePct: 100 } } });
     const codes = new Set<string>();
