@@ -28,6 +28,8 @@ Options:
   --confidence <level>   interval level (default 0.95)
   --iterations <n>       bootstrap replicates (default 2000)
   --seed <n>             seed of the bootstrap (default 1; same inputs + seed → same output)
+  --latency-basis <b>    auto | uncorrected (default auto: corrected open-model latency unless a run lacks it
+                         for an endpoint, then latency as sent on every run; uncorrected: as sent everywhere)
   --fail-on <what>       regression | none (default none): exit 1 on any significant regression beyond the floor
   --format <fmt>         markdown | json for stdout (default markdown)
   --out <dir>            also write compare.md, compare.json and compare.html there
@@ -43,6 +45,7 @@ const OPTIONS = {
   confidence: { type: 'string' },
   iterations: { type: 'string' },
   seed: { type: 'string' },
+  'latency-basis': { type: 'string' },
   'fail-on': { type: 'string' },
   format: { type: 'string' },
   out: { type: 'string' },
@@ -118,6 +121,11 @@ export const compareCommand: Command = {
     if (iters !== undefined) opts.bootstrapIterations = iters;
     const seed = numberOption('seed', values.seed, (n) => Number.isInteger(n), 'an integer');
     if (seed !== undefined) opts.seed = seed;
+    const basis = values['latency-basis'];
+    if (basis !== undefined) {
+      if (basis !== 'auto' && basis !== 'uncorrected') throw new InputError('LG_ARGS', `loadgate compare: --latency-basis: expected auto or uncorrected, got "${basis}"`);
+      opts.latencyBasis = basis;
+    }
 
     const base = await readSide('base', basePaths, io.cwd);
     const cand = await readSide('candidate', candPaths, io.cwd);

@@ -52,6 +52,12 @@ export interface CompareOptions {
   seed?: number;
   /** Multiple-comparison adjustment across the table. Default `bh` (Benjamini–Hochberg); `none` for per-metric tests. */
   adjust?: 'bh' | 'none';
+  /**
+   * Which latency to compare for open-model endpoints. `auto` (default): corrected (from the intended send time)
+   * when every run has it for the endpoint, else as sent on every run, so the two sides are like for like (a
+   * k6 or closed-model run has only latency as sent). `uncorrected`: as sent everywhere.
+   */
+  latencyBasis?: 'auto' | 'uncorrected';
   /** Makes a seeded uniform stream; default mulberry32. */
   rng?: RngFactory;
 }
@@ -138,6 +144,7 @@ export const DEFAULT_COMPARE_OPTIONS: ResolvedCompareOptions = {
   bootstrapIterations: 2000,
   seed: 1,
   adjust: 'bh',
+  latencyBasis: 'auto',
 };
 
 const METRICS: Array<{ id: MetricId; label: string; unit: MetricComparison['unit']; better: MetricComparison['better'] }> = [
@@ -174,6 +181,9 @@ function resolve(opts: CompareOptions): ResolvedCompareOptions {
   if (!(Number.isInteger(o.bootstrapIterations) && o.bootstrapIterations >= 100)) {
     throw new InputError('LG_COMPARE_OPTION', `bootstrap iterations must be an integer ≥ 100, got ${o.bootstrapIterations}`);
   }
+  if (o.latencyBasis !== 'auto' && o.latencyBasis !== 'uncorrected') {
+    throw new InputError('LG_COMPARE_OPTION', `latency basis must be auto or uncorrected, got ${String(o.latencyBasis)}`);
+  }
   return o;
 }
 
@@ -197,6 +207,36 @@ function sideSummary(runs: RunResult[]): SideSummary {
 
 const KIND_ORDER = { http: 0, ws: 1, probe: 2 } as const;
 
+/**
+ * Endpoints whose latency is compared as sent: all of them with `uncorrected`; with `auto`, those that have
+ * corrected latency in some runs but not in others (an open-model run against a k6 or closed-model one).
+ */
+function asSentEndpoints(base: RunResult[], cand: RunResult[], basis: ResolvedCompareOptions['latencyBasis'], notes: string[]): Set<string> {
+  const withCorrected = new Set<string>();
+  const without = new Map<string, string>();
+  for (const [side, runs] of [['base', base], ['candidate', cand]] as const) {
+    runs.forEach((r, i) => {
+      for (const [name, ep] of Object.entries(r.endpoints)) {
+        if (ep.kind !== 'http') continue;
+        if (ep.latencyUncorrected !== undefined) withCorrected.add(name);
+        else if (!without.has(name)) without.set(name, `${runs.length > 1 ? `${side} run ${i + 1}` : side} (${r.meta.engines.map((e) => e.name).join(', ') || '?'})`);
+      }
+    });
+  }
+  if (basis === 'uncorrected') {
+    if (withCorrected.size > 0) notes.push('latency is compared as sent (uncorrected) on every endpoint, as asked: it hides the time requests waited to be sent');
+    return withCorrected;
+  }
+  const mixed = [...withCorrected].filter((n) => without.has(n)).sort();
+  for (const name of mixed) {
+    notes.push(
+      `${name}: latency compared as sent (uncorrected) on every run, because ${without.get(name)} has no corrected latency for it; ` +
+        'corrected (intended-time) latency against latency as sent would not be like for like',
+    );
+  }
+  return new Set(mixed);
+}
+
 /** Compare a baseline (one or more runs) with a candidate (one or more runs). */
 export function compare(base: RunResult[], cand: RunResult[], options: CompareOptions = {}): Comparison {
   if (base.length === 0 || cand.length === 0) {
@@ -212,10 +252,11 @@ export function compare(base: RunResult[], cand: RunResult[], options: CompareOp
     );
   }
 
+  const asSent = asSentEndpoints(base, cand, opts.latencyBasis, notes);
   // Per side: endpoint name → per-run data.
   const collect = (runs: RunResult[]) => {
     const out = new Map<string, EndpointData[]>();
-    for (const r of runs) for (const [name, d] of runData(r)) out.set(name, [...(out.get(name) ?? []), d]);
+    for (const r of runs) for (const [name, d] of runData(r, asSent)) out.set(name, [...(out.get(name) ?? []), d]);
     return out;
   };
   const b = collect(base);

@@ -160,9 +160,9 @@ export const OVERALL = 'overall';
  * there are two or more http endpoints. Overall is built from the reduced data — buckets and per-second counts
  * add exactly — rather than by re-encoding merged histograms.
  */
-export function runData(result: RunResult): Map<string, EndpointData> {
+export function runData(result: RunResult, asSent: ReadonlySet<string> = new Set()): Map<string, EndpointData> {
   const out = new Map<string, EndpointData>();
-  for (const [name, ep] of Object.entries(result.endpoints)) out.set(name, endpointData(result, ep));
+  for (const [name, ep] of Object.entries(result.endpoints)) out.set(name, endpointData(result, ep, asSent.has(name)));
   const http = [...out.values()].filter((d) => d.kind === 'http');
   if (http.length >= 2 && !out.has(OVERALL)) {
     const buckets = mergeBuckets(http.map((d) => d.buckets));
@@ -202,7 +202,8 @@ function withValues(d: EndpointData, durationSec: number, summary: EndpointResul
   return out;
 }
 
-export function endpointData(result: RunResult, ep: EndpointResult): EndpointData {
+/** `asSent`: read latency from the actual send (`latencyUncorrected` where the engine recorded both). */
+export function endpointData(result: RunResult, ep: EndpointResult, asSent = false): EndpointData {
   const win = measuredWindow(result);
   let buckets: Buckets;
   let requests = 0;
@@ -211,13 +212,13 @@ export function endpointData(result: RunResult, ep: EndpointResult): EndpointDat
     const parts: Buckets[] = [];
     for (const p of ep.series) {
       if (p.tSec < win.fromSec || p.tSec >= win.toSec) continue;
-      parts.push(bucketsOf(decodeRaw(p.latency)));
+      parts.push(bucketsOf(decodeRaw(asSent && p.latencyUncorrected !== undefined ? p.latencyUncorrected : p.latency)));
       requests += p.requests;
       for (const v of Object.values(p.errors)) errors += v;
     }
     buckets = parts.length === 0 ? { valuesUs: new Float64Array(0), counts: new Float64Array(0) } : mergeBuckets(parts);
   } else {
-    buckets = bucketsOf(decodeRaw(ep.latency));
+    buckets = bucketsOf(decodeRaw(asSent && ep.latencyUncorrected !== undefined ? ep.latencyUncorrected : ep.latency));
     requests = ep.requests;
     for (const v of Object.values(ep.errors)) errors += v;
   }

@@ -19,18 +19,33 @@ function mergeHist(a: string | undefined, b: string | undefined): string | undef
   return encodeHistogram(mergeEncoded([a, b]));
 }
 
+/**
+ * The as-sent (uncorrected) latency of two parts being merged. A part without `latencyUncorrected` was measured
+ * from the actual send already (closed model, k6), so its `latency` is its as-sent latency; merging only the parts
+ * that carry the field would leave the others' samples out.
+ */
+function mergeAsSent(
+  a: { latency: string; latencyUncorrected?: string | undefined },
+  b: { latency: string; latencyUncorrected?: string | undefined },
+): string | undefined {
+  if (a.latencyUncorrected === undefined && b.latencyUncorrected === undefined) return undefined;
+  return mergeHist(a.latencyUncorrected ?? a.latency, b.latencyUncorrected ?? b.latency);
+}
+
 function mergeSeries(a: SeriesPoint[], b: SeriesPoint[], shiftB: number): SeriesPoint[] {
   const byT = new Map<number, SeriesPoint>();
   for (const p of a) byT.set(p.tSec, p);
   for (const p0 of b) {
     const p = { ...p0, tSec: p0.tSec + shiftB };
     const prev = byT.get(p.tSec);
-    byT.set(
-      p.tSec,
-      prev === undefined
-        ? p
-        : { tSec: p.tSec, requests: prev.requests + p.requests, errors: addCounts(prev.errors, p.errors), latency: mergeHist(prev.latency, p.latency)! },
-    );
+    if (prev === undefined) {
+      byT.set(p.tSec, p);
+      continue;
+    }
+    const merged: SeriesPoint = { tSec: p.tSec, requests: prev.requests + p.requests, errors: addCounts(prev.errors, p.errors), latency: mergeHist(prev.latency, p.latency)! };
+    const asSent = mergeAsSent(prev, p);
+    if (asSent !== undefined) merged.latencyUncorrected = asSent;
+    byT.set(p.tSec, merged);
   }
   return [...byT.values()].sort((x, y) => x.tSec - y.tSec);
 }
@@ -81,7 +96,7 @@ export function mergeEndpoint(a: EndpointResult, b: EndpointResult, shiftBSec = 
       slowest: mergeSamples(a.samples.slowest, b.samples.slowest, Math.max(5, a.samples.slowest.length), true),
     },
   };
-  const lu = mergeHist(a.latencyUncorrected, b.latencyUncorrected);
+  const lu = mergeAsSent(a, b);
   if (lu !== undefined) out.latencyUncorrected = lu;
   if (a.arrivals || b.arrivals) {
     const z = { scheduled: 0, sent: 0, late: 0, dropped: 0 };

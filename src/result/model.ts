@@ -21,6 +21,8 @@ export const seriesPointSchema = z.object({
   requests: z.number().int().nonnegative(),
   errors: counts.describe('errors by ErrorClass in this bucket'),
   latency: encodedHistogram,
+  /** Open-model only: this second's latency from the actual send time (see the endpoint's `latencyUncorrected`). */
+  latencyUncorrected: encodedHistogram.optional(),
 });
 export type SeriesPoint = z.infer<typeof seriesPointSchema>;
 

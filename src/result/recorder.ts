@@ -43,6 +43,8 @@ interface Bucket {
   requests: number;
   errors: Record<string, number>;
   hist: Histogram;
+  /** Open-model only: latency from the actual send, created on the first such sample. */
+  histUncorrected?: Histogram;
   /** A bucket for a second already closed: folded back into the closed series right after the sample. */
   late?: boolean;
 }
@@ -97,6 +99,7 @@ export class EndpointRecorder {
     const b = this.bucket(s.atMs);
     b.requests++;
     recordUs(b.hist, s.latencyUs);
+    if (s.latencyUncorrectedUs !== undefined) recordUs((b.histUncorrected ??= this.spare.pop() ?? createHistogram()), s.latencyUncorrectedUs);
     if (s.errorClass !== undefined) this.countError(b, s.errorClass, s.errorCode, s, s.latencyUs);
     if (b.late) this.closeBucket(b);
     if (s.latencyUs > this.slowestFloorUs || this.slowest.length < this.keep) this.keepSlowest(s);
@@ -116,6 +119,7 @@ export class EndpointRecorder {
       if (s.latencyUncorrectedUs !== undefined) {
         this.totalUncorrected ??= createHistogram();
         recordUs(this.totalUncorrected, s.latencyUncorrectedUs);
+        recordUs((b.histUncorrected ??= this.spare.pop() ?? createHistogram()), s.latencyUncorrectedUs);
       }
     }
     this.countError(b, s.errorClass, s.errorCode, s, s.latencyUs);
@@ -173,12 +177,16 @@ export class EndpointRecorder {
     if (prev !== undefined) {
       // Merge with an earlier closed copy of the same second.
       b.hist.add(decodeHistogram(prev.latency));
+      if (prev.latencyUncorrected !== undefined) (b.histUncorrected ??= this.spare.pop() ?? createHistogram()).add(decodeHistogram(prev.latencyUncorrected));
       b.requests += prev.requests;
       for (const [k, v] of Object.entries(prev.errors)) b.errors[k] = (b.errors[k] ?? 0) + v;
     }
-    this.closed.set(b.tSec, { tSec: b.tSec, requests: b.requests, errors: { ...b.errors }, latency: encodeHistogram(b.hist) });
-    b.hist.reset();
-    this.spare.push(b.hist);
+    this.closed.set(b.tSec, seriesPoint(b));
+    for (const h of [b.hist, b.histUncorrected]) {
+      if (h === undefined) continue;
+      h.reset();
+      this.spare.push(h);
+    }
   }
 
   /** Snapshot into the result model. Safe to call more than once (e.g. on abort, then at the end). */
@@ -186,7 +194,7 @@ export class EndpointRecorder {
     // Closed seconds are all older than the open ones (late samples fold into closed seconds directly).
     const series = [
       ...this.closed.values(),
-      ...this.open.map((b) => ({ tSec: b.tSec, requests: b.requests, errors: { ...b.errors }, latency: encodeHistogram(b.hist) })),
+      ...this.open.map(seriesPoint),
     ].sort((a, b) => a.tSec - b.tSec);
     const r: EndpointResult = {
       kind: this.kind,
@@ -204,6 +212,12 @@ export class EndpointRecorder {
     if (this.stream !== undefined) r.stream = { ...this.stream };
     return r;
   }
+}
+
+function seriesPoint(b: Bucket): SeriesPoint {
+  const p: SeriesPoint = { tSec: b.tSec, requests: b.requests, errors: { ...b.errors }, latency: encodeHistogram(b.hist) };
+  if (b.histUncorrected !== undefined) p.latencyUncorrected = encodeHistogram(b.histUncorrected);
+  return p;
 }
 
 function round3(n: number): number {

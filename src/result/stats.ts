@@ -43,7 +43,7 @@ export function endpointStats(name: string, ep: EndpointResult, durationSec: num
       if (p.tSec < window.fromSec || p.tSec >= window.toSec) continue;
       requests += p.requests;
       for (const [k, v] of Object.entries(p.errors)) errorsByClass[k] = (errorsByClass[k] ?? 0) + v;
-      hist.add(decodeHistogram(p.latency));
+      hist.add(decodeHistogram(opts.uncorrected && p.latencyUncorrected !== undefined ? p.latencyUncorrected : p.latency));
     }
     dur = Math.max(0, Math.min(window.toSec, durationSec) - window.fromSec);
   } else {
@@ -75,12 +75,19 @@ export function endpointStats(name: string, ep: EndpointResult, durationSec: num
   };
 }
 
-/** The endpoints that make up "overall": every http endpoint (not ws streams, not health probes). */
+/**
+ * The endpoints that make up "overall": every http endpoint (not ws streams, not health probes), merged exactly.
+ * When any of them has uncorrected latency, overall has it too, built from each endpoint's as-sent latency
+ * (`latencyUncorrected`, or `latency` for endpoints measured from the actual send already).
+ */
 export function overallEndpoint(result: RunResult): EndpointResult | undefined {
   const eps = Object.values(result.endpoints).filter((e) => e.kind === 'http');
   if (eps.length === 0) return undefined;
+  const withAsSent = eps.some((e) => e.latencyUncorrected !== undefined);
   const hist = createHistogram();
-  const series = new Map<number, { tSec: number; requests: number; errors: Record<string, number>; hist: Histogram }>();
+  const histAsSent = withAsSent ? createHistogram() : undefined;
+  type Acc = { tSec: number; requests: number; errors: Record<string, number>; hist: Histogram; asSent: Histogram | undefined };
+  const series = new Map<number, Acc>();
   const out: EndpointResult = {
     kind: 'http',
     workloads: [...new Set(eps.flatMap((e) => e.workloads))],
@@ -95,22 +102,26 @@ export function overallEndpoint(result: RunResult): EndpointResult | undefined {
   for (const e of eps) {
     out.requests += e.requests;
     hist.add(decodeHistogram(e.latency));
+    histAsSent?.add(decodeHistogram(e.latencyUncorrected ?? e.latency));
     for (const [k, v] of Object.entries(e.errors)) out.errors[k] = (out.errors[k] ?? 0) + v;
     for (const [k, v] of Object.entries(e.statusCodes)) out.statusCodes[k] = (out.statusCodes[k] ?? 0) + v;
     for (const [k, v] of Object.entries(e.errorCodes)) out.errorCodes[k] = (out.errorCodes[k] ?? 0) + v;
     for (const p of e.series) {
       let s = series.get(p.tSec);
-      if (s === undefined) series.set(p.tSec, (s = { tSec: p.tSec, requests: 0, errors: {}, hist: createHistogram() }));
+      if (s === undefined) series.set(p.tSec, (s = { tSec: p.tSec, requests: 0, errors: {}, hist: createHistogram(), asSent: withAsSent ? createHistogram() : undefined }));
       s.requests += p.requests;
       for (const [k, v] of Object.entries(p.errors)) s.errors[k] = (s.errors[k] ?? 0) + v;
       s.hist.add(decodeHistogram(p.latency));
+      s.asSent?.add(decodeHistogram(p.latencyUncorrected ?? p.latency));
     }
   }
   out.latency = encode(hist);
-  out.series = [...series.values()].sort((a, b) => a.tSec - b.tSec).map((s) => ({ tSec: s.tSec, requests: s.requests, errors: s.errors, latency: encode(s.hist) }));
+  if (histAsSent !== undefined) out.latencyUncorrected = encode(histAsSent);
+  out.series = [...series.values()]
+    .sort((a, b) => a.tSec - b.tSec)
+    .map((s) => ({ tSec: s.tSec, requests: s.requests, errors: s.errors, latency: encode(s.hist), ...(s.asSent ? { latencyUncorrected: encode(s.asSent) } : {}) }));
   return out;
 }
-
 
 /** The analysis window: the run minus its warm-up. */
 export function measuredWindow(result: RunResult): Window {

@@ -131,15 +131,17 @@ export function evaluate(plan: SlaPlan, result: RunResult): Verdict {
   const checks: CheckResult[] = plan.checks.map((c) => {
     const { ep, name } = endpointFor(c, result, overall);
     const windowed = c.windowSec !== undefined && ep !== undefined && ep.series.length > 0 && !WHOLE_RUN_ONLY.has(c.metric);
+    // Results written before series carried uncorrected latency have it only as a whole-run histogram.
+    const wholeRunUncorrectedOnly = uncorrected && ep?.latencyUncorrected !== undefined && !ep.series.some((p) => p.latencyUncorrected !== undefined);
     let m: Measure;
     let windows: CheckResult['windows'];
-    if (windowed) {
+    if (windowed && !(wholeRunUncorrectedOnly && c.unit === 'ms')) {
       const size = c.windowSec!;
       const measuredEnd = Math.min(win.toSec, dur);
       const ws: Window[] = [];
       for (let from = win.fromSec; from + size <= measuredEnd + 1e-9; from += size) ws.push({ fromSec: from, toSec: from + size });
       if (ws.length === 0) {
-        m = measure(c.metric, name, ep, dur, win);
+        m = measure(c.metric, name, ep, dur, win, uncorrected);
         if ('value' in m) m = { value: m.value, detail: `the measured window is shorter than ${size}s, so it was checked once as a whole` };
       } else {
         let worst: { value: number; from: number } | undefined;
@@ -147,7 +149,7 @@ export function evaluate(plan: SlaPlan, result: RunResult): Verdict {
         let checked = 0;
         let missing: string | undefined;
         for (const w of ws) {
-          const wm = measure(c.metric, name, ep, dur, w);
+          const wm = measure(c.metric, name, ep, dur, w, uncorrected);
           if (!('value' in wm)) {
             missing ??= wm.missing;
             continue;
@@ -163,11 +165,10 @@ export function evaluate(plan: SlaPlan, result: RunResult): Verdict {
           windows = { checked, failed, worstFromSec: worst.from };
         }
       }
-    } else if (uncorrected && ep?.latencyUncorrected !== undefined && c.unit === 'ms') {
-      // Uncorrected latency exists only as a whole-run histogram (the series are corrected): warm-up included.
+    } else if (wholeRunUncorrectedOnly && c.unit === 'ms') {
       m = measure(c.metric, name, ep, dur, undefined, true);
-      if ('value' in m) m = { value: m.value, detail: 'uncorrected latency (from actual send), whole run including warm-up' };
-    } else m = measure(c.metric, name, ep, dur, win);
+      if ('value' in m) m = { value: m.value, detail: 'uncorrected latency (from actual send), whole run including warm-up: this result has no per-second uncorrected latency' };
+    } else m = measure(c.metric, name, ep, dur, win, uncorrected);
 
     if (!('value' in m)) return { ...c, status: 'no-data', detail: m.missing };
     const r: CheckResult = { ...c, status: compareOp(m.value, c.op, c.limit) ? 'pass' : 'fail', actual: m.value };

@@ -60,7 +60,8 @@ export const slaSchema = z.strictObject({
   preset: z.union([z.string(), z.array(z.string())]).optional(),
   /**
    * Open-model latency to check: `corrected` (from each request's intended send time: what users see) or
-   * `uncorrected` (from the actual send, as closed-model tools report it). Whole-run checks only.
+   * `uncorrected` (from the actual send, as closed-model tools report it). Applies to every latency check,
+   * whole-run and windowed, with the warm-up excluded.
    */
   latencyBasis: z.enum(['corrected', 'uncorrected']).optional(),
   overall: slaTargetsSchema.optional(),

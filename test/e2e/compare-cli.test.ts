@@ -107,6 +107,7 @@ describe('loadgate compare (the Command)', () => {
     [['base.json'], /expected <base> <cand>/],
     [['base.json', 'same.json', '--fail-on', 'always'], /--fail-on: expected regression or none/],
     [['base.json', 'same.json', '--noise-floor', 'five'], /--noise-floor: expected a percentage/],
+    [['base.json', 'same.json', '--latency-basis', 'corrected'], /--latency-basis: expected auto or uncorrected/],
   ])('rejects %j with a path-qualified InputError (exit 2)', async (argv, message) => {
     const err = await compareCommand.run(argv, memoryIO(dir)).then(
       () => undefined,

@@ -20,6 +20,11 @@ export interface SyntheticEndpoint {
   /** Share of requests that fail (HTTP 500, class `server`), percent. Default 0. */
   errorRatePct?: number;
   kind?: EndpointResult['kind'];
+  /**
+   * Open-model runs: every request also waited this long to be sent, so its corrected latency (from the
+   * intended send time) is the drawn latency plus this, and the drawn latency is recorded as uncorrected.
+   */
+  queueMs?: number;
 }
 
 export interface SyntheticOptions {
@@ -74,9 +79,10 @@ export function syntheticResult(opts: SyntheticOptions): RunResult {
     for (let k = 0; k < ep.n; k++) {
       t += gaps[k]!;
       const atMs = (t / total) * durationMs;
-      const latencyUs = draw() * 1000;
-      if (errP > 0 && rng() < errP) rec.recordResponse({ atMs, latencyUs, status: 500, errorClass: 'server' });
-      else rec.recordResponse({ atMs, latencyUs, status: 200 });
+      const drawnUs = draw() * 1000;
+      const latency = ep.queueMs === undefined ? { latencyUs: drawnUs } : { latencyUs: drawnUs + ep.queueMs * 1000, latencyUncorrectedUs: drawnUs };
+      if (errP > 0 && rng() < errP) rec.recordResponse({ atMs, ...latency, status: 500, errorClass: 'server' });
+      else rec.recordResponse({ atMs, ...latency, status: 200 });
     }
     endpoints[name] = rec.toResult();
   }

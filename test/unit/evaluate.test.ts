@@ -119,4 +119,53 @@ describe('latency basis for open-model results', () => {
     expect(uncorrected.checks[0]).toMatchObject({ status: 'pass' });
     expect(uncorrected.checks[0]!.actual!).toBeCloseTo(5, 1);
   });
+
+  /** 10 s of an open endpoint that sent late throughout (corrected = as sent + 300 ms); as sent: slow in the warm-up (0–2 s) and in second 8. */
+  async function openEndpoint(name: string) {
+    const { EndpointRecorder } = await import('../../src/result/recorder.js');
+    const r = new EndpointRecorder(name, 'http', 'w');
+    for (let sec = 0; sec < 10; sec++) {
+      const asSentUs = sec < 3 || sec === 8 ? 400_000 : 5_000;
+      for (let i = 0; i < 100; i++) r.recordResponse({ atMs: sec * 1000 + i * 10, latencyUs: asSentUs + 300_000, latencyUncorrectedUs: asSentUs, status: 200 });
+    }
+    return r.toResult();
+  }
+
+  it('excludes the warm-up from uncorrected checks and checks every window on the uncorrected series', async () => {
+    const ep = await openEndpoint('a');
+    expect(ep.series.every((p) => p.latencyUncorrected !== undefined)).toBe(true);
+    const res = result({ a: ep }, { durationSec: 10, warmupSec: 3 });
+    const sla = compileSla({ endpoints: { a: { p50Ms: 50, p90Ms: { limit: 50, window: 2 } } }, latencyBasis: 'uncorrected' });
+    const v = evaluate(sla, res);
+    const p50 = v.checks.find((c) => c.id === 'a.p50Ms')!;
+    expect(p50.status).toBe('pass'); // the slow warm-up is not in it
+    expect(p50.actual!).toBeCloseTo(5, 1);
+    expect(p50.detail).toBeUndefined();
+    const windowed = v.checks.find((c) => c.id === 'a.p90Ms')!;
+    expect(windowed.windows).toMatchObject({ checked: 3, failed: 1, worstFromSec: 7 });
+    expect(windowed.actual!).toBeCloseTo(400, -1);
+  });
+
+  it('reads overall from the endpoints as sent: uncorrected where recorded, plain latency where not', async () => {
+    const open = await openEndpoint('a');
+    const closed = endpoint('b', steady(10, 7));
+    const res = result({ a: open, b: closed }, { durationSec: 10, warmupSec: 3 });
+    const v = evaluate(compileSla({ overall: { p90Ms: 50, maxMs: 500 }, latencyBasis: 'uncorrected' }), res);
+    const p90 = v.checks.find((c) => c.id === 'overall.p90Ms')!;
+    // As sent after the warm-up: 600 samples at 5 ms and 100 at 400 ms (a), 700 at 7 ms (b): p90 is the 1260th, 7 ms.
+    expect(p90.actual!).toBeCloseTo(7, 1);
+    // Corrected: 700 at 7 ms (b), 600 at 305 ms and 100 at 700 ms (a): p90 is 305 ms.
+    const corrected = evaluate(compileSla({ overall: { p90Ms: 50 } }), res);
+    expect(corrected.checks[0]!.actual!).toBeCloseTo(305, -1);
+    const max = v.checks.find((c) => c.id === 'overall.maxMs')!;
+    expect(max.actual!).toBeCloseTo(400, -1);
+  });
+
+  it('falls back to the whole-run uncorrected histogram for results written without per-second uncorrected latency, and says so', async () => {
+    const ep = await openEndpoint('a');
+    const old = { ...ep, series: ep.series.map(({ latencyUncorrected: _, ...p }) => p) };
+    const v = evaluate(compileSla({ endpoints: { a: { maxMs: 50 } }, latencyBasis: 'uncorrected' }), result({ a: old }, { durationSec: 10, warmupSec: 3 }));
+    expect(v.checks[0]!.status).toBe('fail');
+    expect(v.checks[0]!.detail).toMatch(/whole run including warm-up/);
+  });
 });

@@ -16,6 +16,23 @@ describe('mergeResults', () => {
     expect(s.latency!.count).toBe(400);
   });
 
+  it('merges as-sent latency from every part: uncorrected where recorded, plain latency where the part has none', async () => {
+    const { EndpointRecorder } = await import('../../src/result/recorder.js');
+    const rec = new EndpointRecorder('x', 'http', 'w');
+    for (let i = 0; i < 100; i++) rec.recordResponse({ atMs: i * 10, latencyUs: 90_000, latencyUncorrectedUs: 10_000, status: 200 });
+    const open = result({ x: rec.toResult() }, { durationSec: 1 });
+    const closed = result({ x: endpoint('x', [{ n: 300, latencyMs: 30 }]) }, { durationSec: 1 });
+    const m = mergeResults([open, closed]);
+    const ep = m.endpoints.x!;
+    const asSent = endpointStats('x', ep, m.meta.durationSec, undefined, { uncorrected: true });
+    expect(asSent.latency!.count).toBe(400); // not only the 100 samples of the part that had the field
+    expect(asSent.latency!.p50Ms!).toBeCloseTo(30, 1);
+    expect(asSent.latency!.minMs!).toBeCloseTo(10, 1);
+    const perSecond = endpointStats('x', ep, m.meta.durationSec, { fromSec: 0, toSec: 1 }, { uncorrected: true });
+    expect(perSecond.latency!.count).toBe(400);
+    expect(perSecond.latency!.minMs!).toBeCloseTo(10, 1);
+  });
+
   it('recomputes rates over the union of the time ranges: overlapping runners count their shared time once', () => {
     const a = result({ x: endpoint('x', Array.from({ length: 10 }, () => ({ n: 100, latencyMs: 5 }))) }, { durationSec: 10, startedAt: '2026-11-22T00:00:00Z' });
     const b = result({ x: endpoint('x', Array.from({ length: 10 }, () => ({ n: 100, latencyMs: 5 }))) }, { durationSec: 10, startedAt: '2026-11-22T00:00:05Z' });
