@@ -101,6 +101,7 @@ export function reportJson(report: Report, view: ReportView = buildView(report))
       measured: statsJson(e.measured),
       wholeRun: statsJson(e.wholeRun),
       latencyUncorrected: e.ep.latencyUncorrected === undefined ? null : latencyJson(summarizeEncoded(e.ep.latencyUncorrected)),
+      measuredLatencyUncorrected: e.measuredAsSent === undefined ? null : latencyJson(e.measuredAsSent.latency),
       errors: errorsJson(e.ep),
       samples: { failed: e.ep.samples.failed.map((x) => ({ ...x })), slowest: e.ep.samples.slowest.map((x) => ({ ...x })) },
       arrivals:

@@ -106,6 +106,8 @@ export interface EndpointJson {
   wholeRun: StatsJson;
   /** Open-model only: whole-run latency from the actual send time (not corrected for coordinated omission). */
   latencyUncorrected: LatencyJson | null;
+  /** Open-model only: the measured window (warm-up excluded) timed from the actual send. */
+  measuredLatencyUncorrected: LatencyJson | null;
   errors: ErrorsJson;
   samples: { failed: SampleRef[]; slowest: SampleRef[] };
   arrivals: ArrivalsJson | null;

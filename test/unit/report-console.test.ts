@@ -79,7 +79,7 @@ describe('renderConsole', () => {
     expect(notes).toContain('Run incomplete: target stopped answering');
     expect(notes).toContain('load generator was saturated');
     expect(notes).toContain('Warm-up: the first 5 s');
-    expect(notes).toMatch(/fetchOrderBook: latency is corrected for coordinated omission.*corrected vs [\d.]+ ms uncorrected/);
+    expect(notes).toMatch(/Rate-driven latency is corrected for coordinated omission.*p99 corrected vs as sent \(uncorrected\): fetchOrderBook [\d.]+ vs [\d.]+ ms\./);
     expect(notes).toContain('25 of 750 arrivals were sent late and 3 of 753 were dropped');
   });
 

@@ -86,3 +86,27 @@ describe('reporters on thin results', () => {
     expect(md).toContain('latency percentiles come from k6 --summary-export');
   });
 });
+
+describe('late arrivals in the notes', () => {
+  const withArrivals = (late: number, dropped: number): Report => {
+    const h = createHistogram();
+    h.recordValue(5_000);
+    const ep = { kind: 'http' as const, workloads: ['w'], requests: 1000, latency: encodeHistogram(h), latencyUncorrected: encodeHistogram(h), statusCodes: { '200': 1000 }, errors: {}, errorCodes: {}, series: [], samples: { failed: [], slowest: [] } };
+    return reportOf(baseResult({ fetchTicker: { ...ep, arrivals: { scheduled: 1000 + dropped, sent: 1000, late, dropped } } }));
+  };
+  const notesOf = (r: Report) => {
+    const out = renderConsole(r, { color: false });
+    return out.slice(out.indexOf('\nNotes\n')).replace(/\s+/g, ' ');
+  };
+
+  it('warns when 1% or more were sent late, or any was dropped', () => {
+    expect(notesOf(withArrivals(10, 0))).toContain('! fetchTicker: 10 of 1,000 arrivals were sent late and 0 of 1,000 were dropped');
+    expect(notesOf(withArrivals(0, 1))).toContain('! fetchTicker: 0 of 1,000 arrivals were sent late and 1 of 1,001 were dropped');
+  });
+
+  it('only notes a few late arrivals (under 1%, none dropped), without a warning', () => {
+    const notes = notesOf(withArrivals(3, 0));
+    expect(notes).toContain('· A few arrivals were sent late (under 1% of each endpoint\'s, none dropped): fetchTicker 3 of 1,000.');
+    expect(notes).not.toMatch(/! fetchTicker/);
+  });
+});

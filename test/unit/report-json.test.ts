@@ -66,6 +66,9 @@ describe('renderJson', () => {
     const unc = summarizeHistogram(decodeHistogram(f.result.endpoints.fetchOrderBook!.latencyUncorrected!))!;
     expect(ob.latencyUncorrected!.p99Ms).toBe(unc.p99Ms);
     expect(ob.latencyUncorrected!.p99Ms!).toBeLessThan(ob.wholeRun.latency.p99Ms!);
+    const measured = endpointStats('fetchOrderBook', f.result.endpoints.fetchOrderBook!, f.result.meta.durationSec, measuredWindow(f.result), { uncorrected: true });
+    expect(ob.measuredLatencyUncorrected!.p99Ms).toBe(measured.latency!.p99Ms);
+    expect(j.endpoints.fetchTicker!.measuredLatencyUncorrected).toBeNull();
     expect(ob.arrivals).toMatchObject({ ...f.result.endpoints.fetchOrderBook!.arrivals, droppedPct: (3 / 753) * 100 });
     const st = j.endpoints['ws:orderbook']!.stream!;
     const raw = f.result.endpoints['ws:orderbook']!.stream!;

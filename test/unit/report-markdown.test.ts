@@ -99,6 +99,17 @@ describe('renderMarkdown', () => {
     expect(optional.find((r) => r[0] === 'Message loss')![3]).toBe('⚠️ no-data (optional)');
   });
 
+  it('shows open-model latency as sent beside the corrected percentiles, over the same measured window', () => {
+    const rows = Object.fromEntries(tableAfter(md, '### fetchOrderBook (http)').slice(2).map((r) => [r[0]!, r]));
+    const ep = f.result.endpoints.fetchOrderBook!;
+    const asSent = endpointStats('fetchOrderBook', ep, f.result.meta.durationSec, measuredWindow(f.result), { uncorrected: true });
+    const [p50, p99] = rows['p50 / p99 as sent (uncorrected)']![1]!.replace(' ms', '').split(' / ').map(Number);
+    expect(p50).toBeCloseTo(asSent.latency!.p50Ms!, 1);
+    expect(p99).toBeCloseTo(asSent.latency!.p99Ms!, 1);
+    expect(p99!).toBeLessThan(Number(rows.p99![1]!.replace(' ms', ''))); // the stall's queueing is only in the corrected one
+    expect(tableAfter(md, '### fetchTicker (http)').some((r) => r[0]!.includes('as sent'))).toBe(false);
+  });
+
   it('has an overall section with availability from the probes', () => {
     const t = tableAfter(md, '## Overall');
     const avail = t.find((r) => r[0] === 'Availability')!;
