@@ -9,6 +9,7 @@ try {
   process.on('SIGINT', () => {});
   process.on('message', (m: { type?: string }) => {
     if (m.type === 'stats') send({ type: 'stats', stats: { ...mock.stats, serverTimeMs: mock.serverTimeMs() } });
+    else if (m.type === 'reset') mock.resetStats();
     else if (m.type === 'close') void mock.close().then(() => process.exit(0));
   });
   process.on('disconnect', () => void mock.close().then(() => process.exit(0)));

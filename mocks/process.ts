@@ -13,6 +13,8 @@ export interface MockProcess {
   pid: number;
   /** The mock's counters and its server-side time per route (see `MockExchange.serverTimeMs`), read over IPC. */
   stats(): Promise<MockProcessStats>;
+  /** Zeroes the mock's counters and server-time histograms (fire and forget; later IPC messages see it done). */
+  resetStats(): void;
   close(): Promise<void>;
 }
 
@@ -65,6 +67,9 @@ export async function startMockProcess(opts: MockExchangeOptions = {}, startTime
         child.on('message', onMsg);
         child.send({ type: 'stats' });
       }),
+    resetStats: () => {
+      if (child.connected) child.send({ type: 'reset' });
+    },
     close: () =>
       (closed ??= new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();

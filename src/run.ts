@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_MOCK_CREDENTIALS } from '../mocks/index.js';
 import { startMockProcess, type MockProcess } from '../mocks/process.js';
 import { InputError, RunError, isLoadgateError } from './errors.js';
-import { RESULT_SCHEMA_VERSION, type EndpointResult, type RunResult, type GeneratorHealth, type CustomMetric } from './result/model.js';
+import { RESULT_SCHEMA_VERSION, type EndpointResult, type RunResult, type GeneratorHealth, type CustomMetric, type LatencySummary } from './result/model.js';
 import { mergeEndpoint } from './result/merge.js';
 import { EndpointRecorder } from './result/recorder.js';
 import { engineOf, type Suite, type Workload } from './suite/schema.js';
@@ -182,6 +182,10 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
     const prepared = settled.map((o) => (o as PromiseFulfilledResult<unknown>).value);
     const originMs = now();
     const startedAt = wallClock();
+    // The mock's own time counts from here (not the set-up) and again from the end of the warm-up.
+    const mock = handle.mock;
+    mock?.resetStats();
+    const warmupReset = mock !== undefined && suite.warmupSec > 0 ? setTimeout(() => mock.resetStats(), suite.warmupSec * 1000) : undefined;
     const probes = startHealthProbes(handle.target, suite.target.healthPath, suite.target.healthIntervalSec, originMs, now);
     const outcomes = await Promise.allSettled(
       plans.map(async ({ w, engine }, i) => {
@@ -192,6 +196,8 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
     );
     const health = await probes.stop();
     const endedAt = wallClock();
+    clearTimeout(warmupReset);
+    const serverTimeMs = mock === undefined ? undefined : await mockServerTime(mock);
 
     const outputs: EngineOutput[] = [];
     const failures: string[] = [];
@@ -240,7 +246,7 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
         durationSec: (endedAt - startedAt) / 1000,
         warmupSec: suite.warmupSec,
         host: { hostname: hostname(), platform: platform(), arch: arch(), cpus: cpus().length, node: process.version },
-        target: { url: handle.target.baseUrl, mock: handle.target.mock },
+        target: { url: handle.target.baseUrl, mock: handle.target.mock, ...(serverTimeMs ? { serverTimeMs: pick(serverTimeMs, Object.keys(endpoints)) } : {}) },
         notes: [...new Set(outputs.flatMap((o) => o.notes ?? []))],
       },
       endpoints,
@@ -252,6 +258,18 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
   } finally {
     await handle.close();
   }
+}
+
+/** The mock's own time per route, or undefined when it cannot tell (it died with the run, or does not answer). */
+async function mockServerTime(mock: MockProcess): Promise<Record<string, LatencySummary> | undefined> {
+  const stats = await Promise.race([mock.stats(), sleep(2000, undefined, { ref: false })]).catch(() => undefined);
+  if (stats === undefined) return undefined;
+  const source = 'built-in mock, server-side: request arrival to response sent, after the warm-up';
+  return Object.fromEntries(Object.entries(stats.serverTimeMs).map(([route, s]) => [route, { source, ...s }]));
+}
+
+function pick<T>(record: Record<string, T>, keys: string[]): Record<string, T> {
+  return Object.fromEntries(keys.filter((k) => record[k] !== undefined).map((k) => [k, record[k]!]));
 }
 
 /** Each workload gets its own deterministic seed. */

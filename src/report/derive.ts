@@ -3,7 +3,7 @@
  * reading order, notes a reader needs to trust the numbers, sample request IDs. Pure; numbers come only from
  * `src/result/stats.ts` and `src/result/histogram.ts`.
  */
-import type { EndpointResult, SampleRef, StreamStats } from '../result/model.js';
+import type { EndpointResult, LatencySummary, SampleRef, StreamStats } from '../result/model.js';
 import { decodeHistogram, summarizeHistogram, type LatencySummaryMs } from '../result/histogram.js';
 import { endpointStats, measuredWindow, overallEndpoint, type EndpointStats, type Window } from '../result/stats.js';
 import type { Check } from '../sla/checks.js';
@@ -18,6 +18,8 @@ export interface EndpointView {
   measured: EndpointStats;
   /** Open model: the measured window timed from the actual send (uncorrected), shown beside the corrected figures. */
   measuredAsSent: EndpointStats | undefined;
+  /** Built-in mock only: the target's own time for this endpoint (meta.target.serverTimeMs). */
+  targetTime: LatencySummary | undefined;
   wholeRun: EndpointStats;
   checks: CheckResult[];
 }
@@ -98,6 +100,7 @@ export function buildView(report: Report, sampleCount = SAMPLE_COUNT): ReportVie
       ep,
       measured: endpointStats(name, ep, dur, window),
       measuredAsSent: ep.latencyUncorrected === undefined ? undefined : endpointStats(name, ep, dur, window, { uncorrected: true }),
+      targetTime: result.meta.target.serverTimeMs?.[name],
       wholeRun: endpointStats(name, ep, dur),
       checks: sortChecks(byScope.get(name) ?? []),
     }))
@@ -155,6 +158,14 @@ function buildNotes(report: Report, endpoints: EndpointView[], window: Window): 
     notes.push({
       level: 'info',
       text: `Rate-driven latency is corrected for coordinated omission: timed from each request's intended send time, so time spent waiting to be sent counts. p99 corrected vs as sent (uncorrected): ${pairs.join('; ')}.`,
+    });
+  }
+  const timed = endpoints.filter((e) => e.targetTime?.p50Ms !== undefined && e.measured.latency?.p50Ms !== undefined);
+  if (timed.length > 0) {
+    const pairs = timed.map((e) => `${e.name} ${fmtMs(e.targetTime!.p50Ms)} of ${fmtMs(e.measured.latency!.p50Ms)} ms`);
+    notes.push({
+      level: 'info',
+      text: `The built-in mock timed each response itself (arrival to response sent); the rest of what the client measured is loopback, HTTP and the load generator. p50 at the mock of p50 measured: ${pairs.join('; ')}.`,
     });
   }
   const slightlyLate: string[] = [];
@@ -251,11 +262,16 @@ function checkValue(c: CheckResult): string {
   return c.windows !== undefined ? `${v} (worst ${fmtPlain(c.windowSec ?? 0)} s window)` : v;
 }
 
-/**
- * Rows for an endpoint's (or overall's) table: requests, the standard metrics, then every other check. With
- * `asSent` (open model), a row of latency timed from the actual send follows the corrected percentiles.
- */
-export function metricRows(stats: EndpointStats | undefined, checks: readonly CheckResult[], kind: EndpointResult['kind'] | 'overall', asSent?: EndpointStats): MetricRow[] {
+/** Latency rows shown after the percentiles when there is something to set beside them. */
+export interface ExtraLatency {
+  /** Open model: the same window timed from the actual send. */
+  asSent?: EndpointStats | undefined;
+  /** Built-in mock: the target's own time. */
+  targetTime?: LatencySummary | undefined;
+}
+
+/** Rows for an endpoint's (or overall's) table: requests, the standard metrics, then every other check. */
+export function metricRows(stats: EndpointStats | undefined, checks: readonly CheckResult[], kind: EndpointResult['kind'] | 'overall', extra: ExtraLatency = {}): MetricRow[] {
   const used = new Set<CheckResult>();
   const rows: MetricRow[] = [];
   rows.push({ label: kind === 'ws' ? 'Messages' : 'Requests', value: stats ? fmtCount(stats.requests) : '—', target: '', check: undefined });
@@ -266,10 +282,11 @@ export function metricRows(stats: EndpointStats | undefined, checks: readonly Ch
       used.add(c);
       rows.push({ label: d.label, value: checkValue(c), target: fmtLimit(c), check: c });
     } else rows.push({ label: d.label, value: stats ? fmtValue(d.get(stats), d.unit) : '—', target: '', check: undefined });
-    if (d.metric === 'maxMs' && asSent?.latency !== undefined) {
-      const l = asSent.latency;
-      rows.push({ label: 'p50 / p99 as sent (uncorrected)', value: `${fmtMs(l.p50Ms)} / ${fmtMs(l.p99Ms)} ms`, target: '', check: undefined });
-    }
+    if (d.metric !== 'maxMs') continue;
+    const l = extra.asSent?.latency;
+    if (l !== undefined) rows.push({ label: 'p50 / p99 as sent (uncorrected)', value: `${fmtMs(l.p50Ms)} / ${fmtMs(l.p99Ms)} ms`, target: '', check: undefined });
+    const t = extra.targetTime;
+    if (t !== undefined) rows.push({ label: "p50 / p99 at the target (mock's own time)", value: `${fmtMs(t.p50Ms)} / ${fmtMs(t.p99Ms)} ms`, target: '', check: undefined });
   }
   for (const c of checks) {
     if (used.has(c)) continue;

@@ -224,14 +224,14 @@ export function htmlFromView(report: Report, view: ReportView, opts: HtmlOptions
   body.push('<section id="endpoints"><h2>Endpoints</h2>');
   if (m.warmupSec > 0) body.push(`<p class="muted">Tables read the measured window (${view.window.fromSec}–${Math.min(view.window.toSec, m.durationSec)} s); the shaded area in the charts is the warm-up.</p>`);
   for (const e of view.endpoints) {
-    body.push(`<h3>${esc(e.name)} <span class="muted">(${esc(e.ep.kind)})</span></h3>`, metricTable(metricRows(e.measured, e.checks, e.ep.kind, e.measuredAsSent)), charts(e.ep, m.durationSec, m.warmupSec));
+    body.push(`<h3>${esc(e.name)} <span class="muted">(${esc(e.ep.kind)})</span></h3>`, metricTable(metricRows(e.measured, e.checks, e.ep.kind, { asSent: e.measuredAsSent, targetTime: e.targetTime })), charts(e.ep, m.durationSec, m.warmupSec));
   }
   for (const e of view.missingScopes) body.push(`<h3>${esc(e.name)} <span class="muted">(not measured)</span></h3>`, metricTable(metricRows(undefined, e.checks, 'http')));
   body.push('</section>');
 
   if (view.overall !== undefined) {
     body.push('<section id="overall"><h2>Overall</h2><p class="muted">All HTTP endpoints together; availability from the health probes; stream checks from the first stream.</p>');
-    body.push(metricTable(metricRows(view.overall.measured, view.overall.checks, 'overall', view.overall.measuredAsSent)));
+    body.push(metricTable(metricRows(view.overall.measured, view.overall.checks, 'overall', { asSent: view.overall.measuredAsSent })));
     if (view.overall.ep) body.push(charts(view.overall.ep, m.durationSec, m.warmupSec));
     body.push('</section>');
   }

@@ -102,6 +102,7 @@ export function reportJson(report: Report, view: ReportView = buildView(report))
       wholeRun: statsJson(e.wholeRun),
       latencyUncorrected: e.ep.latencyUncorrected === undefined ? null : latencyJson(summarizeEncoded(e.ep.latencyUncorrected)),
       measuredLatencyUncorrected: e.measuredAsSent === undefined ? null : latencyJson(e.measuredAsSent.latency),
+      targetServerTime: e.targetTime === undefined ? null : latencyJson(e.targetTime),
       errors: errorsJson(e.ep),
       samples: { failed: e.ep.samples.failed.map((x) => ({ ...x })), slowest: e.ep.samples.slowest.map((x) => ({ ...x })) },
       arrivals:

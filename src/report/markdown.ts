@@ -104,7 +104,7 @@ export function markdownFromView(report: Report, view: ReportView): string {
   if (m.warmupSec > 0) out.push(`_Measured window (${view.window.fromSec}–${Math.min(view.window.toSec, m.durationSec)} s): the warm-up is excluded._`, '');
   for (const e of view.endpoints) {
     out.push(`### ${escapeMd(e.name)} (${e.ep.kind})`, '');
-    out.push(...metricTable(metricRows(e.measured, e.checks, e.ep.kind, e.measuredAsSent)), '');
+    out.push(...metricTable(metricRows(e.measured, e.checks, e.ep.kind, { asSent: e.measuredAsSent, targetTime: e.targetTime })), '');
   }
   for (const e of view.missingScopes) {
     out.push(`### ${escapeMd(e.name)} (not measured)`, '');
@@ -113,7 +113,7 @@ export function markdownFromView(report: Report, view: ReportView): string {
 
   if (view.overall !== undefined) {
     out.push('## Overall', '', '_All HTTP endpoints together; availability from the health probes; stream checks from the first stream._', '');
-    out.push(...metricTable(metricRows(view.overall.measured, view.overall.checks, 'overall', view.overall.measuredAsSent)), '');
+    out.push(...metricTable(metricRows(view.overall.measured, view.overall.checks, 'overall', { asSent: view.overall.measuredAsSent })), '');
   }
 
   out.push('## SLA checks', '');

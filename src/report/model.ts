@@ -108,6 +108,8 @@ export interface EndpointJson {
   latencyUncorrected: LatencyJson | null;
   /** Open-model only: the measured window (warm-up excluded) timed from the actual send. */
   measuredLatencyUncorrected: LatencyJson | null;
+  /** Built-in mock only: the target's own time (request arrival to response sent), after the warm-up. */
+  targetServerTime: LatencyJson | null;
   errors: ErrorsJson;
   samples: { failed: SampleRef[]; slowest: SampleRef[] };
   arrivals: ArrivalsJson | null;

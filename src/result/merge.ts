@@ -177,6 +177,8 @@ export function mergeResults(results: RunResult[], sources?: string[]): RunResul
       endedAt: new Date(Math.max(...ends)).toISOString(),
       durationSec: unionLengthMs(starts.map((s, i) => [s, ends[i]!])) / 1000,
       warmupSec: Math.max(...results.map((r) => r.meta.warmupSec)),
+      // The mock's own time is a summary per run: it does not merge, so the merged result has none.
+      target: results.length === 1 ? first.meta.target : { url: first.meta.target.url, mock: first.meta.target.mock },
       notes,
       mergedFrom: results.map((r, i) => ({ startedAt: r.meta.startedAt, endedAt: r.meta.endedAt, ...(sources?.[i] ? { source: sources[i] } : {}) })),
     },

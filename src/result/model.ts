@@ -160,7 +160,15 @@ export const runMetaSchema = z.object({
   /** Seconds at the start excluded from every SLA check. */
   warmupSec: z.number().nonnegative(),
   host: z.object({ hostname: z.string(), platform: z.string(), arch: z.string(), cpus: z.number().int(), node: z.string() }),
-  target: z.object({ url: z.string(), mock: z.boolean() }),
+  target: z.object({
+    url: z.string(),
+    mock: z.boolean(),
+    /**
+     * Built-in mock only: the target's own time per endpoint (request arrival to response sent), measured by
+     * the mock over the run after the warm-up. What the client measures on top is loopback, HTTP and the generator.
+     */
+    serverTimeMs: z.record(z.string(), latencySummarySchema).optional(),
+  }),
   /** Set when the run did not finish as planned (target died, engine killed): the data is what was measured. */
   incomplete: z.object({ reason: z.string() }).optional(),
   /** Things a reader must know to trust the numbers (e.g. "percentiles from a summary, not raw samples"). */

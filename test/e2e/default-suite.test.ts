@@ -6,6 +6,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runResultSchema } from '../../src/result/model.js';
+import { endpointStats, measuredWindow } from '../../src/result/stats.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 
 describe('the default suite (npm start)', () => {
@@ -20,5 +21,17 @@ describe('the default suite (npm start)', () => {
     for (const ep of ['fetchMarkets', 'fetchOrderBook', 'fetchTicker', 'createOrder', 'cancelOrder', 'ws:orderbook', 'ws:ticker', 'ws:trades']) {
       expect(result.endpoints[ep]?.requests, ep).toBeGreaterThan(0);
     }
+    // The mock's own time, from the end of the warm-up: about the measured requests, never slower than the client saw.
+    const window = measuredWindow(result);
+    for (const ep of ['fetchMarkets', 'fetchOrderBook', 'fetchTicker', 'createOrder', 'cancelOrder']) {
+      const server = result.meta.target.serverTimeMs?.[ep];
+      const client = endpointStats(ep, result.endpoints[ep]!, result.meta.durationSec, window);
+      expect(server?.count, ep).toBeGreaterThan(0);
+      expect(Math.abs(server!.count! - client.requests) / client.requests, ep).toBeLessThan(0.05);
+      expect(server!.p50Ms!, ep).toBeLessThanOrEqual(client.latency!.p50Ms! * 1.001);
+      expect(server!.p99Ms!, ep).toBeLessThanOrEqual(client.latency!.p99Ms! * 1.001);
+    }
+    const report = await readFile(join(out, 'report.md'), 'utf8');
+    expect(report).toContain("p50 / p99 at the target (mock's own time)");
   }, 120_000);
 });

@@ -33,6 +33,17 @@ describe('mergeResults', () => {
     expect(perSecond.latency!.minMs!).toBeCloseTo(10, 1);
   });
 
+  it("keeps the mock's own time of a single result and drops it from a merge of several (summaries do not merge)", () => {
+    const withServerTime = (r: ReturnType<typeof result>) => ({
+      ...r,
+      meta: { ...r.meta, target: { ...r.meta.target, serverTimeMs: { x: { source: 'built-in mock', count: 1, p50Ms: 1 } } } },
+    });
+    const a = withServerTime(result({ x: endpoint('x', [{ n: 10, latencyMs: 10 }]) }, { durationSec: 1 }));
+    const b = withServerTime(result({ x: endpoint('x', [{ n: 10, latencyMs: 10 }]) }, { durationSec: 1 }));
+    expect(mergeResults([a]).meta.target.serverTimeMs).toEqual(a.meta.target.serverTimeMs);
+    expect(mergeResults([a, b]).meta.target).toEqual({ url: a.meta.target.url, mock: true });
+  });
+
   it('recomputes rates over the union of the time ranges: overlapping runners count their shared time once', () => {
     const a = result({ x: endpoint('x', Array.from({ length: 10 }, () => ({ n: 100, latencyMs: 5 }))) }, { durationSec: 10, startedAt: '2026-11-22T00:00:00Z' });
     const b = result({ x: endpoint('x', Array.from({ length: 10 }, () => ({ n: 100, latencyMs: 5 }))) }, { durationSec: 10, startedAt: '2026-11-22T00:00:05Z' });

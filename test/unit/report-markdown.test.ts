@@ -110,6 +110,16 @@ describe('renderMarkdown', () => {
     expect(tableAfter(md, '### fetchTicker (http)').some((r) => r[0]!.includes('as sent'))).toBe(false);
   });
 
+  it("shows the built-in mock's own time beside what the client measured, and says what the difference is", () => {
+    const serverTimeMs = { fetchTicker: { source: 'built-in mock', count: 100, p50Ms: 1.25, p99Ms: 9.5 } };
+    const r = { ...f.report, result: { ...f.result, meta: { ...f.result.meta, target: { ...f.result.meta.target, serverTimeMs } } } };
+    const withMock = renderMarkdown(r);
+    const rows = Object.fromEntries(tableAfter(withMock, '### fetchTicker (http)').slice(2).map((row) => [row[0]!, row]));
+    expect(rows["p50 / p99 at the target (mock's own time)"]![1]).toBe('1.25 / 9.50 ms');
+    expect(withMock).toMatch(/The built-in mock timed each response itself.*fetchTicker 1\.25 of [\d.]+ ms/);
+    expect(md).not.toContain("mock's own time");
+  });
+
   it('has an overall section with availability from the probes', () => {
     const t = tableAfter(md, '## Overall');
     const avail = t.find((r) => r[0] === 'Availability')!;
