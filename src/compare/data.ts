@@ -7,7 +7,7 @@ import * as hdr from 'hdr-histogram-js';
 import type { JsHistogram } from 'hdr-histogram-js';
 import type { EndpointResult, RunResult } from '../result/model.js';
 import type { Histogram } from '../result/histogram.js';
-import { measuredWindow } from '../result/stats.js';
+import { hasAsSentSeries, measuredWindow } from '../result/stats.js';
 import { beta, hashArray, type Rng } from './random.js';
 
 /** A latency distribution as recorded values (µs, HdrHistogram's highest equivalent value) and cumulative counts. */
@@ -208,7 +208,9 @@ export function endpointData(result: RunResult, ep: EndpointResult, asSent = fal
   let buckets: Buckets;
   let requests = 0;
   let errors = 0;
-  if (ep.series.length > 0 && win.fromSec > 0) {
+  // A result written before series carried latency as sent has it only for the whole run (warm-up included).
+  const seriesLatency = !asSent || ep.latencyUncorrected === undefined || hasAsSentSeries(ep);
+  if (ep.series.length > 0 && win.fromSec > 0 && seriesLatency) {
     const parts: Buckets[] = [];
     for (const p of ep.series) {
       if (p.tSec < win.fromSec || p.tSec >= win.toSec) continue;

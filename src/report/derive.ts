@@ -5,7 +5,7 @@
  */
 import type { EndpointResult, LatencySummary, SampleRef, StreamStats } from '../result/model.js';
 import { decodeHistogram, summarizeHistogram, type LatencySummaryMs } from '../result/histogram.js';
-import { endpointStats, measuredWindow, overallEndpoint, type EndpointStats, type Window } from '../result/stats.js';
+import { endpointStats, hasAsSentSeries, measuredWindow, overallEndpoint, type EndpointStats, type Window } from '../result/stats.js';
 import type { Check } from '../sla/checks.js';
 import type { CheckResult } from '../sla/evaluate.js';
 import { fmtCount, fmtDurationSec, fmtLimit, fmtMs, fmtPlain, fmtValue } from './format.js';
@@ -99,7 +99,7 @@ export function buildView(report: Report, sampleCount = SAMPLE_COUNT): ReportVie
       name,
       ep,
       measured: endpointStats(name, ep, dur, window),
-      measuredAsSent: ep.latencyUncorrected === undefined ? undefined : endpointStats(name, ep, dur, window, { uncorrected: true }),
+      measuredAsSent: hasAsSentSeries(ep) ? endpointStats(name, ep, dur, window, { uncorrected: true }) : undefined,
       targetTime: result.meta.target.serverTimeMs?.[name],
       wholeRun: endpointStats(name, ep, dur),
       checks: sortChecks(byScope.get(name) ?? []),
@@ -113,7 +113,7 @@ export function buildView(report: Report, sampleCount = SAMPLE_COUNT): ReportVie
       : {
           ep: ov,
           measured: ov && endpointStats('overall', ov, dur, window),
-          measuredAsSent: ov?.latencyUncorrected === undefined ? undefined : endpointStats('overall', ov, dur, window, { uncorrected: true }),
+          measuredAsSent: ov !== undefined && hasAsSentSeries(ov) ? endpointStats('overall', ov, dur, window, { uncorrected: true }) : undefined,
           wholeRun: ov && endpointStats('overall', ov, dur),
           checks: overallChecks,
         };

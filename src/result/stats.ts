@@ -29,6 +29,14 @@ export interface EndpointStats {
   durationSec: number;
 }
 
+/**
+ * Whether the endpoint's latency as sent (uncorrected) can be read per second. Results written before series
+ * carried it have it only as a whole-run histogram; reading their series "as sent" would give the corrected values.
+ */
+export function hasAsSentSeries(ep: EndpointResult): boolean {
+  return ep.latencyUncorrected !== undefined && ep.series.some((p) => p.latencyUncorrected !== undefined);
+}
+
 /** Stats of one endpoint. With a window, only the series buckets inside it count. */
 export function endpointStats(name: string, ep: EndpointResult, durationSec: number, window?: Window, opts: { uncorrected?: boolean } = {}): EndpointStats {
   let hist: Histogram;
@@ -84,6 +92,8 @@ export function overallEndpoint(result: RunResult): EndpointResult | undefined {
   const eps = Object.values(result.endpoints).filter((e) => e.kind === 'http');
   if (eps.length === 0) return undefined;
   const withAsSent = eps.some((e) => e.latencyUncorrected !== undefined);
+  // Per second only when every open endpoint has it per second (see hasAsSentSeries).
+  const seriesAsSent = withAsSent && eps.every((e) => e.latencyUncorrected === undefined || hasAsSentSeries(e));
   const hist = createHistogram();
   const histAsSent = withAsSent ? createHistogram() : undefined;
   type Acc = { tSec: number; requests: number; errors: Record<string, number>; hist: Histogram; asSent: Histogram | undefined };
@@ -108,7 +118,7 @@ export function overallEndpoint(result: RunResult): EndpointResult | undefined {
     for (const [k, v] of Object.entries(e.errorCodes)) out.errorCodes[k] = (out.errorCodes[k] ?? 0) + v;
     for (const p of e.series) {
       let s = series.get(p.tSec);
-      if (s === undefined) series.set(p.tSec, (s = { tSec: p.tSec, requests: 0, errors: {}, hist: createHistogram(), asSent: withAsSent ? createHistogram() : undefined }));
+      if (s === undefined) series.set(p.tSec, (s = { tSec: p.tSec, requests: 0, errors: {}, hist: createHistogram(), asSent: seriesAsSent ? createHistogram() : undefined }));
       s.requests += p.requests;
       for (const [k, v] of Object.entries(p.errors)) s.errors[k] = (s.errors[k] ?? 0) + v;
       s.hist.add(decodeHistogram(p.latency));

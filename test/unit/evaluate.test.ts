@@ -168,4 +168,14 @@ describe('latency basis for open-model results', () => {
     expect(v.checks[0]!.status).toBe('fail');
     expect(v.checks[0]!.detail).toMatch(/whole run including warm-up/);
   });
+
+  it('never reads corrected per-second latency as uncorrected for such results, overall included', async () => {
+    const ep = await openEndpoint('a');
+    const old = { ...ep, series: ep.series.map(({ latencyUncorrected: _, ...p }) => p) };
+    const res = result({ a: old, b: endpoint('b', steady(10, 7)) }, { durationSec: 10, warmupSec: 3 });
+    const v = evaluate(compileSla({ overall: { p90Ms: 50 }, latencyBasis: 'uncorrected' }), res);
+    // Whole run as sent: 400 at 400 ms and 600 at 5 ms (a), 1000 at 7 ms (b): p90 is 400 ms; corrected read as-sent would be 305.
+    expect(v.checks[0]!.actual!).toBeCloseTo(400, -1);
+    expect(v.checks[0]!.detail).toMatch(/whole run including warm-up/);
+  });
 });
