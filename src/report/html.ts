@@ -63,7 +63,8 @@ function checksTable(checks: CheckResult[]): string {
 
 interface Point {
   tSec: number;
-  perSec: number;
+  /** Undefined for a last bucket that covers under half a second of the run (its rate would read as a drop). */
+  perSec: number | undefined;
   p50Ms: number | undefined;
   p99Ms: number | undefined;
 }
@@ -71,7 +72,7 @@ interface Point {
 /** Most points per chart; longer runs merge adjacent seconds (histograms merge exactly). */
 const MAX_POINTS = 240;
 
-export function chartPoints(ep: EndpointResult): Point[] {
+export function chartPoints(ep: EndpointResult, durationSec = Infinity): Point[] {
   if (ep.series.length === 0) return [];
   const last = ep.series[ep.series.length - 1]!.tSec;
   const step = Math.max(1, Math.ceil((last + 1) / MAX_POINTS));
@@ -89,7 +90,8 @@ export function chartPoints(ep: EndpointResult): Point[] {
       // Two percentiles per point, read from the histogram (a full summary would also walk it for mean and stddev).
       const h = b.latency.length === 1 ? decodeHistogram(b.latency[0]!) : mergeEncoded(b.latency);
       const empty = h.totalCount === 0;
-      return { tSec, perSec: b.requests / step, p50Ms: empty ? undefined : percentileMs(h, 50), p99Ms: empty ? undefined : percentileMs(h, 99) };
+      const coveredSec = Math.min(tSec + step, durationSec) - tSec;
+      return { tSec, perSec: coveredSec >= 0.5 ? b.requests / coveredSec : undefined, p50Ms: empty ? undefined : percentileMs(h, 50), p99Ms: empty ? undefined : percentileMs(h, 99) };
     });
 }
 
@@ -146,7 +148,7 @@ function svgChart(title: string, points: Point[], lines: Array<{ get: (p: Point)
 }
 
 function charts(ep: EndpointResult, durationSec: number, warmupSec: number): string {
-  const pts = chartPoints(ep);
+  const pts = chartPoints(ep, durationSec);
   if (pts.length === 0) return '<p class="muted">No per-second series in this result.</p>';
   const rateLabel = ep.kind === 'ws' ? 'messages/s' : 'req/s';
   return `<div class="charts">${svgChart('Throughput', pts, [{ get: (p) => p.perSec, cls: 's1', label: rateLabel }], durationSec, warmupSec, rateLabel)}${svgChart(

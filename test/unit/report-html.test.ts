@@ -72,8 +72,17 @@ describe('renderHtml', () => {
     const stretched = { ...ep, series: ep.series.map((p, i) => ({ ...p, tSec: i * 40 })) };
     const pts = chartPoints(stretched);
     expect(pts.length).toBeLessThanOrEqual(240);
-    const total = pts.reduce((a, p) => a + p.perSec, 0) * Math.ceil((29 * 40 + 1) / 240);
+    const total = pts.reduce((a, p) => a + p.perSec!, 0) * Math.ceil((29 * 40 + 1) / 240);
     expect(total).toBe(ep.series.reduce((a, p) => a + p.requests, 0));
+  });
+
+  it('reads the rate of a partial last second over the time it covers, and leaves out one under half a second', () => {
+    const ep = f.result.endpoints.fetchTicker!;
+    const last = ep.series[ep.series.length - 1]!;
+    const rateOf = (durationSec: number) => chartPoints(ep, durationSec).find((p) => p.tSec === last.tSec)!.perSec;
+    expect(rateOf(last.tSec + 1)).toBe(last.requests);
+    expect(rateOf(last.tSec + 0.5)).toBe(last.requests * 2);
+    expect(rateOf(last.tSec + 0.1)).toBeUndefined();
   });
 
   it('escapes every hostile string', () => {
