@@ -148,6 +148,8 @@ describe('open-model engine accounting and health', () => {
     expect(decodeHistogram(ep.latency).totalCount).toBe(400);
     expect(decodeHistogram(ep.latencyUncorrected!).totalCount).toBe(400);
     expect(ep.series.reduce((n, s) => n + s.requests, 0)).toBe(400);
+    // Per second too, as sent: the merged series carry both workers' uncorrected samples.
+    expect(ep.series.reduce((n, s) => n + decodeHistogram(s.latencyUncorrected!).totalCount, 0)).toBe(400);
     expect(p(ep.latency).minMs).toBeGreaterThanOrEqual(49);
     expect(out.notes?.join('\n')).toMatch(/2 worker threads/);
   });
