@@ -158,7 +158,6 @@ async function runWs(ctx: EngineContext, deps: WsEngineDeps): Promise<EngineOutp
     notes.push(`${collector.negativeLatency} message(s) arrived "before" they were sent by the server's clock (recorded as 1 µs): the clocks disagree`);
   }
   if (collector.noTimestamp > 0) notes.push(`${collector.noTimestamp} message(s) carried no server \`ts\`: counted in stream.messages, not in message latency`);
-  if (channels.length > 1) notes.push('ws: connection counters (connects, disconnects, reconnects, uptime) are per connection and repeat in each ws:<channel>');
 
   const out: EngineOutput = { engine: { name: 'ws', version: WS_VERSION }, endpoints: collector.toEndpoints(clockOffset), generator, notes };
   if (ctx.signal.aborted) out.incomplete = { reason: 'stopped before the planned duration' };

@@ -8,7 +8,7 @@ import { decodeHistogram, summarizeHistogram, type LatencySummaryMs } from '../r
 import { endpointStats, hasAsSentSeries, measuredWindow, overallEndpoint, type EndpointStats, type Window } from '../result/stats.js';
 import type { Check } from '../sla/checks.js';
 import type { CheckResult } from '../sla/evaluate.js';
-import { fmtCount, fmtDurationSec, fmtLimit, fmtMs, fmtPlain, fmtValue } from './format.js';
+import { fmtCount, fmtDurationSec, fmtLimit, fmtMs, fmtPct, fmtPlain, fmtValue } from './format.js';
 import type { Report } from './model.js';
 
 export interface EndpointView {
@@ -304,6 +304,57 @@ export interface StreamView {
   recovery: LatencySummaryMs | undefined;
   connectTime: LatencySummaryMs | undefined;
   subscribeAck: LatencySummaryMs | undefined;
+}
+
+/** The connections of one stream workload: every channel of the workload rides on them. */
+export interface ConnectionGroup {
+  workload: string;
+  /** The ws:<channel> endpoints carried by these connections. */
+  streams: string[];
+  stream: StreamStats;
+}
+
+/**
+ * Connection-level stream numbers (connects, disconnects, reconnects, recovery, uptime, clock offset) are the
+ * same in every ws:<channel> endpoint of a workload, since each connection carries every channel: one group per
+ * workload, so reports show them once. Endpoints whose counters differ (e.g. merged from other runs) keep
+ * their own group rather than hide the difference.
+ */
+export function connectionGroups(streams: readonly EndpointView[]): ConnectionGroup[] {
+  const groups = new Map<string, ConnectionGroup>();
+  for (const e of streams) {
+    const st = e.ep.stream;
+    if (st === undefined) continue;
+    const workload = e.ep.workloads.join(', ');
+    const key = JSON.stringify([workload, st.connectionsOpened, st.connectFailures, st.disconnects, st.reconnectAttempts, st.reconnectSuccesses, st.uptimeSec, st.downtimeSec]);
+    const g = groups.get(key);
+    if (g === undefined) groups.set(key, { workload, streams: [e.name], stream: st });
+    else g.streams.push(e.name);
+  }
+  return [...groups.values()];
+}
+
+export const STREAM_HEADERS = ['Stream', 'Messages', 'p50 ms', 'p95 ms', 'p99 ms', 'Loss', 'Duplicates', 'Reordered'];
+export const STREAM_ALIGN = ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'] as const;
+export const CONNECTION_HEADERS = ['Workload', 'Streams', 'Opened', 'Connect failures', 'Disconnects', 'Reconnect success', 'Recovery p95 ms', 'Uptime', 'Clock offset'];
+export const CONNECTION_ALIGN = ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'l'] as const;
+
+/** One row of the connections table, as plain text (renderers escape). */
+export function connectionCells(g: ConnectionGroup): string[] {
+  const st = g.stream;
+  const sv = streamView(st);
+  const o = st.clockOffset;
+  return [
+    g.workload,
+    g.streams.join(', '),
+    fmtCount(st.connectionsOpened),
+    fmtCount(st.connectFailures),
+    fmtCount(st.disconnects),
+    `${fmtPct(sv.reconnectSuccessPct)} (${st.reconnectSuccesses}/${st.reconnectAttempts})`,
+    fmtMs(sv.recovery?.p95Ms),
+    fmtPct(sv.uptimePct),
+    o === undefined ? '—' : `${fmtMs(o.offsetMs)} ± ${fmtMs(o.uncertaintyMs)} ms (${o.method})`,
+  ];
 }
 
 export function streamView(s: StreamStats): StreamView {

@@ -5,7 +5,7 @@
 import { decodeHistogram, mergeEncoded, percentileMs } from '../result/histogram.js';
 import type { EndpointResult } from '../result/model.js';
 import type { CheckResult } from '../sla/evaluate.js';
-import { buildView, checkFails, metricRows, statusLabel, streamView, type MetricRow, type ReportView } from './derive.js';
+import { buildView, checkFails, connectionCells, connectionGroups, CONNECTION_ALIGN, CONNECTION_HEADERS, metricRows, statusLabel, STREAM_ALIGN, STREAM_HEADERS, streamView, type MetricRow, type ReportView } from './derive.js';
 import { DASH, escapeHtml as esc, fmtCount, fmtDurationSec, fmtLimit, fmtMargin, fmtMs, fmtNum, fmtPct, fmtPlain, fmtValue } from './format.js';
 import type { Report } from './model.js';
 
@@ -17,7 +17,7 @@ export interface HtmlOptions {
 type Cell = string | { html: string; cls?: string };
 type Align = 'l' | 'r' | 'c';
 
-function table(headers: string[], rows: Cell[][], align: Align[], cls = ''): string {
+function table(headers: readonly string[], rows: Cell[][], align: readonly Align[], cls = ''): string {
   const a = (i: number) => (align[i] === 'r' ? ' class="num"' : align[i] === 'c' ? ' class="ctr"' : '');
   const cell = (c: Cell, i: number) => {
     if (typeof c === 'string') return `<td${a(i)}>${esc(c)}</td>`;
@@ -258,13 +258,14 @@ export function htmlFromView(report: Report, view: ReportView, opts: HtmlOptions
   if (streams.length > 0) {
     const rows = streams.map((e) => {
       const st = e.ep.stream!;
-      const sv = streamView(st);
       const l = e.measured.latency;
-      return [e.name, fmtCount(st.messages), fmtMs(l?.p50Ms), fmtMs(l?.p95Ms), fmtMs(l?.p99Ms), fmtPct(sv.lossPct), fmtCount(st.duplicates), fmtCount(st.reordered), `${fmtPct(sv.reconnectSuccessPct)} (${st.reconnectSuccesses}/${st.reconnectAttempts})`, fmtMs(sv.recovery?.p95Ms), fmtPct(sv.uptimePct)];
+      return [e.name, fmtCount(st.messages), fmtMs(l?.p50Ms), fmtMs(l?.p95Ms), fmtMs(l?.p99Ms), fmtPct(streamView(st).lossPct), fmtCount(st.duplicates), fmtCount(st.reordered)];
     });
     body.push(
       '<section id="streams"><h2>Streams</h2><p class="muted">Stream counters cover the whole run; message latency percentiles the measured window.</p>',
-      table(['Stream', 'Messages', 'p50 ms', 'p95 ms', 'p99 ms', 'Loss', 'Duplicates', 'Reordered', 'Reconnect success', 'Recovery p95 ms', 'Uptime'], rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']),
+      table(STREAM_HEADERS, rows, STREAM_ALIGN),
+      '<h3>Connections</h3><p class="muted">Each connection carries every stream of its workload.</p>',
+      table(CONNECTION_HEADERS, connectionGroups(streams).map(connectionCells), CONNECTION_ALIGN),
       '</section>',
     );
   }

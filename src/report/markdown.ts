@@ -1,13 +1,13 @@
 /** report.md: a daily-performance-report style summary in GitHub-flavoured Markdown (renders in PR comments). Pure. */
 import { DASH, escapeMd, fmtCount, fmtDurationSec, fmtLimit, fmtMargin, fmtMs, fmtNum, fmtPct, fmtValue } from './format.js';
-import { buildView, checkFails, metricRows, streamView, type MetricRow, type ReportView } from './derive.js';
+import { buildView, checkFails, connectionCells, connectionGroups, CONNECTION_ALIGN, CONNECTION_HEADERS, metricRows, STREAM_ALIGN, STREAM_HEADERS, streamView, type MetricRow, type ReportView } from './derive.js';
 import type { CheckResult } from '../sla/evaluate.js';
 import type { Report } from './model.js';
 
 type Align = 'l' | 'r' | 'c';
 
 /** A GFM table. Cells are escaped here, so callers pass plain text. */
-function mdTable(headers: string[], rows: string[][], align: Align[]): string[] {
+function mdTable(headers: readonly string[], rows: string[][], align: readonly Align[]): string[] {
   const sep = align.map((a) => (a === 'r' ? '---:' : a === 'c' ? ':---:' : '---'));
   const line = (cells: string[]) => `| ${cells.map((c) => (c === '' ? ' ' : c)).join(' | ')} |`;
   return [line(headers.map(escapeMd)), `|${sep.join('|')}|`, ...rows.map((r) => line(headers.map((_, i) => escapeMd(r[i] ?? ''))))];
@@ -144,36 +144,13 @@ export function markdownFromView(report: Report, view: ReportView): string {
     out.push('## Streams', '', '_Stream counters cover the whole run; message latency percentiles the measured window._', '');
     const rows = streams.map((e) => {
       const st = e.ep.stream!;
-      const sv = streamView(st);
       const l = e.measured.latency;
-      return [
-        e.name,
-        fmtCount(st.messages),
-        fmtMs(l?.p50Ms),
-        fmtMs(l?.p95Ms),
-        fmtMs(l?.p99Ms),
-        fmtPct(sv.lossPct),
-        fmtCount(st.duplicates),
-        fmtCount(st.reordered),
-        `${fmtPct(sv.reconnectSuccessPct)} (${st.reconnectSuccesses}/${st.reconnectAttempts})`,
-        fmtMs(sv.recovery?.p95Ms),
-        fmtPct(sv.uptimePct),
-      ];
+      return [e.name, fmtCount(st.messages), fmtMs(l?.p50Ms), fmtMs(l?.p95Ms), fmtMs(l?.p99Ms), fmtPct(streamView(st).lossPct), fmtCount(st.duplicates), fmtCount(st.reordered)];
     });
-    out.push(
-      ...mdTable(
-        ['Stream', 'Messages', 'p50 ms', 'p95 ms', 'p99 ms', 'Loss', 'Duplicates', 'Reordered', 'Reconnect success', 'Recovery p95 ms', 'Uptime'],
-        rows,
-        ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
-      ),
-      '',
-    );
-    const offsets = streams.filter((e) => e.ep.stream?.clockOffset !== undefined);
-    for (const e of offsets) {
-      const o = e.ep.stream!.clockOffset!;
-      out.push(`_${escapeMd(e.name)}: message latency uses a clock offset of ${fmtMs(o.offsetMs)} ± ${fmtMs(o.uncertaintyMs)} ms (${o.method})._`);
-    }
-    if (offsets.length > 0) out.push('');
+    out.push(...mdTable(STREAM_HEADERS, rows, STREAM_ALIGN), '');
+    out.push('Connections (each carries every stream of its workload):', '');
+    const conn = connectionGroups(streams).map((g) => connectionCells(g));
+    out.push(...mdTable(CONNECTION_HEADERS, conn, CONNECTION_ALIGN), '');
   }
 
   const arrivals = view.endpoints.filter((e) => e.ep.arrivals !== undefined);

@@ -26,7 +26,12 @@ export const seriesPointSchema = z.object({
 });
 export type SeriesPoint = z.infer<typeof seriesPointSchema>;
 
-/** WebSocket stream measurements (issue #4). Latencies are histograms in µs. */
+/**
+ * WebSocket stream measurements (issue #4). Latencies are histograms in µs. Connection-level fields
+ * (connectionsOpened, connectFailures, connectTime, disconnects, reconnect*, recoveryTime, uptime/downtime,
+ * clockOffset) describe the workload's connections, which carry every channel: they are the same in each
+ * ws:<channel> endpoint of a workload, so never add them up across channels (reports show them once).
+ */
 export const streamStatsSchema = z.object({
   connectionsOpened: z.number().int().nonnegative(),
   connectFailures: z.number().int().nonnegative(),

@@ -110,3 +110,34 @@ describe('late arrivals in the notes', () => {
     expect(notes).not.toMatch(/! fetchTicker/);
   });
 });
+
+describe('stream connections in reports', () => {
+  const stream = (over: Partial<NonNullable<RunResult['endpoints'][string]['stream']>> = {}) => {
+    const h = encodeHistogram(createHistogram());
+    return { connectionsOpened: 10, connectFailures: 0, connectTime: h, subscribeAckTime: h, messages: 100, messagesByChannel: {}, expected: 100, lost: 0, duplicates: 0, reordered: 0, disconnects: 2, reconnectAttempts: 2, reconnectSuccesses: 2, recoveryTime: h, uptimeSec: 50, downtimeSec: 1, ...over };
+  };
+  const wsEndpoint = (workload: string, st: ReturnType<typeof stream>) => {
+    const h = createHistogram();
+    h.recordValue(2_000);
+    return { kind: 'ws' as const, workloads: [workload], requests: 100, latency: encodeHistogram(h), statusCodes: {}, errors: {}, errorCodes: {}, series: [], samples: { failed: [], slowest: [] }, stream: st };
+  };
+
+  it('shows the connections of a workload once, whatever the number of its channels, and keeps differing counters apart', async () => {
+    const { renderMarkdown } = await import('../../src/report/markdown.js');
+    const md = renderMarkdown(
+      reportOf(
+        baseResult({
+          'ws:orderbook': wsEndpoint('market-streams', stream()),
+          'ws:ticker': wsEndpoint('market-streams', stream()),
+          'ws:trades': wsEndpoint('other-streams', stream({ disconnects: 5, reconnectAttempts: 5, reconnectSuccesses: 4 })),
+        }),
+      ),
+    );
+    const section = md.slice(md.indexOf('Connections (each carries every stream of its workload):'));
+    const rows = section.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| Workload'));
+    expect(rows.slice(0, 2)).toEqual([
+      expect.stringMatching(/^\| market-streams \| ws:orderbook, ws:ticker \| 10 \| 0 \| 2 \| 100\.0% \(2\/2\)/),
+      expect.stringMatching(/^\| other-streams \| ws:trades \| 10 \| 0 \| 5 \| 80\.00% \(4\/5\)/),
+    ]);
+  });
+});

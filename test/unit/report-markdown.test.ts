@@ -141,7 +141,14 @@ describe('renderMarkdown', () => {
     expect(row[1]).toBe(st.messages.toLocaleString('en-US'));
     expect(row[5]).toBe(`${((st.lost / st.expected) * 100).toFixed(3)}%`);
     expect(row[6]).toBe(String(st.duplicates));
-    expect(row[8]).toBe('66.67% (2/3)');
+    expect(row).toHaveLength(8);
+    // Connection-level numbers once per workload, not once per channel.
+    const conn = tableAfter(md, 'Connections (each carries every stream of its workload):');
+    expect(conn[0]![0]).toBe('Workload');
+    expect(conn.slice(2)).toHaveLength(1);
+    expect(conn[2]![1]).toBe('ws:orderbook');
+    expect(conn[2]![2]).toBe(String(st.connectionsOpened));
+    expect(conn[2]![5]).toBe('66.67% (2/3)');
     expect(renderMarkdown(buildFixture({ ws: false }).report)).not.toContain('## Streams');
   });
 
