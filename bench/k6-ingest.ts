@@ -79,30 +79,38 @@ export async function run(): Promise<string> {
   try {
     const bytes = await generate(path);
     const mb = bytes / 1024 / 1024;
-    // Alternate the two twice and keep each one's best time: the box is shared, and both get the same chances.
+    // Alternate the two three times and keep each one's best time: the box is shared, and both get the same chances.
     const rss0 = process.memoryUsage().rss;
     let oursMs = Infinity;
     let naiveMs = Infinity;
+    let oursCpuMs = Infinity;
+    let naiveCpuMs = Infinity;
     let ours: Awaited<ReturnType<typeof ingestNdjsonFile>> | undefined;
     let naivePoints = 0;
     let rssGrowthMb = 0;
-    for (let round = 0; round < 2; round++) {
+    // Wall time and CPU time (user + system) of each: on a shared VM the wall clock also counts time the
+    // process was not running at all; CPU time does not, so its ratio is the steadier of the two.
+    const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
+    for (let round = 0; round < 3; round++) {
       let t = performance.now();
+      let c = process.cpuUsage();
       ours = await ingestNdjsonFile(path);
       oursMs = Math.min(oursMs, performance.now() - t);
+      oursCpuMs = Math.min(oursCpuMs, cpuMs(process.cpuUsage(c)));
       rssGrowthMb = Math.max(rssGrowthMb, (process.memoryUsage().rss - rss0) / 1024 / 1024);
       t = performance.now();
+      c = process.cpuUsage();
       naivePoints = await naive(path);
       naiveMs = Math.min(naiveMs, performance.now() - t);
+      naiveCpuMs = Math.min(naiveCpuMs, cpuMs(process.cpuUsage(c)));
     }
     if (ours === undefined) throw new Error('unreachable');
     if (naivePoints !== ours.points) throw new Error(`point counts differ: ours ${ours.points}, naive ${naivePoints}`);
-    const ratio = naiveMs / oursMs;
     return [
-      `k6 NDJSON ingest, ${mb.toFixed(0)} MB, ${ours.points.toLocaleString('en')} points`,
-      `  naive readline+JSON.parse: ${(naiveMs / 1000).toFixed(2)} s  ${(mb / (naiveMs / 1000)).toFixed(0)} MB/s`,
-      `  loadgate streaming ingest: ${(oursMs / 1000).toFixed(2)} s  ${(mb / (oursMs / 1000)).toFixed(0)} MB/s  (rss +${rssGrowthMb.toFixed(0)} MB)`,
-      `  ingest ratio: ${ratio.toFixed(2)}x faster (target >= 3x)`,
+      `k6 NDJSON ingest, ${mb.toFixed(0)} MB, ${ours.points.toLocaleString('en')} points (best of 3 rounds each, alternating)`,
+      `  naive readline+JSON.parse: ${(naiveMs / 1000).toFixed(2)} s  ${(mb / (naiveMs / 1000)).toFixed(0)} MB/s  cpu ${(naiveCpuMs / 1000).toFixed(2)} s`,
+      `  loadgate streaming ingest: ${(oursMs / 1000).toFixed(2)} s  ${(mb / (oursMs / 1000)).toFixed(0)} MB/s  cpu ${(oursCpuMs / 1000).toFixed(2)} s  (rss +${rssGrowthMb.toFixed(0)} MB)`,
+      `  ingest ratio: ${(naiveMs / oursMs).toFixed(2)}x faster by wall time, ${(naiveCpuMs / oursCpuMs).toFixed(2)}x by CPU time (target >= 3x)`,
     ].join('\n');
   } finally {
     rmSync(path, { force: true });

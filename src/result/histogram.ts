@@ -2,6 +2,7 @@
  * HDR histograms of latency in microseconds. Encoded with HdrHistogram's standard compressed base64 form,
  * so results merge exactly and other HdrHistogram tools can read them.
  */
+import { deflateSync } from 'node:zlib';
 import * as hdr from 'hdr-histogram-js';
 
 export type Histogram = hdr.Histogram;
@@ -26,14 +27,115 @@ export function createHistogram(): Histogram {
   });
 }
 
+/**
+ * A histogram for one second of one endpoint: 32-bit counts (a second never holds 2^32 samples), so it takes
+ * half the memory of `createHistogram()` and resets in half the time. It adds into, and encodes like, the
+ * 64-bit ones.
+ */
+export function createSecondHistogram(): Histogram {
+  return hdr.build({
+    bitBucketSize: 32,
+    lowestDiscernibleValue: LOWEST_US,
+    highestTrackableValue: HIGHEST_US,
+    numberOfSignificantValueDigits: SIGNIFICANT_DIGITS,
+    autoResize: false,
+    useWebAssembly: false,
+  });
+}
+
 /** Record one value in µs. Sub-µs values round up to 1 µs; values beyond one hour are clamped. */
 export function recordUs(h: Histogram, valueUs: number): void {
   const v = Math.round(valueUs);
   h.recordValue(v < LOWEST_US ? LOWEST_US : v > HIGHEST_US ? HIGHEST_US : v);
 }
 
-export function encodeHistogram(h: Histogram): EncodedHistogram {
-  return hdr.encodeIntoCompressedBase64(h);
+/**
+ * HdrHistogram V2 compressed encoding, base64: the bytes hdr-histogram-js's `encodeIntoCompressedBase64` deflates,
+ * written straight from the counts array into a reused buffer. hdr-histogram-js grows a 16-byte buffer by
+ * doubling and calls a method per bucket, which made encoding the per-second histograms a sixth of the k6
+ * ingest time. The uncompressed bytes are identical to the library's (tested); falls back to the library
+ * if its internals ever change. `fast`: deflate level 1 (per-second histograms), else zlib's default.
+ */
+export function encodeHistogram(h: Histogram, fast = false): EncodedHistogram {
+  const raw = h as unknown as EncodingInternals;
+  if (raw._counts === undefined || typeof raw.countsArrayIndex !== 'function') {
+    return fast ? hdr.encodeIntoCompressedBase64(h, 1) : hdr.encodeIntoCompressedBase64(h);
+  }
+  const payload = v2Uncompressed(raw);
+  const compressed = deflateSync(payload, fast ? { level: 1 } : {});
+  const out = Buffer.allocUnsafe(8 + compressed.length);
+  out.writeInt32BE(V2_COMPRESSED_COOKIE, 0);
+  out.writeInt32BE(compressed.length, 4);
+  compressed.copy(out, 8);
+  return out.toString('base64');
+}
+
+interface EncodingInternals {
+  _counts: ArrayLike<number> | undefined;
+  maxValue: number;
+  numberOfSignificantValueDigits: number;
+  lowestDiscernibleValue: number;
+  highestTrackableValue: number;
+  countsArrayIndex(value: number): number;
+}
+
+/** V2 encoding cookie with the word-size nibble hdr-histogram-js writes (TLZE, LEB128-64b9B). */
+const V2_COOKIE = 0x1c849303 | 0x10;
+const V2_COMPRESSED_COOKIE = 0x1c849304 | 0x10;
+const V2_HEADER_BYTES = 40;
+let scratch = new Uint8Array(V2_HEADER_BYTES + 9 * 4096);
+
+/** The uncompressed V2 bytes (header + ZigZag LEB128 counts, runs of zeros as negative lengths). */
+export function v2Uncompressed(h: EncodingInternals): Uint8Array {
+  const counts = h._counts!;
+  const limit = h.countsArrayIndex(h.maxValue) + 1;
+  const need = V2_HEADER_BYTES + 9 * limit;
+  if (scratch.length < need) scratch = new Uint8Array(need);
+  const out = scratch;
+  let p = V2_HEADER_BYTES;
+  let i = 0;
+  while (i < limit) {
+    const count = counts[i++]!;
+    if (count < 0) throw new Error(`cannot encode a histogram with a negative count (${count}) at index ${i - 1}`);
+    let zeros = 0;
+    if (count === 0) {
+      zeros = 1;
+      while (i < limit && counts[i] === 0) {
+        zeros++;
+        i++;
+      }
+    }
+    p = putZigZag(out, p, zeros > 1 ? -zeros : count);
+  }
+  const dv = new DataView(out.buffer, out.byteOffset, V2_HEADER_BYTES);
+  dv.setInt32(0, V2_COOKIE);
+  dv.setInt32(4, p - V2_HEADER_BYTES);
+  dv.setInt32(8, 1); // normalizingIndexOffset as hdr-histogram-js writes it
+  dv.setInt32(12, h.numberOfSignificantValueDigits);
+  putInt64(dv, 16, h.lowestDiscernibleValue);
+  putInt64(dv, 24, h.highestTrackableValue);
+  putInt64(dv, 32, 1); // integer-to-double conversion ratio, as hdr-histogram-js writes it
+  return out.subarray(0, p);
+}
+
+function putInt64(dv: DataView, at: number, value: number): void {
+  dv.setInt32(at, Math.floor(value / 2 ** 32));
+  dv.setInt32(at + 4, value | 0);
+}
+
+/** ZigZag then LEB128-64b9B (up to 8 bytes of 7 bits, a 9th of 8), as HdrHistogram's V2 format. */
+function putZigZag(out: Uint8Array, p: number, value: number): number {
+  let v = value >= 0 ? value * 2 : -value * 2 - 1;
+  for (let k = 0; k < 8; k++) {
+    if (v < 128) {
+      out[p++] = v;
+      return p;
+    }
+    out[p++] = (v % 128) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  out[p++] = v;
+  return p;
 }
 
 export function decodeHistogram(encoded: EncodedHistogram): Histogram {

@@ -8,7 +8,7 @@
  * e.g. k6 NDJSON) is merged into it exactly on the slow path.
  */
 import type { Arrivals, EndpointResult, ErrorClass, SampleRef, SeriesPoint, StreamStats } from './model.js';
-import { createHistogram, decodeHistogram, encodeHistogram, recordUs, type Histogram } from './histogram.js';
+import { createHistogram, createSecondHistogram, decodeHistogram, encodeHistogram, recordUs, type Histogram } from './histogram.js';
 
 export interface ResponseSample {
   /** Completion time, ms since the run's origin. Decides the per-second bucket. */
@@ -99,7 +99,7 @@ export class EndpointRecorder {
     const b = this.bucket(s.atMs);
     b.requests++;
     recordUs(b.hist, s.latencyUs);
-    if (s.latencyUncorrectedUs !== undefined) recordUs((b.histUncorrected ??= this.spare.pop() ?? createHistogram()), s.latencyUncorrectedUs);
+    if (s.latencyUncorrectedUs !== undefined) recordUs((b.histUncorrected ??= this.spare.pop() ?? createSecondHistogram()), s.latencyUncorrectedUs);
     if (s.errorClass !== undefined) this.countError(b, s.errorClass, s.errorCode, s, s.latencyUs);
     if (b.late) this.closeBucket(b);
     if (s.latencyUs > this.slowestFloorUs || this.slowest.length < this.keep) this.keepSlowest(s);
@@ -119,7 +119,7 @@ export class EndpointRecorder {
       if (s.latencyUncorrectedUs !== undefined) {
         this.totalUncorrected ??= createHistogram();
         recordUs(this.totalUncorrected, s.latencyUncorrectedUs);
-        recordUs((b.histUncorrected ??= this.spare.pop() ?? createHistogram()), s.latencyUncorrectedUs);
+        recordUs((b.histUncorrected ??= this.spare.pop() ?? createSecondHistogram()), s.latencyUncorrectedUs);
       }
     }
     this.countError(b, s.errorClass, s.errorCode, s, s.latencyUs);
@@ -159,9 +159,9 @@ export class EndpointRecorder {
     if (last !== undefined && tSec < this.open[0]!.tSec) {
       // Slow path: a late sample for a second older than every open bucket. closeBucket merges it into the
       // closed copy of that second (if any) exactly.
-      return { tSec, requests: 0, errors: {}, hist: this.spare.pop() ?? createHistogram(), late: true };
+      return { tSec, requests: 0, errors: {}, hist: this.spare.pop() ?? createSecondHistogram(), late: true };
     }
-    const b: Bucket = { tSec, requests: 0, errors: {}, hist: this.spare.pop() ?? createHistogram() };
+    const b: Bucket = { tSec, requests: 0, errors: {}, hist: this.spare.pop() ?? createSecondHistogram() };
     this.insertOpen(b);
     return b;
   }
@@ -177,7 +177,7 @@ export class EndpointRecorder {
     if (prev !== undefined) {
       // Merge with an earlier closed copy of the same second.
       b.hist.add(decodeHistogram(prev.latency));
-      if (prev.latencyUncorrected !== undefined) (b.histUncorrected ??= this.spare.pop() ?? createHistogram()).add(decodeHistogram(prev.latencyUncorrected));
+      if (prev.latencyUncorrected !== undefined) (b.histUncorrected ??= this.spare.pop() ?? createSecondHistogram()).add(decodeHistogram(prev.latencyUncorrected));
       b.requests += prev.requests;
       for (const [k, v] of Object.entries(prev.errors)) b.errors[k] = (b.errors[k] ?? 0) + v;
     }
@@ -215,8 +215,8 @@ export class EndpointRecorder {
 }
 
 function seriesPoint(b: Bucket): SeriesPoint {
-  const p: SeriesPoint = { tSec: b.tSec, requests: b.requests, errors: { ...b.errors }, latency: encodeHistogram(b.hist) };
-  if (b.histUncorrected !== undefined) p.latencyUncorrected = encodeHistogram(b.histUncorrected);
+  const p: SeriesPoint = { tSec: b.tSec, requests: b.requests, errors: { ...b.errors }, latency: encodeHistogram(b.hist, true) };
+  if (b.histUncorrected !== undefined) p.latencyUncorrected = encodeHistogram(b.histUncorrected, true);
   return p;
 }
 

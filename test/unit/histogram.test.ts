@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createHistogram, decodeHistogram, encodeHistogram, mergeEncoded, recordUs, summarizeHistogram, HIGHEST_US } from '../../src/result/histogram.js';
+import { inflateSync } from 'node:zlib';
+import * as hdr from 'hdr-histogram-js';
+import { createHistogram, createSecondHistogram, decodeHistogram, encodeHistogram, mergeEncoded, recordUs, summarizeHistogram, HIGHEST_US } from '../../src/result/histogram.js';
 
 describe('HDR histograms', () => {
   it('round-trips through the compressed base64 encoding without changing any count', () => {
@@ -16,6 +18,34 @@ describe('HDR histograms', () => {
     );
   });
 
+  it("encodes to exactly the bytes hdr-histogram-js deflates (64- and 32-bit counts, empty, huge counts), in the standard compressed form", () => {
+    const payload = (b64: string) => {
+      const b = Buffer.from(b64, 'base64');
+      expect(b.readInt32BE(0)).toBe(0x1c849314); // V2 compressed cookie
+      expect(b.readInt32BE(4)).toBe(b.length - 8);
+      return inflateSync(b.subarray(8));
+    };
+    const same = (h: ReturnType<typeof createHistogram>) => {
+      const ours = payload(encodeHistogram(h));
+      expect(ours.equals(payload(hdr.encodeIntoCompressedBase64(h)))).toBe(true);
+      expect(payload(encodeHistogram(h, true)).equals(ours)).toBe(true);
+    };
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: HIGHEST_US }), { maxLength: 300 }), fc.boolean(), (values, second) => {
+        const h = second ? createSecondHistogram() : createHistogram();
+        for (const v of values) recordUs(h, v);
+        same(h);
+        expect(decodeHistogram(encodeHistogram(h)).totalCount).toBe(values.length);
+      }),
+      { numRuns: 100 },
+    );
+    const big = createHistogram();
+    big.recordValueWithCount(1234, 2 ** 40 + 7); // counts past 2^32 take more than 4 LEB128 bytes
+    big.recordValueWithCount(HIGHEST_US, 3);
+    same(big);
+    expect(decodeHistogram(encodeHistogram(big)).totalCount).toBe(2 ** 40 + 10);
+  });
+
   it('merges exactly: merging the parts gives the histogram of the whole', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 1, max: 5_000_000 }), { minLength: 2, maxLength: 400 }), fc.integer({ min: 1, max: 5 }), (values, parts) => {
@@ -25,7 +55,7 @@ describe('HDR histograms', () => {
           recordUs(whole, v);
           recordUs(pieces[i % parts]!, v);
         });
-        const merged = mergeEncoded(pieces.map(encodeHistogram));
+        const merged = mergeEncoded(pieces.map((h) => encodeHistogram(h)));
         expect(merged.totalCount).toBe(whole.totalCount);
         expect(summarizeHistogram(merged)).toEqual(summarizeHistogram(whole));
       }),
