@@ -86,7 +86,7 @@ const V2_HEADER_BYTES = 40;
 let scratch = new Uint8Array(V2_HEADER_BYTES + 9 * 4096);
 
 /** The uncompressed V2 bytes (header + ZigZag LEB128 counts, runs of zeros as negative lengths). */
-export function v2Uncompressed(h: EncodingInternals): Uint8Array {
+function v2Uncompressed(h: EncodingInternals): Uint8Array {
   const counts = h._counts!;
   const limit = h.countsArrayIndex(h.maxValue) + 1;
   const need = V2_HEADER_BYTES + 9 * limit;
