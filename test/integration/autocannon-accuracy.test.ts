@@ -13,8 +13,8 @@
  * The issue's tolerances (1 ms + 2% for a fixed delay, 10% for lognormal) apply to server time + floor (its
  * median for the fixed delay; its mean for the lognormal one, see there).
  * Independently of the floor, no reported percentile may be below the server's: a client cannot see a response
- * sooner than the server sent it. The p99 of a fixed delay is checked one-sided against server p99 + floor p99
- * (+ tolerance): the floor's own p99 rests on a few dozen samples, too few to pin a two-sided bound.
+ * sooner than the server sent it. Above, the p99 of a fixed delay is bounded by the union bound (see there):
+ * quantiles of a sum do not add, so "server p99 + floor p99" is no bound at all, and it failed on a busy box.
  */
 import { describe, expect, it } from 'vitest';
 import type { LatencySpec } from '../../mocks/faults.js';
@@ -29,6 +29,7 @@ interface Measured {
   minMs: number;
   p50Ms: number;
   p99Ms: number;
+  p999Ms: number;
   meanMs: number;
 }
 
@@ -54,7 +55,7 @@ async function measure(latency: LatencySpec, connections: number, durationSec: n
     const client = (name: 'fetchTicker' | 'fetchOrderBook'): Measured => {
       const s = endpointStats(name, result.endpoints[name]!, result.meta.durationSec);
       const l = s.latency!;
-      return { requests: s.requests, errors: s.errors, minMs: l.minMs!, p50Ms: l.p50Ms!, p99Ms: l.p99Ms!, meanMs: l.meanMs! };
+      return { requests: s.requests, errors: s.errors, minMs: l.minMs!, p50Ms: l.p50Ms!, p99Ms: l.p99Ms!, p999Ms: l.p999Ms!, meanMs: l.meanMs! };
     };
     const ticker = { client: client('fetchTicker'), server: serverTimeMs.fetchTicker! };
     const book = { client: client('fetchOrderBook'), server: serverTimeMs.fetchOrderBook! };
@@ -104,7 +105,12 @@ describe('autocannon engine accuracy against the mock', () => {
     expect(ticker.server.minMs).toBeGreaterThanOrEqual(20);
     const tol = 1 + 0.02 * 20;
     expect(Math.abs(ticker.client.p50Ms - (ticker.server.p50Ms + floor.p50Ms))).toBeLessThanOrEqual(tol);
-    expect(ticker.client.p99Ms).toBeLessThanOrEqual(ticker.server.p99Ms + Math.max(floor.p50Ms, floor.p99Ms) + tol);
+    // Union bound, whatever the distributions: P(server + overhead > s + o) ≤ P(server > s) + P(overhead > o), so
+    // with s, o the p99.9s at most 0.2% of requests exceed s + o, and the client's p99 cannot. The overhead's p99.9
+    // is read off the 1 ms endpoint (same connections, same moment): at most its client p99.9 − its fastest server time.
+    const overheadP999Ms = book.client.p999Ms - book.server.minMs;
+    console.info(`fixed 20 ms p99 bound: client p99 ${ticker.client.p99Ms} ≤ server p99.9 ${ticker.server.p999Ms} + overhead p99.9 ${overheadP999Ms.toFixed(2)} + ${tol}`);
+    expect(ticker.client.p99Ms).toBeLessThanOrEqual(ticker.server.p999Ms + overheadP999Ms + tol);
   }, 30_000);
 
   it('reports p50 and p99 of a lognormal delay (p50 = 10 ms, p99 = 80 ms) within 10%', async () => {
