@@ -7,7 +7,7 @@ import * as hdr from 'hdr-histogram-js';
 import type { JsHistogram } from 'hdr-histogram-js';
 import type { EndpointResult, RunResult } from '../result/model.js';
 import type { Histogram } from '../result/histogram.js';
-import { hasAsSentSeries, measuredWindow } from '../result/stats.js';
+import { hasAsSentSeries, latencyOf, measuredWindow } from '../result/stats.js';
 import { beta, hashArray, type Rng } from './random.js';
 
 /** A latency distribution as recorded values (µs, HdrHistogram's highest equivalent value) and cumulative counts. */
@@ -214,13 +214,13 @@ export function endpointData(result: RunResult, ep: EndpointResult, asSent = fal
     const parts: Buckets[] = [];
     for (const p of ep.series) {
       if (p.tSec < win.fromSec || p.tSec >= win.toSec) continue;
-      parts.push(bucketsOf(decodeRaw(asSent && p.latencyUncorrected !== undefined ? p.latencyUncorrected : p.latency)));
+      parts.push(bucketsOf(decodeRaw(latencyOf(p, asSent))));
       requests += p.requests;
       for (const v of Object.values(p.errors)) errors += v;
     }
     buckets = parts.length === 0 ? { valuesUs: new Float64Array(0), counts: new Float64Array(0) } : mergeBuckets(parts);
   } else {
-    buckets = bucketsOf(decodeRaw(asSent && ep.latencyUncorrected !== undefined ? ep.latencyUncorrected : ep.latency));
+    buckets = bucketsOf(decodeRaw(latencyOf(ep, asSent)));
     requests = ep.requests;
     for (const v of Object.values(ep.errors)) errors += v;
   }

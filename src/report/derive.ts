@@ -339,6 +339,13 @@ export const STREAM_ALIGN = ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'] as const;
 export const CONNECTION_HEADERS = ['Workload', 'Streams', 'Opened', 'Connect failures', 'Disconnects', 'Reconnect success', 'Recovery p95 ms', 'Uptime', 'Clock offset'];
 export const CONNECTION_ALIGN = ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'l'] as const;
 
+/** One row of the streams table, as plain text (renderers escape): whole-run counts, measured-window latency. */
+export function streamCells(e: EndpointView): string[] {
+  const st = e.ep.stream!;
+  const l = e.measured.latency;
+  return [e.name, fmtCount(st.messages), fmtMs(l?.p50Ms), fmtMs(l?.p95Ms), fmtMs(l?.p99Ms), fmtPct(streamView(st).lossPct), fmtCount(st.duplicates), fmtCount(st.reordered)];
+}
+
 /** One row of the connections table, as plain text (renderers escape). */
 export function connectionCells(g: ConnectionGroup): string[] {
   const st = g.stream;

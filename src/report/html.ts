@@ -5,7 +5,7 @@
 import { decodeHistogram, mergeEncoded, percentileMs } from '../result/histogram.js';
 import type { EndpointResult } from '../result/model.js';
 import type { CheckResult } from '../sla/evaluate.js';
-import { buildView, checkFails, connectionCells, connectionGroups, CONNECTION_ALIGN, CONNECTION_HEADERS, metricRows, statusLabel, STREAM_ALIGN, STREAM_HEADERS, streamView, type MetricRow, type ReportView } from './derive.js';
+import { buildView, checkFails, connectionCells, connectionGroups, streamCells, CONNECTION_ALIGN, CONNECTION_HEADERS, metricRows, statusLabel, STREAM_ALIGN, STREAM_HEADERS, type MetricRow, type ReportView } from './derive.js';
 import { DASH, escapeHtml as esc, fmtCount, fmtDurationSec, fmtLimit, fmtMargin, fmtMs, fmtNum, fmtPct, fmtPlain, fmtValue } from './format.js';
 import type { Report } from './model.js';
 
@@ -256,11 +256,7 @@ export function htmlFromView(report: Report, view: ReportView, opts: HtmlOptions
 
   const streams = view.endpoints.filter((e) => e.ep.stream !== undefined);
   if (streams.length > 0) {
-    const rows = streams.map((e) => {
-      const st = e.ep.stream!;
-      const l = e.measured.latency;
-      return [e.name, fmtCount(st.messages), fmtMs(l?.p50Ms), fmtMs(l?.p95Ms), fmtMs(l?.p99Ms), fmtPct(streamView(st).lossPct), fmtCount(st.duplicates), fmtCount(st.reordered)];
-    });
+    const rows = streams.map(streamCells);
     body.push(
       '<section id="streams"><h2>Streams</h2><p class="muted">Stream counters cover the whole run; message latency percentiles the measured window.</p>',
       table(STREAM_HEADERS, rows, STREAM_ALIGN),

@@ -1,6 +1,6 @@
 /** report.md: a daily-performance-report style summary in GitHub-flavoured Markdown (renders in PR comments). Pure. */
 import { DASH, escapeMd, fmtCount, fmtDurationSec, fmtLimit, fmtMargin, fmtMs, fmtNum, fmtPct, fmtValue } from './format.js';
-import { buildView, checkFails, connectionCells, connectionGroups, CONNECTION_ALIGN, CONNECTION_HEADERS, metricRows, STREAM_ALIGN, STREAM_HEADERS, streamView, type MetricRow, type ReportView } from './derive.js';
+import { buildView, checkFails, connectionCells, connectionGroups, streamCells, CONNECTION_ALIGN, CONNECTION_HEADERS, metricRows, STREAM_ALIGN, STREAM_HEADERS, type MetricRow, type ReportView } from './derive.js';
 import type { CheckResult } from '../sla/evaluate.js';
 import type { Report } from './model.js';
 
@@ -142,11 +142,7 @@ export function markdownFromView(report: Report, view: ReportView): string {
   const streams = view.endpoints.filter((e) => e.ep.stream !== undefined);
   if (streams.length > 0) {
     out.push('## Streams', '', '_Stream counters cover the whole run; message latency percentiles the measured window._', '');
-    const rows = streams.map((e) => {
-      const st = e.ep.stream!;
-      const l = e.measured.latency;
-      return [e.name, fmtCount(st.messages), fmtMs(l?.p50Ms), fmtMs(l?.p95Ms), fmtMs(l?.p99Ms), fmtPct(streamView(st).lossPct), fmtCount(st.duplicates), fmtCount(st.reordered)];
-    });
+    const rows = streams.map(streamCells);
     out.push(...mdTable(STREAM_HEADERS, rows, STREAM_ALIGN), '');
     out.push('Connections (each carries every stream of its workload):', '');
     const conn = connectionGroups(streams).map((g) => connectionCells(g));

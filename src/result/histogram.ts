@@ -16,9 +16,14 @@ export const HIGHEST_US = 3_600_000_000;
 /** 3 significant digits: every recorded value is within 0.1% of the true value. */
 export const SIGNIFICANT_DIGITS = 3;
 
-export function createHistogram(): Histogram {
+/**
+ * A latency histogram in µs. `bitBucketSize` 32 is for one second of one endpoint (a second never holds 2^32
+ * samples): half the memory of the 64-bit default and half the reset time; it adds into, and encodes like,
+ * the 64-bit ones.
+ */
+export function createHistogram(bitBucketSize: 32 | 64 = 64): Histogram {
   return hdr.build({
-    bitBucketSize: 64,
+    bitBucketSize,
     lowestDiscernibleValue: LOWEST_US,
     highestTrackableValue: HIGHEST_US,
     numberOfSignificantValueDigits: SIGNIFICANT_DIGITS,
@@ -27,21 +32,8 @@ export function createHistogram(): Histogram {
   });
 }
 
-/**
- * A histogram for one second of one endpoint: 32-bit counts (a second never holds 2^32 samples), so it takes
- * half the memory of `createHistogram()` and resets in half the time. It adds into, and encodes like, the
- * 64-bit ones.
- */
-export function createSecondHistogram(): Histogram {
-  return hdr.build({
-    bitBucketSize: 32,
-    lowestDiscernibleValue: LOWEST_US,
-    highestTrackableValue: HIGHEST_US,
-    numberOfSignificantValueDigits: SIGNIFICANT_DIGITS,
-    autoResize: false,
-    useWebAssembly: false,
-  });
-}
+/** The histogram of one second (32-bit counts). */
+export const createSecondHistogram = (): Histogram => createHistogram(32);
 
 /** Record one value in µs. Sub-µs values round up to 1 µs; values beyond one hour are clamped. */
 export function recordUs(h: Histogram, valueUs: number): void {

@@ -6,6 +6,7 @@
 import type { EndpointResult, RunResult, SeriesPoint, StreamStats, CustomMetric, SampleRef } from './model.js';
 import { RESULT_SCHEMA_VERSION } from './model.js';
 import { decodeHistogram, encodeHistogram, mergeEncoded } from './histogram.js';
+import { latencyOf } from './stats.js';
 
 function addCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
   const out = { ...a };
@@ -19,17 +20,10 @@ function mergeHist(a: string | undefined, b: string | undefined): string | undef
   return encodeHistogram(mergeEncoded([a, b]));
 }
 
-/**
- * The as-sent (uncorrected) latency of two parts being merged. A part without `latencyUncorrected` was measured
- * from the actual send already (closed model, k6), so its `latency` is its as-sent latency; merging only the parts
- * that carry the field would leave the others' samples out.
- */
-function mergeAsSent(
-  a: { latency: string; latencyUncorrected?: string | undefined },
-  b: { latency: string; latencyUncorrected?: string | undefined },
-): string | undefined {
+/** The as-sent latency of two parts being merged (see `latencyOf`), or undefined when neither has one of its own. */
+function mergeAsSent(a: Parameters<typeof latencyOf>[0], b: Parameters<typeof latencyOf>[0]): string | undefined {
   if (a.latencyUncorrected === undefined && b.latencyUncorrected === undefined) return undefined;
-  return mergeHist(a.latencyUncorrected ?? a.latency, b.latencyUncorrected ?? b.latency);
+  return mergeHist(latencyOf(a, true), latencyOf(b, true));
 }
 
 function mergeSeries(a: SeriesPoint[], b: SeriesPoint[], shiftB: number): SeriesPoint[] {

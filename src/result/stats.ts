@@ -30,6 +30,15 @@ export interface EndpointStats {
 }
 
 /**
+ * The latency histogram of an endpoint or series point: as sent (`latencyUncorrected`, where an open-model engine
+ * recorded both) when `asSent`, else `latency`. A part without `latencyUncorrected` was timed from the actual
+ * send already (closed model, k6), so its `latency` is its as-sent latency.
+ */
+export function latencyOf(part: { latency: string; latencyUncorrected?: string | undefined }, asSent: boolean): string {
+  return asSent ? (part.latencyUncorrected ?? part.latency) : part.latency;
+}
+
+/**
  * Whether the endpoint's latency as sent (uncorrected) can be read per second. Results written before series
  * carried it have it only as a whole-run histogram; reading their series "as sent" would give the corrected values.
  */
@@ -51,11 +60,11 @@ export function endpointStats(name: string, ep: EndpointResult, durationSec: num
       if (p.tSec < window.fromSec || p.tSec >= window.toSec) continue;
       requests += p.requests;
       for (const [k, v] of Object.entries(p.errors)) errorsByClass[k] = (errorsByClass[k] ?? 0) + v;
-      hist.add(decodeHistogram(opts.uncorrected && p.latencyUncorrected !== undefined ? p.latencyUncorrected : p.latency));
+      hist.add(decodeHistogram(latencyOf(p, opts.uncorrected === true)));
     }
     dur = Math.max(0, Math.min(window.toSec, durationSec) - window.fromSec);
   } else {
-    hist = decodeHistogram(opts.uncorrected && ep.latencyUncorrected !== undefined ? ep.latencyUncorrected : ep.latency);
+    hist = decodeHistogram(latencyOf(ep, opts.uncorrected === true));
     requests = ep.requests;
     errorsByClass = { ...ep.errors };
   }
@@ -112,7 +121,7 @@ export function overallEndpoint(result: RunResult): EndpointResult | undefined {
   for (const e of eps) {
     out.requests += e.requests;
     hist.add(decodeHistogram(e.latency));
-    histAsSent?.add(decodeHistogram(e.latencyUncorrected ?? e.latency));
+    histAsSent?.add(decodeHistogram(latencyOf(e, true)));
     for (const [k, v] of Object.entries(e.errors)) out.errors[k] = (out.errors[k] ?? 0) + v;
     for (const [k, v] of Object.entries(e.statusCodes)) out.statusCodes[k] = (out.statusCodes[k] ?? 0) + v;
     for (const [k, v] of Object.entries(e.errorCodes)) out.errorCodes[k] = (out.errorCodes[k] ?? 0) + v;
@@ -122,7 +131,7 @@ export function overallEndpoint(result: RunResult): EndpointResult | undefined {
       s.requests += p.requests;
       for (const [k, v] of Object.entries(p.errors)) s.errors[k] = (s.errors[k] ?? 0) + v;
       s.hist.add(decodeHistogram(p.latency));
-      s.asSent?.add(decodeHistogram(p.latencyUncorrected ?? p.latency));
+      s.asSent?.add(decodeHistogram(latencyOf(p, true)));
     }
   }
   out.latency = encode(hist);

@@ -6,7 +6,7 @@
  * (SLA tools that pass on missing data hide typos: ../shared/fixtures/k6/FORMATS.md).
  */
 import type { EndpointResult, RunResult } from '../result/model.js';
-import { endpointStats, measuredWindow, overallEndpoint, type Window } from '../result/stats.js';
+import { endpointStats, hasAsSentSeries, measuredWindow, overallEndpoint, type Window } from '../result/stats.js';
 import type { Check, Op, SlaPlan } from './checks.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'no-data';
@@ -132,7 +132,7 @@ export function evaluate(plan: SlaPlan, result: RunResult): Verdict {
     const { ep, name } = endpointFor(c, result, overall);
     const windowed = c.windowSec !== undefined && ep !== undefined && ep.series.length > 0 && !WHOLE_RUN_ONLY.has(c.metric);
     // Results written before series carried uncorrected latency have it only as a whole-run histogram.
-    const wholeRunUncorrectedOnly = uncorrected && ep?.latencyUncorrected !== undefined && !ep.series.some((p) => p.latencyUncorrected !== undefined);
+    const wholeRunUncorrectedOnly = uncorrected && ep?.latencyUncorrected !== undefined && !hasAsSentSeries(ep);
     let m: Measure;
     let windows: CheckResult['windows'];
     if (windowed && !(wholeRunUncorrectedOnly && c.unit === 'ms')) {

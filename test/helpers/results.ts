@@ -1,6 +1,7 @@
 /** Small hand-built results for unit tests of evaluate/merge (seeded, recorded through EndpointRecorder). */
 import { EndpointRecorder } from '../../src/result/recorder.js';
-import { RESULT_SCHEMA_VERSION, type EndpointResult, type RunResult } from '../../src/result/model.js';
+import type { EngineOutput } from '../../src/engines/types.js';
+import { RESULT_SCHEMA_VERSION, runResultSchema, type EndpointResult, type RunResult } from '../../src/result/model.js';
 
 export function endpoint(name: string, perSec: Array<{ n: number; latencyMs: number; errors?: number; errorClass?: 'server' | 'rateLimit' | 'network' }>): EndpointResult {
   const r = new EndpointRecorder(name, 'http', 'w');
@@ -33,4 +34,25 @@ export function result(endpoints: Record<string, EndpointResult>, opts: { durati
     },
     endpoints,
   };
+}
+
+/** One engine's output as a run result (what runSuite would wrap it in), validated against the result schema. */
+export function resultFromOutput(out: EngineOutput, opts: { durationSec: number; suite?: string; url?: string }): RunResult {
+  return runResultSchema.parse({
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    kind: 'loadgate.result',
+    meta: {
+      suite: opts.suite ?? 'test',
+      engines: [out.engine],
+      startedAt: new Date(0).toISOString(),
+      endedAt: new Date(opts.durationSec * 1000).toISOString(),
+      durationSec: opts.durationSec,
+      warmupSec: 0,
+      host: { hostname: 'h', platform: 'linux', arch: 'x64', cpus: 2, node: process.version },
+      target: { url: opts.url ?? 'http://127.0.0.1', mock: true },
+      notes: out.notes ?? [],
+    },
+    endpoints: out.endpoints,
+    ...(out.generator ? { generator: out.generator } : {}),
+  });
 }

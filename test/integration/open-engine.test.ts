@@ -5,7 +5,7 @@ import { startMockProcess, type MockProcess } from '../../mocks/process.js';
 import { openEngine } from '../../src/engines/open.js';
 import type { EngineOutput } from '../../src/engines/types.js';
 import { decodeHistogram, summarizeHistogram } from '../../src/result/histogram.js';
-import type { RunResult } from '../../src/result/model.js';
+import { resultFromOutput } from '../helpers/results.js';
 import { compileSla } from '../../src/sla/checks.js';
 import { evaluate } from '../../src/sla/evaluate.js';
 import { workloadSchema, type Workload } from '../../src/suite/schema.js';
@@ -25,26 +25,6 @@ async function run(w: Workload, baseUrl: string, pid?: number, signal = new Abor
     progress: () => undefined,
     seed: 1,
   });
-}
-
-function asRunResult(out: EngineOutput, durationSec: number): RunResult {
-  return {
-    schemaVersion: 1,
-    kind: 'loadgate.result',
-    meta: {
-      suite: 'test',
-      engines: [out.engine],
-      startedAt: new Date(0).toISOString(),
-      endedAt: new Date(durationSec * 1000).toISOString(),
-      durationSec,
-      warmupSec: 0,
-      host: { hostname: 'h', platform: 'linux', arch: 'x64', cpus: 2, node: process.version },
-      target: { url: 'http://127.0.0.1', mock: true },
-      notes: out.notes ?? [],
-    },
-    endpoints: out.endpoints,
-    ...(out.generator ? { generator: out.generator } : {}),
-  };
 }
 
 const p = (encoded: string | undefined) => summarizeHistogram(decodeHistogram(encoded!))!;
@@ -115,7 +95,7 @@ describe('open-model engine accounting and health', () => {
     expect(out.notes?.join('\n')).toMatch(/arrivals dropped/);
     // The pool, not the generator, made them late.
     expect(out.generator?.reasons.join('\n') ?? '').not.toMatch(/because the generator was behind/);
-    const verdict = evaluate(compileSla(undefined, { openModelEndpoints: new Set(['fetchTicker']) }), asRunResult(out, 2));
+    const verdict = evaluate(compileSla(undefined, { openModelEndpoints: new Set(['fetchTicker']) }), resultFromOutput(out, { durationSec: 2 }));
     expect(verdict.status).toBe('fail');
     expect(verdict.checks.find((c) => c.id === 'fetchTicker.droppedArrivals')).toMatchObject({ status: 'fail', actual: a.dropped, source: 'implicit' });
   });

@@ -1,6 +1,6 @@
 /** ws results go through the SLA evaluator unchanged: the exchange-api stream targets get data and judge it. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { runResultSchema, type RunResult } from '../../src/result/model.js';
+import { resultFromOutput } from '../helpers/results.js';
 import { compileSla } from '../../src/sla/checks.js';
 import { evaluate } from '../../src/sla/evaluate.js';
 import { runStreams, startStreamServer, type StreamServer } from './ws-helpers.js';
@@ -15,22 +15,7 @@ describe('ws results and the exchange-api preset', () => {
   it('fails lossPct on injected loss, passes reconnect success after disconnects, and measures message latency', async () => {
     server = await startStreamServer({ ratePerSec: { trades: 50 }, faults: { dropRatePct: 2, disconnectEverySec: 1 } });
     const out = await runStreams(server, { load: { model: 'stream', connections: 4, connectRatePerSec: 200, durationSec: 2.5 } });
-    const result: RunResult = runResultSchema.parse({
-      schemaVersion: 1,
-      kind: 'loadgate.result',
-      meta: {
-        suite: 'ws-sla',
-        engines: [out.engine],
-        startedAt: new Date(0).toISOString(),
-        endedAt: new Date(2500).toISOString(),
-        durationSec: 2.5,
-        warmupSec: 0,
-        host: { hostname: 'h', platform: 'linux', arch: 'x64', cpus: 2, node: process.version },
-        target: { url: server.baseUrl, mock: true },
-        notes: out.notes ?? [],
-      },
-      endpoints: out.endpoints,
-    });
+    const result = resultFromOutput(out, { durationSec: 2.5, suite: 'ws-sla', url: server.baseUrl });
     const plan = compileSla({ preset: 'exchange-api' }, { drivenEndpoints: new Set(Object.keys(out.endpoints)) });
     const verdict = evaluate(plan, result);
     const check = (id: string) => verdict.checks.find((c) => c.id === id);
