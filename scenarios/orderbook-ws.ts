@@ -15,10 +15,8 @@ import { CONFIG, baseOptions } from './common.ts';
 import { executorFor } from './lib/executors.ts';
 import { parseUpdate, SeqTracker, subscribeMessage } from './lib/gaps.ts';
 
-export const options: Options = {
-  ...baseOptions(CONFIG),
-  scenarios: { [CONFIG.workload]: executorFor(CONFIG.load) },
-};
+// Object.assign, not object spread: the bundles stay free of esbuild's ES2017 spread helpers (k6 0.48, issue 9).
+export const options: Options = Object.assign(baseOptions(CONFIG), { scenarios: { [CONFIG.workload]: executorFor(CONFIG.load) } });
 
 const msgLatency = new Trend('ws_msg_latency', true);
 const seqGap = new Counter('ws_seq_gap');

@@ -15,7 +15,7 @@ function shape(): Options['scenarios'] {
   return { [CONFIG.workload]: soakScenario(l.ratePerSec, durationSec, l.maxConnections) };
 }
 
-export const options: Options = { ...baseOptions(CONFIG), scenarios: shape() };
+export const options: Options = Object.assign(baseOptions(CONFIG), { scenarios: shape() });
 
 export default function (data: SetupData): void {
   restIteration(data);

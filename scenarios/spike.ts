@@ -15,7 +15,7 @@ function shape(): Options['scenarios'] {
   return { [CONFIG.workload]: spikeScenario(l.ratePerSec, durationSec, l.maxConnections, CONFIG.spikeFactor ?? 5) };
 }
 
-export const options: Options = { ...baseOptions(CONFIG), scenarios: shape() };
+export const options: Options = Object.assign(baseOptions(CONFIG), { scenarios: shape() });
 
 export default function (data: SetupData): void {
   restIteration(data);

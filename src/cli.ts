@@ -42,8 +42,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     return name === undefined ? EXIT.invalidInput : EXIT.ok;
   }
   if (name === '--version' || name === '-v') {
-    const { createRequire } = await import('node:module');
-    io.stdout.write(`${(createRequire(import.meta.url)('../package.json') as { version: string }).version}\n`);
+    io.stdout.write(`${(await import('./package-root.js')).packageVersion()}\n`);
     return EXIT.ok;
   }
   const command = COMMANDS[name];

@@ -61,16 +61,18 @@ export function executorFor(load: LoadSpec): K6Scenario {
     case 'open': {
       const peak = Math.max(load.ratePerSec, ...(load.stages ?? []).map((s) => s.targetRatePerSec));
       if (load.stages === undefined) {
-        return { executor: 'constant-arrival-rate', ...rateAndUnit(load.ratePerSec), duration: sec(load.durationSec ?? 1), ...vusFor(peak, load.maxConnections) };
+        return Object.assign({ executor: 'constant-arrival-rate' as const, duration: sec(load.durationSec ?? 1) }, rateAndUnit(load.ratePerSec), vusFor(peak, load.maxConnections));
       }
       const unit = load.stages.every((s) => Number.isInteger(s.targetRatePerSec)) && Number.isInteger(load.ratePerSec) ? 1 : 60;
-      return {
-        executor: 'ramping-arrival-rate',
-        startRate: Math.round(load.ratePerSec * unit),
-        timeUnit: unit === 1 ? '1s' : '1m',
-        stages: load.stages.map((s) => ({ target: Math.round(s.targetRatePerSec * unit), duration: sec(s.durationSec) })),
-        ...vusFor(peak, load.maxConnections),
-      };
+      return Object.assign(
+        {
+          executor: 'ramping-arrival-rate' as const,
+          startRate: Math.round(load.ratePerSec * unit),
+          timeUnit: unit === 1 ? '1s' : '1m',
+          stages: load.stages.map((s) => ({ target: Math.round(s.targetRatePerSec * unit), duration: sec(s.durationSec) })),
+        },
+        vusFor(peak, load.maxConnections),
+      );
     }
   }
 }
@@ -91,33 +93,37 @@ export function spikeScenario(ratePerSec: number, durationSec: number, maxConnec
   const u = Number.isInteger(ratePerSec) && Number.isInteger(peak) ? 1 : 60;
   const part = durationSec / 5;
   const r = (x: number) => Math.round(x * u);
-  return {
-    executor: 'ramping-arrival-rate',
-    startRate: r(ratePerSec),
-    timeUnit: u === 1 ? '1s' : '1m',
-    stages: [
-      { target: r(ratePerSec), duration: sec(part) },
-      { target: r(peak), duration: sec(Math.max(1, part / 4)) },
-      { target: r(peak), duration: sec(part) },
-      { target: r(ratePerSec), duration: sec(Math.max(1, part / 4)) },
-      { target: r(ratePerSec), duration: sec(part) },
-    ],
-    ...vusFor(peak, maxConnections),
-  };
+  return Object.assign(
+    {
+      executor: 'ramping-arrival-rate' as const,
+      startRate: r(ratePerSec),
+      timeUnit: u === 1 ? '1s' : '1m',
+      stages: [
+        { target: r(ratePerSec), duration: sec(part) },
+        { target: r(peak), duration: sec(Math.max(1, part / 4)) },
+        { target: r(peak), duration: sec(part) },
+        { target: r(ratePerSec), duration: sec(Math.max(1, part / 4)) },
+        { target: r(ratePerSec), duration: sec(part) },
+      ],
+    },
+    vusFor(peak, maxConnections),
+  );
 }
 
 /** Soak: a ramp up over 5% of the time (at most 5 min), then the rate held for the rest. */
 export function soakScenario(ratePerSec: number, durationSec: number, maxConnections: number): RampingArrivalRateScenario {
   const ramp = Math.min(300, Math.max(1, durationSec * 0.05));
   const u = Number.isInteger(ratePerSec) ? 1 : 60;
-  return {
-    executor: 'ramping-arrival-rate',
-    startRate: 0,
-    timeUnit: u === 1 ? '1s' : '1m',
-    stages: [
-      { target: Math.round(ratePerSec * u), duration: sec(ramp) },
-      { target: Math.round(ratePerSec * u), duration: sec(durationSec - ramp) },
-    ],
-    ...vusFor(ratePerSec, maxConnections),
-  };
+  return Object.assign(
+    {
+      executor: 'ramping-arrival-rate' as const,
+      startRate: 0,
+      timeUnit: u === 1 ? '1s' : '1m',
+      stages: [
+        { target: Math.round(ratePerSec * u), duration: sec(ramp) },
+        { target: Math.round(ratePerSec * u), duration: sec(durationSec - ramp) },
+      ],
+    },
+    vusFor(ratePerSec, maxConnections),
+  );
 }

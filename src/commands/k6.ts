@@ -16,7 +16,7 @@ const USAGE = `Usage:
   loadgate k6 build <suite.yaml> [--out dir] [--target-url url] [--ws-url url]
   loadgate k6 operator <suite.yaml> --parallelism N [--out dir] [--workload name] [--namespace ns] [--target-url url]
 
-build     bundles scenarios/*.ts into plain ES-module JS (k6 ≥ 0.46; every k6/* import left external) and
+build     bundles scenarios/*.ts into plain ES2017 modules (k6 0.48 through 1.x; k6/* imports left external) and
           writes <workload>.config.json per workload. Run one with:
             LOADGATE_CONFIG=<dir>/<workload>.config.json k6 run <dir>/<scenario>.js
 operator  writes a k6-operator TestRun, a ConfigMap with the bundled script and config, and a results PVC:

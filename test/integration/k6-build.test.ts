@@ -1,5 +1,6 @@
 /**
- * Every bundle esbuild builds from scenarios/*.ts imports only k6 modules, parses as an ES module and
+ * Every bundle esbuild builds from scenarios/*.ts parses as ES2017 (what k6 0.48 loads: issue 9), imports only
+ * k6 modules (read from the syntax tree and by the text scanner), parses as an ES module and
  * type-checks against @types/k6 (tsc --checkJs on the bundles); the TypeScript sources type-check too.
  */
 import { execFile } from 'node:child_process';
@@ -7,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { parse, type Node } from 'acorn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildScenarios, bundleImports, isK6Module, type BuiltBundle } from '../../src/engines/k6/build.js';
 import { K6_SCENARIOS } from '../../src/engines/k6/config.js';
@@ -21,6 +23,21 @@ beforeAll(async () => {
   bundles = await buildScenarios(dir);
 }, 60_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Every module a program names: import/export … from sources and require('…') calls anywhere in the tree. */
+function moduleSources(program: Node): string[] {
+  const out = new Set<string>();
+  const visit = (n: unknown): void => {
+    if (n === null || typeof n !== 'object') return;
+    if (Array.isArray(n)) return n.forEach(visit);
+    const o = n as { type?: string; source?: { value?: unknown }; callee?: { type?: string; name?: string }; arguments?: Array<{ type?: string; value?: unknown }> };
+    if ((o.type === 'ImportDeclaration' || o.type === 'ExportNamedDeclaration' || o.type === 'ExportAllDeclaration') && typeof o.source?.value === 'string') out.add(o.source.value);
+    if (o.type === 'CallExpression' && o.callee?.type === 'Identifier' && o.callee.name === 'require' && typeof o.arguments?.[0]?.value === 'string') out.add(o.arguments[0].value);
+    for (const v of Object.values(o)) if (v !== null && typeof v === 'object') visit(v);
+  };
+  visit(program);
+  return [...out];
+}
 
 describe('the k6 scenario bundles', () => {
   it('are built for every scenario', () => {
@@ -47,6 +64,28 @@ describe('the k6 scenario bundles', () => {
     expect(bundleImports('import x from "node:fs";\nimport { a } from "k6/http";\nexport { b } from "./lib.js";').sort()).toEqual(['./lib.js', 'k6/http', 'node:fs']);
     expect(isK6Module('k6')).toBe(true);
     expect(isK6Module('k6x')).toBe(false);
+  });
+
+  it('parse as ES2017 modules (acorn, ecmaVersion 2017: k6 0.48 rejects object spread and newer syntax)', () => {
+    for (const b of bundles) {
+      const code = readFileSync(b.path, 'utf8');
+      expect(() => parse(code, { ecmaVersion: 2017, sourceType: 'module' }), b.scenario).not.toThrow();
+    }
+  });
+
+  it('import only k6 and k6/* modules, read from the ES2017 syntax tree (import/export declarations and require calls)', () => {
+    for (const b of bundles) {
+      const specs = moduleSources(parse(readFileSync(b.path, 'utf8'), { ecmaVersion: 2017, sourceType: 'module' }));
+      expect(specs.length, b.scenario).toBeGreaterThan(0);
+      expect(specs.filter((s) => !isK6Module(s)), b.scenario).toEqual([]);
+      expect(specs.sort(), b.scenario).toEqual(bundleImports(readFileSync(b.path, 'utf8')).sort());
+    }
+  });
+
+  it('are checked by a parser that really stops at ES2017 (object spread and ?? are refused)', () => {
+    expect(() => parse('const a = {}; export const b = { ...a };', { ecmaVersion: 2017, sourceType: 'module' })).toThrow(SyntaxError);
+    expect(() => parse('export const c = null ?? 1;', { ecmaVersion: 2017, sourceType: 'module' })).toThrow(SyntaxError);
+    expect(moduleSources(parse('import a from "k6";\nexport * from "./x.js";\nrequire("fs");', { ecmaVersion: 2017, sourceType: 'module' })).sort()).toEqual(['./x.js', 'fs', 'k6']);
   });
 
   it('parse as ES modules (node --check)', async () => {

@@ -1,17 +1,17 @@
 /**
  * Bundles the TypeScript k6 scenarios (scenarios/*.ts) into plain ES-module JavaScript with esbuild: the
  * scenario and its scenarios/lib helpers in one file, every `k6` / `k6/*` import left external. The result
- * runs on k6 ≥ 0.46 as .js (older k6 cannot load .ts); k6 ≥ 0.57 can also run the .ts sources directly.
+ * is ES2017 so k6 0.48 through 1.x load it (older k6 cannot load .ts); k6 ≥ 0.57 can also run the .ts sources directly.
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { RunError } from '../../errors.js';
+import { PACKAGE_ROOT } from '../../package-root.js';
 import { K6_SCENARIOS, type K6ScenarioName } from './config.js';
 
-/** The repository's scenarios/ directory. */
-export const SCENARIOS_DIR = fileURLToPath(new URL('../../../scenarios/', import.meta.url));
+/** The package's scenarios/ folder (the TypeScript sources ship in the package: package.json `files`). */
+export const SCENARIOS_DIR = join(PACKAGE_ROOT, 'scenarios');
 
 export interface BuiltBundle {
   scenario: K6ScenarioName;
@@ -28,8 +28,9 @@ export async function buildScenarios(outDir: string = join(SCENARIOS_DIR, 'dist'
       bundle: true,
       format: 'esm',
       platform: 'neutral',
-      // k6 < 0.52 runs scripts through goja + Babel "extended" mode: ES2018 (object spread) is the newest syntax both handle; esbuild lowers ?? and ?. below it.
-      target: 'es2018',
+      // ES2017: k6 0.48 rejects object spread (`{ ...x }`, ES2018) with "SyntaxError: Unexpected token" (exit 107,
+      // issue 9); esbuild lowers it, and ?? / ?., to Object.assign-style helpers. k6 1.x takes either.
+      target: 'es2017',
       external: ['k6', 'k6/*'],
       logLevel: 'silent',
       legalComments: 'none',

@@ -7,7 +7,7 @@ export const K6_INSTALL_HINT =
   'install k6 (https://grafana.com/docs/k6/latest/set-up/install-k6/): `brew install k6` on macOS, ' +
   "`sudo apt-get install k6` after adding Grafana's apt repository on Debian/Ubuntu, `winget install k6` on Windows, " +
   'or a release binary from https://github.com/grafana/k6/releases; then put it on PATH or set K6_BIN=/path/to/k6. ' +
-  'k6 ≥ 0.46 runs the bundled scenarios; without k6, use --engine autocannon or open.';
+  'k6 0.48 through 1.x runs the bundled scenarios; without k6, use --engine autocannon or open.';
 
 export interface LocatedK6 {
   path: string;
