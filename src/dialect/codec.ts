@@ -27,9 +27,20 @@ export function jsonParams(params: Params): string {
  */
 export function formatDecimal(v: number): string {
   const s = String(v);
-  if (!/e/i.test(s)) return s;
-  const fixed = v.toFixed(20);
-  return fixed.includes('.') ? fixed.replace(/0+$/, '').replace(/\.$/, '') : fixed;
+  const e = s.search(/e/i);
+  if (e === -1) return s;
+  // Move the decimal point of the shortest round-trip digits: exact, unlike toFixed (which stops at 20 decimals).
+  const neg = s.startsWith('-');
+  const mantissa = s.slice(neg ? 1 : 0, e);
+  const exp = Number(s.slice(e + 1));
+  const dot = mantissa.indexOf('.');
+  const digits = dot === -1 ? mantissa : mantissa.slice(0, dot) + mantissa.slice(dot + 1);
+  const point = (dot === -1 ? mantissa.length : dot) + exp;
+  let out: string;
+  if (point <= 0) out = `0.${'0'.repeat(-point)}${digits}`;
+  else if (point >= digits.length) out = digits + '0'.repeat(point - digits.length);
+  else out = `${digits.slice(0, point)}.${digits.slice(point)}`;
+  return neg ? `-${out}` : out;
 }
 
 /** `BTC/USDT` → `['BTC', 'USDT']`; throws on anything else (a typo'd symbol must not reach the wire as garbage). */
