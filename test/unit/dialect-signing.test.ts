@@ -16,12 +16,13 @@ const creds = { apiKey: 'test-key-1', apiSecret: 'test-secret-1', passphrase: 't
 
 type CcxtSigned = { url: string; method: string; body?: string; headers?: Record<string, string> };
 /** A ccxt exchange with a frozen clock (every timestamp it signs is T). */
-function frozen<E extends object>(ex: E): E & { sign(path: string, api: string, method: string, params: Record<string, unknown>): CcxtSigned } {
+type Signer = { sign(path: string, api: string, method: string, params: Record<string, unknown>): CcxtSigned };
+function frozen(ex: object): Signer {
   const e = ex as unknown as { milliseconds: () => number; nonce: () => number; seconds: () => number };
   e.milliseconds = () => T;
   e.nonce = () => T;
   e.seconds = () => Math.floor(T / 1000);
-  return ex as E & { sign(path: string, api: string, method: string, params: Record<string, unknown>): CcxtSigned };
+  return ex as unknown as Signer;
 }
 
 /** What a server receives from a ccxt-signed request (header names lower-cased, origin stripped). */
