@@ -271,7 +271,7 @@ export class SequenceTracker {
     let expected: number;
     if (!tracked) expected = 0;
     else if (chain) expected = this.received + this.lost + this.chainGaps.length;
-    else expected = this.closedExpected + (this.hi >= this.segFirst ? this.hi - this.segFirst + 1 : 0);
+    else expected = this.closedExpected + (this.started && this.hi >= this.segFirst ? this.hi - this.segFirst + 1 : 0);
     return {
       tracked,
       expected,
