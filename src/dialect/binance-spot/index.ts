@@ -206,7 +206,8 @@ export const binanceSpot: Dialect = {
     codes: {
       ...rules([-1003, -1015], 'rateLimit'), // TOO_MANY_REQUESTS, TOO_MANY_ORDERS
       ...rules([-1002, -1021, -1022, -2014, -2015], 'auth'), // UNAUTHORIZED, INVALID_TIMESTAMP, INVALID_SIGNATURE, BAD_API_KEY_FMT, REJECTED_MBX_KEY
-      ...rules([-1000, -1001, -1006, -1008, -1016], 'server'), // UNKNOWN, DISCONNECTED, UNEXPECTED_RESP, SERVER_BUSY, SERVICE_SHUTTING_DOWN
+      ...rules([-1000, -1001, -1006, -1008], 'server'), // UNKNOWN, DISCONNECTED, UNEXPECTED_RESP, SERVER_BUSY
+      ...rules([-1016], 'client'), // SERVICE_SHUTTING_DOWN: "This service is no longer available" (a retired endpoint)
       ...rules([-1007], 'timeout'), // TIMEOUT: backend timeout, execution status unknown
       ...rules([-2010], 'trading', 'insufficientMargin'), // NEW_ORDER_REJECTED ("Account has insufficient balance for requested action.")
       ...rules([-2011, -2013], 'trading', 'orderNotFound'), // CANCEL_REJECTED ("Unknown order sent."), NO_SUCH_ORDER
