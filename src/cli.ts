@@ -17,6 +17,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   },
   import: { summary: 'turn k6 output (NDJSON or summary JSON) into a loadgate result', load: async () => (await import('./commands/import.js')).importCommand },
   merge: { summary: 'merge results (or k6 NDJSON files) exactly into one, then one SLA verdict', load: async () => (await import('./commands/merge.js')).mergeCommand },
+  trend: { summary: 'nightly history per endpoint and metric, with change points (Otava\'s method)', load: async () => (await import('./commands/trend.js')).trendCommand },
   k6: { summary: 'k6 helpers: build bundles, write k6-operator manifests', load: async () => (await import('./commands/k6.js')).k6Command },
 };
 

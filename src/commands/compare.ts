@@ -10,6 +10,7 @@ import { compare, renderCompareJson, renderCompareHtmlSection, renderCompareMark
 import { EXIT, InputError } from '../errors.js';
 import { parseCommandArgs, type CliIO, type Command } from './types.js';
 import { readSide, refuseUntrustworthy } from './shared.js';
+import { comparisonAnnotations, publishToGithub } from '../report/github.js';
 
 const USAGE = `loadgate compare — compare a baseline with a candidate and tell a regression from noise
 
@@ -140,6 +141,7 @@ export const compareCommand: Command = {
       await writeFile(join(dir, 'compare.html'), htmlPage(`loadgate compare: ${c.verdict}`, [renderCompareHtmlSection(c)]));
       io.stderr.write(`wrote ${['compare.md', 'compare.json', 'compare.html'].map((f) => join(values.out!, f)).join(', ')}\n`);
     }
+    await publishToGithub(io, markdown, failOn === 'regression' ? comparisonAnnotations(c) : [], format === 'json' ? 'stderr' : 'stdout');
     if (failOn === 'regression' && c.counts.regressed > 0) return EXIT.breach;
     if (failOn === 'regression' && refuseUntrustworthy(io, 'compare', [base, cand])) return EXIT.runFailed;
     return EXIT.ok;

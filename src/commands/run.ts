@@ -7,6 +7,7 @@ import { runSuite, plannedDurationSec } from '../run.js';
 import { evaluate } from '../sla/evaluate.js';
 import { renderAll, createProgress, reportDirFor } from '../report/index.js';
 import { parseCommandArgs, type Command } from './types.js';
+import { addToHistory } from '../history/store.js';
 import { detectGitCommit, parseFormats, planForSuite, writeAndPrint } from './shared.js';
 
 export const runCommand: Command = {
@@ -25,6 +26,7 @@ Options:
   --baseline <path>   compare this run with a baseline result (file or folder of runs): the comparison is
                       added to report.html and report.md, and written as compare.md / compare.json
   --fail-on <what>    regression | none (default none): with --baseline, exit 1 on a significant regression
+  --history <dir>     also add the run to this history folder (index.json + runs/), for \`loadgate trend\`
   --no-color          plain output even on a terminal
   -h, --help          this help
 
@@ -39,6 +41,7 @@ Exit codes: 0 all SLA checks pass, 1 an SLA check failed, 2 invalid input, 3 the
       seed: { type: 'string' },
       baseline: { type: 'string' },
       'fail-on': { type: 'string' },
+      history: { type: 'string' },
       'no-color': { type: 'boolean' },
     });
     if (values.help) {
@@ -92,6 +95,7 @@ Exit codes: 0 all SLA checks pass, 1 an SLA check failed, 2 invalid input, 3 the
       if (files['report.md'] !== undefined) files['report.md'] += `\n## Compared with ${baseline!.files.join(', ')}\n\n${md}`;
     }
     await writeAndPrint(io, report, files, values['no-color']);
+    if (values.history) io.stderr.write(`added to history ${values.history} as ${(await addToHistory(resolve(io.cwd, values.history), result, verdict.status)).id}\n`);
     if (comparison) io.stdout.write(`\nCompared with the baseline: ${comparison.verdict} (${comparison.counts.regressed} regressed, ${comparison.counts.improved} improved); see compare.md\n`);
     if (result.meta.incomplete) {
       // An interrupted run (Ctrl-C, a CI timeout's SIGTERM, a killed k6) must never read as a pass.

@@ -9,7 +9,8 @@ import type { SlaSpec, Suite } from '../suite/schema.js';
 import { compileSla, type SlaPlan } from '../sla/checks.js';
 import { engineOf } from '../suite/schema.js';
 import { REPORT_FORMATS, type ReportFormat } from '../report/model.js';
-import { renderConsole, writeReportFiles, type Report } from '../report/index.js';
+import { renderConsole, renderMarkdown, writeReportFiles, type Report } from '../report/index.js';
+import { publishToGithub, verdictAnnotations } from '../report/github.js';
 import type { CliIO } from './types.js';
 
 /** Read and validate a result.json (exit 2 with a path-qualified message when it isn't one). */
@@ -74,10 +75,11 @@ export function useColor(io: CliIO, noColorFlag: boolean | undefined): boolean {
   return !noColorFlag && io.stdout.isTTY === true && !io.env.NO_COLOR;
 }
 
-/** Write the report files (the fs edge), then print the console summary. */
+/** Write the report files (the fs edge), then print the console summary; in GitHub Actions also the job summary and annotations. */
 export async function writeAndPrint(io: CliIO, report: Report, files: Record<string, string>, noColorFlag: boolean | undefined): Promise<void> {
   await writeReportFiles(report.reportDir!, files);
   io.stdout.write(renderConsole(report, { color: useColor(io, noColorFlag), width: io.stdout.columns ?? 100 }));
+  await publishToGithub(io, () => files['report.md'] ?? renderMarkdown(report), verdictAnnotations(report.verdict));
 }
 
 /** Read one side: files and folders, in the order given. A folder contributes its loadgate results (other JSON is skipped). */
