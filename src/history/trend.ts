@@ -3,7 +3,7 @@
  * as the SLA reads it), and the change points Otava's method finds in it. Pure.
  */
 import type { RunResult } from '../result/model.js';
-import { endpointStats, measuredWindow, overallEndpoint } from '../result/stats.js';
+import { endpointStats, measuredWindow, overallEndpoint, type EndpointStats } from '../result/stats.js';
 import { changePoints, DEFAULT_CHANGE_POINT_OPTIONS, type ChangePoint, type ChangePointOptions } from './changepoints.js';
 import type { HistoryEntry } from './store.js';
 
@@ -60,10 +60,18 @@ export interface Trend {
 
 export const DEFAULT_TREND_LAST = 100;
 
-function metricValue(result: RunResult, name: string, metric: TrendMetric): number | undefined {
-  const ep = name === OVERALL_SERIES ? overallEndpoint(result) : result.endpoints[name];
-  if (ep === undefined) return undefined;
-  const s = endpointStats(name, ep, result.meta.durationSec, measuredWindow(result));
+/** Each endpoint's stats over the run's measured window, "overall" included (computed once per run). */
+function runStats(result: RunResult): Map<string, EndpointStats> {
+  const out = new Map<string, EndpointStats>();
+  const w = measuredWindow(result);
+  const overall = overallEndpoint(result);
+  if (overall !== undefined) out.set(OVERALL_SERIES, endpointStats(OVERALL_SERIES, overall, result.meta.durationSec, w));
+  for (const [name, ep] of Object.entries(result.endpoints)) out.set(name, endpointStats(name, ep, result.meta.durationSec, w));
+  return out;
+}
+
+function metricValue(s: EndpointStats | undefined, metric: TrendMetric): number | undefined {
+  if (s === undefined) return undefined;
   const v = metric === 'throughputPerSec' || metric === 'errorRatePct' ? s[metric] : s.latency?.[metric];
   return v !== undefined && Number.isFinite(v) ? v : undefined;
 }
@@ -89,12 +97,13 @@ export function buildTrend(history: ReadonlyArray<{ entry: HistoryEntry; result:
   const names = [...kinds.entries()].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1)).map(([n]) => n);
   if ([...kinds.values()].some((k) => k === 0)) names.unshift(OVERALL_SERIES);
 
+  const stats = chosen.map(({ result }) => runStats(result));
   const series: TrendSeries[] = [];
   for (const endpoint of names) {
     for (const metric of metrics) {
       const points: TrendSeries['points'] = [];
-      chosen.forEach(({ result }, run) => {
-        const value = metricValue(result, endpoint, metric);
+      stats.forEach((byName, run) => {
+        const value = metricValue(byName.get(endpoint), metric);
         if (value !== undefined) points.push({ run, value });
       });
       if (points.length === 0) continue;
