@@ -8,6 +8,7 @@ import type { CheckResult } from '../sla/evaluate.js';
 import { buildView, checkFails, connectionCells, connectionGroups, streamCells, CONNECTION_ALIGN, CONNECTION_HEADERS, metricRows, statusLabel, STREAM_ALIGN, STREAM_HEADERS, type MetricRow, type ReportView } from './derive.js';
 import { DASH, escapeHtml as esc, fmtCount, fmtDurationSec, fmtLimit, fmtMargin, fmtMs, fmtNum, fmtPct, fmtPlain, fmtValue } from './format.js';
 import type { Report } from './model.js';
+import { latencySpectrum } from './spectrum.js';
 
 export interface HtmlOptions {
   /** Complete `<section>` elements appended after the report (e.g. a comparison). Trusted HTML, not escaped. */
@@ -227,6 +228,7 @@ export function htmlFromView(report: Report, view: ReportView, opts: HtmlOptions
   if (m.warmupSec > 0) body.push(`<p class="muted">Tables read the measured window (${view.window.fromSec}–${Math.min(view.window.toSec, m.durationSec)} s); the shaded area in the charts is the warm-up.</p>`);
   for (const e of view.endpoints) {
     body.push(`<h3>${esc(e.name)} <span class="muted">(${esc(e.ep.kind)})</span></h3>`, metricTable(metricRows(e.measured, e.checks, e.ep.kind, { asSent: e.measuredAsSent, targetTime: e.targetTime })), charts(e.ep, m.durationSec, m.warmupSec));
+    body.push(latencySpectrum(e.name, e.ep, view.window));
   }
   for (const e of view.missingScopes) body.push(`<h3>${esc(e.name)} <span class="muted">(not measured)</span></h3>`, metricTable(metricRows(undefined, e.checks, 'http')));
   body.push('</section>');
