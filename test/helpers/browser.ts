@@ -53,19 +53,25 @@ export async function openBrowser(): Promise<Browser> {
       page.on('request', (r) => requests.push(r.url()));
       const url = pathToFileURL(file).href;
       await page.goto(url, { waitUntil: 'load', timeout: 60_000 });
-      const charts = await page.$$eval('svg, canvas', (els) =>
-        els.map((el) => {
+      // Runs in the page; the project's tsconfig has no DOM types, hence the small structural ones.
+      type Box = { width: number; height: number };
+      type El = { tagName: string; getBoundingClientRect(): Box; getAttribute(n: string): string | null; querySelectorAll(s: string): ArrayLike<Mark> };
+      type Mark = { points?: { numberOfItems: number }; r?: { baseVal: { value: number } }; getBBox(): Box };
+      type Canvas = El & { width: number; height: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null };
+      const charts = await page.$$eval('svg, canvas', (nodes) =>
+        (nodes as unknown as El[]).map((el) => {
           const box = el.getBoundingClientRect();
-          if (el instanceof HTMLCanvasElement) {
-            const data = el.getContext('2d')?.getImageData(0, 0, el.width, el.height).data;
+          const label = el.getAttribute('aria-label') ?? '';
+          if (el.tagName.toLowerCase() === 'canvas') {
+            const c = el as Canvas;
+            const data = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data;
             let opaque = 0;
             if (data) for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) opaque++;
-            return { tag: 'canvas' as const, label: el.getAttribute('aria-label') ?? '', widthPx: box.width, heightPx: box.height, marks: opaque };
+            return { tag: 'canvas' as const, label, widthPx: box.width, heightPx: box.height, marks: opaque };
           }
-          const svg = el as SVGSVGElement;
-          const lines = [...svg.querySelectorAll('polyline')].filter((p) => p.points.numberOfItems >= 2 && (p.getBBox().width > 0 || p.getBBox().height > 0)).length;
-          const dots = [...svg.querySelectorAll('circle')].filter((c) => c.r.baseVal.value > 0).length;
-          return { tag: 'svg' as const, label: svg.getAttribute('aria-label') ?? '', widthPx: box.width, heightPx: box.height, marks: lines + dots };
+          const lines = Array.from(el.querySelectorAll('polyline')).filter((p) => p.points!.numberOfItems >= 2 && (p.getBBox().width > 0 || p.getBBox().height > 0)).length;
+          const dots = Array.from(el.querySelectorAll('circle')).filter((c) => c.r!.baseVal.value > 0).length;
+          return { tag: 'svg' as const, label, widthPx: box.width, heightPx: box.height, marks: lines + dots };
         }),
       );
       await page.screenshot({ path: screenshot, fullPage: opts.fullPage ?? true });
