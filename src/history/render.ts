@@ -74,10 +74,10 @@ const W = 520;
 const H = 160;
 const PAD = { l: 56, r: 12, t: 22, b: 26 };
 
+/** The y range: the values with 10% room, never below 0 for non-negative values (an error rate of 0 stays at the bottom). */
 function niceRange(lo: number, hi: number): [number, number] {
-  if (!(hi > lo)) return [lo - Math.abs(lo || 1) * 0.1, hi + Math.abs(hi || 1) * 0.1];
-  const pad = (hi - lo) * 0.1;
-  return [Math.max(lo >= 0 ? 0 : -Infinity, lo - pad), hi + pad];
+  const pad = hi > lo ? (hi - lo) * 0.1 : Math.abs(hi) * 0.1 || 1;
+  return [lo >= 0 ? Math.max(0, lo - pad) : lo - pad, hi + pad];
 }
 
 /** One series as an SVG line chart: a dot per run, change points as dashed lines with the change. */

@@ -6,6 +6,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32, normal } from '../../src/compare/random.js';
+import { addToHistory } from '../../src/history/store.js';
+import { endpoint, result } from '../helpers/results.js';
 import { CHROMIUM, hasChromium, openBrowser, type Browser, type PageCheck } from '../helpers/browser.js';
 import { runCli, tempDir, writeTemp } from '../helpers/cli.js';
 
@@ -57,6 +60,15 @@ describe.skipIf(!hasChromium)(hasChromium ? 'HTML reports in headless Chromium' 
     expect(c.code, c.stderr).toBe(0);
     const t = await runCli(['trend', history, '--out', join(dir, 'trend')], { env });
     expect(t.code, t.stderr).toBe(0);
+    // 40 synthetic nights with a 10% latency step at night 25: a trend page with a change point drawn.
+    const rng = mulberry32(8);
+    for (let i = 0; i < 40; i++) {
+      const ms = 10 * (i >= 25 ? 1.1 : 1) * (1 + 0.02 * normal(rng));
+      const r = result({ fetchTicker: endpoint('fetchTicker', [{ n: 20, latencyMs: ms }, { n: 20, latencyMs: ms }]) }, { durationSec: 2, startedAt: new Date(Date.UTC(2026, 0, 1 + i)).toISOString() });
+      await addToHistory(join(dir, 'synthetic'), r, 'pass');
+    }
+    const s = await runCli(['trend', join(dir, 'synthetic'), '--metrics', 'p50Ms,p99Ms', '--out', join(dir, 'trend-steps')], { env });
+    expect(s.code, s.stderr).toBe(0);
     browser = await openBrowser();
     process.stdout.write(`browser-reports: screenshots in ${dir}\n`);
   }, 240_000);
@@ -87,6 +99,16 @@ describe.skipIf(!hasChromium)(hasChromium ? 'HTML reports in headless Chromium' 
     const trend = JSON.parse(await readFile(join(dir, 'trend', 'trend.json'), 'utf8')) as { series: unknown[] };
     expectClean(c, trend.series.length);
     expect(c.charts).toHaveLength(trend.series.length);
+    await expectPng(c.screenshot);
+  }, 120_000);
+
+  it('trend.html with change points: each drawn on its chart', async () => {
+    const c = await browser.check(join(dir, 'trend-steps', 'trend.html'), join(dir, 'trend-steps.png'));
+    const trend = JSON.parse(await readFile(join(dir, 'trend-steps', 'trend.json'), 'utf8')) as { series: Array<{ endpoint: string; changePoints: Array<{ run: number }> }> };
+    expectClean(c, trend.series.length);
+    const ticker = trend.series.filter((x) => x.endpoint === 'fetchTicker');
+    expect(ticker.map((x) => x.changePoints.map((cp) => cp.run))).toEqual([[25], [25]]);
+    expect(c.changePointLines).toBe(trend.series.reduce((n, x) => n + x.changePoints.length, 0));
     await expectPng(c.screenshot);
   }, 120_000);
 });

@@ -29,6 +29,8 @@ export interface PageCheck {
   consoleErrors: string[];
   requests: string[];
   charts: ChartCheck[];
+  /** Trend pages: change point markers drawn with a visible height. */
+  changePointLines: number;
   screenshot: string;
 }
 
@@ -74,9 +76,10 @@ export async function openBrowser(): Promise<Browser> {
           return { tag: 'svg' as const, label, widthPx: box.width, heightPx: box.height, marks: lines + dots };
         }),
       );
+      const changePointLines = await page.$$eval('line.change-point', (nodes) => (nodes as unknown as Array<{ getBoundingClientRect(): { height: number } }>).filter((l) => l.getBoundingClientRect().height > 0).length);
       await page.screenshot({ path: screenshot, fullPage: opts.fullPage ?? true });
       await page.close();
-      return { url, consoleErrors, requests, charts, screenshot };
+      return { url, consoleErrors, requests, charts, changePointLines, screenshot };
     },
     async close() {
       await ctx.close();
