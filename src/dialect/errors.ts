@@ -42,13 +42,13 @@ export function classify(table: ErrorTable, status: number, body: string | undef
   if (rule === undefined) errorClass = byStatus!;
   else if (byStatus === undefined) errorClass = rule.errorClass;
   else errorClass = rank(rule.errorClass) <= rank(byStatus) ? rule.errorClass : byStatus;
-  const out: Classified = { errorClass, errorCode: code ?? String(status) };
+  const out: Classified = code === undefined ? { errorClass } : { errorClass, errorCode: code };
   if (errorClass === 'trading' && rule?.reason !== undefined) out.reason = rule.reason;
   return out;
 }
 
-/** A transport failure (no response): a timeout if the error says so, else a network error. */
-export function classifyTransportError(err: unknown): Classified {
+/** A transport failure (no response): a timeout if the error says so, else a network error; the code is the error's. */
+export function classifyTransportError(err: unknown): Required<Pick<Classified, 'errorClass' | 'errorCode'>> {
   const code = (err as { code?: unknown } | undefined)?.code;
   const text = typeof code === 'string' ? code : ((err as Error | undefined)?.message ?? 'unknown');
   if (/timeout|ETIMEDOUT|UND_ERR_.*TIMEOUT/i.test(text)) return { errorClass: 'timeout', errorCode: text };

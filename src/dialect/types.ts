@@ -196,10 +196,13 @@ export interface ErrorTable {
   unknownCode: ErrorClass;
 }
 
-/** A classified failure. `errorCode` is the exchange's own code (what `errorCodes` counts), or the HTTP status. */
+/**
+ * A classified failure. `errorCode` is the exchange's own code (what a result's `errorCodes` counts); absent when
+ * the body carries none (the status is counted in `statusCodes` already), as the engines record it today.
+ */
 export interface Classified {
   errorClass: ErrorClass;
-  errorCode: string;
+  errorCode?: string;
   reason?: TradingReason;
 }
 

@@ -8,7 +8,14 @@ import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import type { hmac as k6Hmac } from 'k6/crypto';
 import type * as DialectModule from '../../src/dialect/index.js';
+import type { HmacFn } from '../../src/dialect/index.js';
+
+// Type-level: k6/crypto's hmac is an HmacFn as it is, so a scenario passes it straight in.
+export type K6HmacFits = typeof k6Hmac extends HmacFn ? true : never;
+const k6HmacFits: K6HmacFits = true;
+void k6HmacFits;
 
 const entry = fileURLToPath(new URL('../../src/dialect/index.ts', import.meta.url));
 

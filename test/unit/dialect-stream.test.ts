@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parseUpdate } from '../../scenarios/lib/gaps.js';
 import { CHANNELS, DIALECT_NAMES, getDialect, lossPct, SequenceTracker } from '../../src/dialect/index.js';
 import { binanceSpot } from '../../src/dialect/binance-spot/index.js';
 import { okxV5 } from '../../src/dialect/okx-v5/index.js';
@@ -136,5 +138,27 @@ describe('decode + the dialect’s sequence rule: an injected gap is counted as 
         expect(lossPct(t.finish())).toBeNull();
       }
     }
+  });
+});
+
+describe('loadgate decode is today’s two parsers in one', () => {
+  it('reads the mock’s frames (mocks/streams.ts shape) like the engine’s fast path and the k6 parser', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('orderbook', 'ticker', 'trades'),
+        fc.stringMatching(/^[A-Z0-9]{2,6}-[A-Z0-9]{2,6}$/),
+        fc.integer({ min: 1, max: 2 ** 40 }),
+        fc.integer({ min: 1_600_000_000_000_000, max: 1_900_000_000_000_000 }),
+        (channel, symbol, seq, tsUs) => {
+          const raw = `{"channel":"${channel}","symbol":"${symbol}","seq":${seq},"ts":${tsUs},"data":{"last":1}}`;
+          const ev = loadgate.stream.decode(raw);
+          const k6 = parseUpdate(raw)!;
+          expect(ev).toEqual({ kind: 'data', channel, symbolId: symbol, serverTs: tsUs, seq: { kind: 'range', first: seq, last: seq } });
+          expect({ channel: k6.channel, symbol: k6.symbol, seq: k6.seq }).toEqual({ channel, symbol, seq });
+          expect(k6.tsMs).toBeCloseTo(tsUs / 1000, 3);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

@@ -67,7 +67,8 @@ const signing: SigningScheme = {
       timestampMs: ts === undefined || ts === '' ? Number.NaN : Number(ts),
       signature: h[BYBIT_HEADERS.sign.toLowerCase()],
       recvWindowMs: rw === undefined ? undefined : Number(rw),
-      payload: `${ts ?? ''}${key ?? ''}${rw ?? '5000'}${req.method.toUpperCase() === 'GET' ? query : req.body}`,
+      // recv_window is signed only when sent ("timestamp + API key + [recv_window] + …").
+      payload: `${ts ?? ''}${key ?? ''}${rw ?? ''}${req.method.toUpperCase() === 'GET' ? query : req.body}`,
     };
   },
 };
