@@ -12,7 +12,7 @@ function shape(): Options['scenarios'] {
   const l = CONFIG.load;
   if (l.model !== 'open') throw new Error(`soak needs an open (rate-driven) workload; "${CONFIG.workload}" is ${l.model}`);
   const durationSec = l.durationSec ?? (l.stages ?? []).reduce((a, s) => a + s.durationSec, 0);
-  return { [CONFIG.workload]: soakScenario(l.ratePerSec, durationSec, l.maxConnections) };
+  return { [CONFIG.workload]: soakScenario(l.ratePerSec, durationSec, l.maxConnections, l.expectedP99Ms) };
 }
 
 export const options: Options = Object.assign(baseOptions(CONFIG), { scenarios: shape() });

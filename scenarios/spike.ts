@@ -12,7 +12,7 @@ function shape(): Options['scenarios'] {
   const l = CONFIG.load;
   if (l.model !== 'open') throw new Error(`spike needs an open (rate-driven) workload; "${CONFIG.workload}" is ${l.model}`);
   const durationSec = l.durationSec ?? (l.stages ?? []).reduce((a, s) => a + s.durationSec, 0);
-  return { [CONFIG.workload]: spikeScenario(l.ratePerSec, durationSec, l.maxConnections, CONFIG.spikeFactor ?? 5) };
+  return { [CONFIG.workload]: spikeScenario(l.ratePerSec, durationSec, l.maxConnections, CONFIG.spikeFactor ?? 5, l.expectedP99Ms) };
 }
 
 export const options: Options = Object.assign(baseOptions(CONFIG), { scenarios: shape() });

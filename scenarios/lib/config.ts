@@ -24,6 +24,8 @@ export type LoadSpec =
       durationSec?: number;
       stages?: Array<{ durationSec: number; targetRatePerSec: number }>;
       maxConnections: number;
+      /** Expected p99 latency (ms) that pre-allocated VUs are sized from (lib/executors.ts vusFor). */
+      expectedP99Ms?: number;
     }
   | { model: 'stream'; connections: number; connectRatePerSec: number; durationSec: number };
 

@@ -42,9 +42,18 @@ export function rateAndUnit(ratePerSec: number): { rate: number; timeUnit: strin
   return Number.isInteger(ratePerSec) ? { rate: ratePerSec, timeUnit: '1s' } : { rate: Math.round(ratePerSec * 60), timeUnit: '1m' };
 }
 
-function vusFor(ratePerSec: number, maxConnections: number): { preAllocatedVUs: number; maxVUs: number } {
-  // Enough VUs for ~50 ms responses at the peak rate up front; k6 adds more up to maxVUs when needed.
-  const pre = Math.min(maxConnections, Math.max(2, Math.ceil(ratePerSec * 0.05) + 1));
+/** Expected p99 iteration time (ms) when the suite gives no latency target to size VUs from. */
+export const DEFAULT_EXPECTED_P99_MS = 100;
+
+/**
+ * k6's sizing guidance for arrival-rate executors: pre-allocate rate × expected p99 iteration time VUs (Little's
+ * law: that many requests are in flight at the tail), plus headroom (× 1.5 + 2), capped at maxConnections.
+ * Allocating VUs mid-test is slow, so too few drops iterations at the start (issue 15: 284 in the first 3 s
+ * with the old "50 ms" guess at 400/s); k6 still adds more, up to maxVUs, when needed.
+ */
+export function vusFor(ratePerSec: number, maxConnections: number, expectedP99Ms: number = DEFAULT_EXPECTED_P99_MS): { preAllocatedVUs: number; maxVUs: number } {
+  const inFlight = ratePerSec * (expectedP99Ms / 1000);
+  const pre = Math.min(maxConnections, Math.max(2, Math.ceil(inFlight * 1.5) + 2));
   return { preAllocatedVUs: pre, maxVUs: Math.max(pre, maxConnections) };
 }
 
@@ -61,7 +70,7 @@ export function executorFor(load: LoadSpec): K6Scenario {
     case 'open': {
       const peak = Math.max(load.ratePerSec, ...(load.stages ?? []).map((s) => s.targetRatePerSec));
       if (load.stages === undefined) {
-        return Object.assign({ executor: 'constant-arrival-rate' as const, duration: sec(load.durationSec ?? 1) }, rateAndUnit(load.ratePerSec), vusFor(peak, load.maxConnections));
+        return Object.assign({ executor: 'constant-arrival-rate' as const, duration: sec(load.durationSec ?? 1) }, rateAndUnit(load.ratePerSec), vusFor(peak, load.maxConnections, load.expectedP99Ms));
       }
       const unit = load.stages.every((s) => Number.isInteger(s.targetRatePerSec)) && Number.isInteger(load.ratePerSec) ? 1 : 60;
       return Object.assign(
@@ -71,7 +80,7 @@ export function executorFor(load: LoadSpec): K6Scenario {
           timeUnit: unit === 1 ? '1s' : '1m',
           stages: load.stages.map((s) => ({ target: Math.round(s.targetRatePerSec * unit), duration: sec(s.durationSec) })),
         },
-        vusFor(peak, load.maxConnections),
+        vusFor(peak, load.maxConnections, load.expectedP99Ms),
       );
     }
   }
@@ -88,7 +97,7 @@ export function plannedSec(s: K6Scenario): number {
  * Spike: 20% at the base rate, a fast ramp to base × factor held for 20%, back down, 20% at the base rate
  * again (recovery is what a spike test is about).
  */
-export function spikeScenario(ratePerSec: number, durationSec: number, maxConnections: number, factor = 5): RampingArrivalRateScenario {
+export function spikeScenario(ratePerSec: number, durationSec: number, maxConnections: number, factor = 5, expectedP99Ms?: number): RampingArrivalRateScenario {
   const peak = ratePerSec * factor;
   const u = Number.isInteger(ratePerSec) && Number.isInteger(peak) ? 1 : 60;
   const part = durationSec / 5;
@@ -106,12 +115,12 @@ export function spikeScenario(ratePerSec: number, durationSec: number, maxConnec
         { target: r(ratePerSec), duration: sec(part) },
       ],
     },
-    vusFor(peak, maxConnections),
+    vusFor(peak, maxConnections, expectedP99Ms),
   );
 }
 
 /** Soak: a ramp up over 5% of the time (at most 5 min), then the rate held for the rest. */
-export function soakScenario(ratePerSec: number, durationSec: number, maxConnections: number): RampingArrivalRateScenario {
+export function soakScenario(ratePerSec: number, durationSec: number, maxConnections: number, expectedP99Ms?: number): RampingArrivalRateScenario {
   const ramp = Math.min(300, Math.max(1, durationSec * 0.05));
   const u = Number.isInteger(ratePerSec) ? 1 : 60;
   return Object.assign(
@@ -124,6 +133,6 @@ export function soakScenario(ratePerSec: number, durationSec: number, maxConnect
         { target: Math.round(ratePerSec * u), duration: sec(durationSec - ramp) },
       ],
     },
-    vusFor(ratePerSec, maxConnections),
+    vusFor(ratePerSec, maxConnections, expectedP99Ms),
   );
 }

@@ -9,12 +9,12 @@ import { loadSuite } from '../suite/load.js';
 import type { Suite, Workload } from '../suite/schema.js';
 import { buildScenarios } from '../engines/k6/build.js';
 import { buildK6Config, scenarioFor } from '../engines/k6/config.js';
-import { k8sName, operatorManifests } from '../engines/k6/operator.js';
+import { DEFAULT_K6_IMAGE, k8sName, operatorManifests } from '../engines/k6/operator.js';
 import { parseCommandArgs, type Command } from './types.js';
 
 const USAGE = `Usage:
   loadgate k6 build <suite.yaml> [--out dir] [--target-url url] [--ws-url url]
-  loadgate k6 operator <suite.yaml> --parallelism N [--out dir] [--workload name] [--namespace ns] [--target-url url]
+  loadgate k6 operator <suite.yaml> --parallelism N [--out dir] [--workload name] [--namespace ns] [--target-url url] [--image img]
 
 build     bundles scenarios/*.ts into plain ES2017 modules (k6 0.48 through 1.x; k6/* imports left external) and
           writes <workload>.config.json per workload. Run one with:
@@ -29,6 +29,7 @@ Options:
   --parallelism <n>     number of k6 runners (operator)
   --workload <name>     the workload to distribute (default: the first HTTP workload)
   --namespace <ns>      Kubernetes namespace for the manifests
+  --image <image>       k6 runner image (default ${DEFAULT_K6_IMAGE}; k6 0.48 through 1.x run the bundles)
   --target-url <url>    target base URL (required when the suite targets the built-in mock)
   --ws-url <url>        WebSocket URL (default: target URL with ws:// and /ws)
   -h, --help            this help`;
@@ -55,6 +56,7 @@ export const k6Command: Command = {
       namespace: { type: 'string' },
       'target-url': { type: 'string' },
       'ws-url': { type: 'string' },
+      image: { type: 'string' },
     });
     if (values.help) {
       io.stdout.write(`${USAGE}\n`);
@@ -77,7 +79,7 @@ export const k6Command: Command = {
         const cfg = join(out, `${w.name}.config.json`);
         await writeFile(cfg, `${JSON.stringify(config, null, 2)}\n`);
         lines.push(`  ${w.name}: LOADGATE_CONFIG=${cfg} k6 run ${join(out, `${scenarioFor(w)}.js`)}`);
-        for (const s of skippedThresholds) io.stderr.write(`note: ${w.name}: ${s.id} is not a k6 threshold (${s.reason}); loadgate evaluates it\n`);
+        if (skippedThresholds.length) io.stderr.write(`note: ${w.name}: not compiled into k6 thresholds, so only \`loadgate run\` / \`merge --sla\` evaluate them: ${skippedThresholds.map((t) => `${t.id} (${t.reason})`).join('; ')}\n`);
       }
       io.stdout.write(`Bundled ${bundles.length} scenarios into ${out}\nRun a workload (keys via LOADGATE_API_KEY / LOADGATE_API_SECRET):\n${lines.join('\n')}\n`);
       return EXIT.ok;
@@ -100,13 +102,14 @@ export const k6Command: Command = {
       bundleJs: await readFile(bundle!.path, 'utf8'),
       configJson: JSON.stringify(config, null, 2),
       ...(values.namespace ? { namespace: values.namespace } : {}),
+      image: values.image ?? DEFAULT_K6_IMAGE,
     });
     await writeFile(join(out, 'configmap.yaml'), m.configMap);
     await writeFile(join(out, 'testrun.yaml'), m.testRun);
     await writeFile(join(out, 'results-pvc.yaml'), m.pvc);
     io.stdout.write(
       [
-        `Wrote ${out}/{results-pvc,configmap,testrun}.yaml: ${parallelism} runners of ${scenario} for workload ${w.name}.`,
+        `Wrote ${out}/{results-pvc,configmap,testrun}.yaml: ${parallelism} runners of ${scenario} for workload ${w.name}, image ${values.image ?? DEFAULT_K6_IMAGE}${values.image ? '' : ' (the default; --image to choose)'}.`,
         'Run it:',
         `  kubectl apply -f ${out}/results-pvc.yaml -f ${out}/configmap.yaml -f ${out}/testrun.yaml`,
         `  kubectl wait --for=jsonpath='{.status.stage}'=finished testrun/${name} --timeout=1h`,

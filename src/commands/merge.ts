@@ -8,16 +8,31 @@ import { resolve } from 'node:path';
 import { EXIT, InputError } from '../errors.js';
 import { mergeResults } from '../result/merge.js';
 import { runResultSchema, type RunResult } from '../result/model.js';
-import { formatZodError, loadSla } from '../suite/load.js';
+import { formatZodError, loadSla, loadSuite, readStructuredFile } from '../suite/load.js';
+import type { SlaSpec, Suite } from '../suite/schema.js';
+import { applyRunSemantics } from '../engines/k6/as-run.js';
 import { evaluate } from '../sla/evaluate.js';
 import { readK6File, sniffK6File } from '../engines/k6/files.js';
 import { parseCommandArgs, type Command } from './types.js';
 import { planForResult, readResultFile } from './shared.js';
 
-export async function readAnyResult(path: string, includeSetup: boolean): Promise<RunResult> {
+/** A loadgate result as written, or k6 output judged as `run` would for `suite` (arrivals, warm-up). */
+export async function readAnyResult(path: string, includeSetup: boolean, suite?: Suite): Promise<RunResult> {
   const kind = await sniffK6File(path);
   if (kind === 'loadgate-result') return readResultFile(path);
-  return (await readK6File(path, { includeSetup })).result;
+  const { result } = await readK6File(path, { includeSetup });
+  applyRunSemantics(result, suite);
+  return result;
+}
+
+/** `--sla <file>`: a suite (its SLA, and the suite for warm-up and mix) or an SLA block. */
+async function loadSuiteOrSla(file: string): Promise<{ suite?: Suite; sla: SlaSpec }> {
+  const data = await readStructuredFile(file);
+  if (data !== null && typeof data === 'object' && 'workloads' in data) {
+    const suite = await loadSuite(file);
+    return { suite, sla: suite.sla ?? {} };
+  }
+  return { sla: await loadSla(file) };
 }
 
 export const mergeCommand: Command = {
@@ -30,7 +45,9 @@ A k6 summary (--summary-export) can be merged too, but its percentiles cannot: t
 
 Options:
   --out <file>        where to write the merged result (default: stdout, unless --sla is given)
-  --sla <file>        evaluate the merged result against this SLA (a suite or an sla block); exit 0 pass, 1 fail
+  --sla <file>        evaluate the merged result against this SLA (a suite or an sla block); exit 0 pass, 1 fail.
+                      A suite also gives k6 NDJSON inputs its warm-up and mix weights, so the verdict is the
+                      one \`loadgate run\` gives (dropped iterations fail the implicit droppedArrivals < 1)
   --include-setup     count k6 setup()/teardown() requests when reading NDJSON
   -h, --help          this help
 
@@ -42,9 +59,10 @@ Exit codes: 0 merged (and the SLA passed), 1 the SLA failed, 2 invalid input.`,
       return EXIT.ok;
     }
     if (positionals.length === 0) throw new InputError('LG_ARGS', 'loadgate merge: expected at least one result file', { hint: 'run `loadgate merge --help`' });
-    const sla = values.sla ? await loadSla(resolve(io.cwd, values.sla)) : undefined;
+    const given = values.sla ? await loadSuiteOrSla(resolve(io.cwd, values.sla)) : undefined;
+    const sla = given?.sla;
     const results: RunResult[] = [];
-    for (const f of positionals) results.push(await readAnyResult(resolve(io.cwd, f), values['include-setup'] === true));
+    for (const f of positionals) results.push(await readAnyResult(resolve(io.cwd, f), values['include-setup'] === true, given?.suite));
     const merged = mergeResults(results, positionals);
     const check = runResultSchema.safeParse(merged);
     if (!check.success) throw new Error(`merge produced an invalid result:\n${formatZodError('merged', check.error)}`);

@@ -7,7 +7,6 @@ import { runResultSchema, type RunResult } from '../result/model.js';
 import { formatZodError, readStructuredFile } from '../suite/load.js';
 import type { SlaSpec, Suite } from '../suite/schema.js';
 import { compileSla, type SlaPlan } from '../sla/checks.js';
-import { engineOf } from '../suite/schema.js';
 import { REPORT_FORMATS, type ReportFormat } from '../report/model.js';
 import { renderConsole, renderMarkdown, writeReportFiles, type Report } from '../report/index.js';
 import { publishToGithub, verdictAnnotations } from '../report/github.js';
@@ -47,7 +46,7 @@ export function planForSuite(suite: Suite, sla: SlaSpec | undefined = suite.sla)
   for (const w of suite.workloads) {
     for (const m of w.mix ?? []) {
       driven.add(m.endpoint);
-      if (w.load.model === 'open' && engineOf(w) !== 'k6') open.add(m.endpoint);
+      if (w.load.model === 'open') open.add(m.endpoint); // k6 too: its dropped iterations become arrivals (engines/k6/as-run.ts)
     }
     for (const s of w.streams ?? []) driven.add(`ws:${s.channel}`);
   }

@@ -18,6 +18,8 @@ import { locateK6 } from './k6/locate.js';
 import { k6Version, runK6 } from './k6/run.js';
 import { ingestNdjsonFile } from './k6/ingest-ndjson.js';
 import { ingestSummary } from './k6/ingest-summary.js';
+import { k6ErrorLines } from './k6/stderr.js';
+import { attributeDropped } from './k6/as-run.js';
 
 interface Prepared {
   bin: string;
@@ -38,21 +40,7 @@ export interface K6EngineOptions {
   keepFiles?: boolean;
 }
 
-/** Split `total` over weights exactly (largest remainder). */
-export function apportion(total: number, weights: Record<string, number>): Record<string, number> {
-  const names = Object.keys(weights);
-  const sum = names.reduce((a, n) => a + weights[n]!, 0);
-  if (sum <= 0 || names.length === 0) return {};
-  const raw = names.map((n) => ({ n, v: (total * weights[n]!) / sum }));
-  const out: Record<string, number> = Object.fromEntries(raw.map((r) => [r.n, Math.floor(r.v)]));
-  let left = total - raw.reduce((a, r) => a + Math.floor(r.v), 0);
-  for (const r of [...raw].sort((a, b) => (b.v % 1) - (a.v % 1))) {
-    if (left <= 0) break;
-    out[r.n]!++;
-    left--;
-  }
-  return out;
-}
+export { apportion } from './k6/as-run.js';
 
 export function createK6Engine(opts: K6EngineOptions = {}): Engine {
   const envOf = opts.env ?? (() => process.env);
@@ -96,7 +84,14 @@ export function createK6Engine(opts: K6EngineOptions = {}): Engine {
     const originEpochMs = Date.now() - (ctx.now() - ctx.originMs);
     const started = ctx.now();
     let iterations = 0;
-    const tick = setInterval(() => ctx.progress({ workload: w.name, elapsedSec: (ctx.now() - started) / 1000, totalSec, requests: iterations, errors: 0 }), 1000);
+    let vus = 0;
+    // A stream workload's iteration is one whole WebSocket session (none completes until the end): show the
+    // connections k6 has open instead of "0 requests".
+    const stream = w.load.model === 'stream';
+    const tick = setInterval(
+      () => ctx.progress({ workload: w.name, elapsedSec: (ctx.now() - started) / 1000, totalSec, requests: stream ? vus : iterations, errors: 0, ...(stream ? { unit: 'connections' as const } : {}) }),
+      1000,
+    );
     tick.unref();
     const childEnv: NodeJS.ProcessEnv = { ...env, LOADGATE_CONFIG: p.configPath, K6_NO_USAGE_REPORT: 'true' };
     delete childEnv.LOADGATE_CONFIG_JSON;
@@ -105,15 +100,20 @@ export function createK6Engine(opts: K6EngineOptions = {}): Engine {
       childEnv.LOADGATE_API_SECRET = ctx.target.credentials.apiSecret;
     }
     try {
-      const exit = await runK6({ bin: p.bin, script: p.script, ndjsonPath, summaryPath, env: childEnv, cwd: p.dir, signal: ctx.signal, onIterations: (n) => (iterations = n) });
+      const exit = await runK6({ bin: p.bin, script: p.script, ndjsonPath, summaryPath, env: childEnv, cwd: p.dir, signal: ctx.signal, onIterations: (n, v) => {
+          iterations = n;
+          if (v !== undefined) vus = v;
+        },
+      });
       clearInterval(tick);
-      const stderrLast = exit.stderrTail.trim().split('\n').slice(-5).join('\n');
+      const stderrLast = k6ErrorLines(exit.stderrTail).join('\n');
       if (exit.failed) {
         throw new RunError('LG_K6_FAILED', `${exit.meaning}${stderrLast ? `:\n${stderrLast}` : ''}`, {
           hint: exit.code === 104 ? 'a compiled threshold or option was rejected; run with LOADGATE_KEEP_K6=1 and inspect config.json' : 'run with LOADGATE_KEEP_K6=1 to keep the script, config and k6 output',
         });
       }
       const notes = [...p.notes, exit.meaning];
+      if (stderrLast) notes.push(`k6 logged errors: ${stderrLast.split('\n').join('; ')}`);
       let endpoints: Record<string, EndpointResult> = {};
       const custom: Record<string, CustomMetric> = {};
       if (existsSync(ndjsonPath)) {
@@ -126,11 +126,7 @@ export function createK6Engine(opts: K6EngineOptions = {}): Engine {
           // k6 counts dropped iterations per scenario; one iteration = one request of the mix, so split them by weight.
           const weights: Record<string, number> = {};
           for (const m of w.mix) weights[m.endpoint] = (weights[m.endpoint] ?? 0) + m.weight;
-          const share = apportion(Math.round(dropped), weights);
-          for (const name of Object.keys(weights)) {
-            const ep = endpoints[name];
-            if (ep) ep.arrivals = { scheduled: ep.requests + (share[name] ?? 0), sent: ep.requests, late: 0, dropped: share[name] ?? 0 };
-          }
+          attributeDropped(endpoints, dropped, weights);
           if (dropped > 0) notes.push(`k6 dropped ${dropped} iterations (not enough VUs at the arrival rate): split over the endpoints by mix weight`);
         }
       } else notes.push('k6 wrote no NDJSON: nothing was measured');

@@ -28,7 +28,7 @@ export interface Progress {
   requests: number;
   errors: number;
   /** What `requests` counts; default requests. */
-  unit?: 'requests' | 'messages';
+  unit?: 'requests' | 'messages' | 'connections';
 }
 
 export interface EngineContext {

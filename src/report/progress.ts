@@ -60,7 +60,7 @@ export function createProgress(opts: ProgressOptions): ProgressRenderer {
     const items = [...latest.values()];
     const barWidth = items.length > 2 ? 8 : items.length > 1 ? 12 : 20;
     const line = items
-      .map((p) => `${clean(p.workload)} ${bar(pct(p) / 100, barWidth)} ${Math.floor(pct(p))}% ${Math.floor(p.elapsedSec)}/${Math.round(p.totalSec)}s ${fmtCount(p.requests)} ${p.unit === 'messages' ? 'msg' : 'req'}${errPart(p)}`)
+      .map((p) => `${clean(p.workload)} ${bar(pct(p) / 100, barWidth)} ${Math.floor(pct(p))}% ${Math.floor(p.elapsedSec)}/${Math.round(p.totalSec)}s ${fmtCount(p.requests)} ${p.unit === 'messages' ? 'msg' : p.unit === 'connections' ? 'conn' : 'req'}${errPart(p)}`)
       .join('  │  ');
     const chars = [...line];
     return chars.length > width - 1 ? `${chars.slice(0, width - 2).join('')}…` : line;

@@ -80,6 +80,73 @@ describe('loadgate merge', () => {
   }, 90_000);
 });
 
+describe('merge and import judge k6 output as run does for the same suite (issue 15)', () => {
+  const runnerSuite = join(dir, 'runners.suite.yaml');
+  writeFileSync(
+    runnerSuite,
+    `name: runners
+target: { url: 'http://127.0.0.1:9' }
+warmupSec: 2
+workloads:
+  - name: market_data
+    engine: k6
+    load: { model: open, ratePerSec: 100, durationSec: 10 }
+    mix:
+      - { endpoint: fetchTicker, weight: 5 }
+      - { endpoint: fetchOrderBook, weight: 5 }
+      - { endpoint: fetchMarkets, weight: 1 }
+      - { endpoint: createOrder, weight: 2 }
+      - { endpoint: cancelOrder, weight: 2 }
+sla:
+  overall: { successRatePct: 50 }
+`,
+  );
+  // Two runners of the same k6 run: one kept up (its dropped_iterations samples removed), one dropped 38.
+  const keptUp = join(dir, 'runner-0.ndjson');
+  writeFileSync(keptUp, readFileSync(`${RUNS}rest-pass.ndjson`, 'utf8').split('\n').filter((l) => !l.includes('"metric":"dropped_iterations","type":"Point"')).join('\n'));
+
+  it('merge --sla suite.yaml passes the runner that kept up, with the implicit droppedArrivals checks and the warm-up', async () => {
+    const out = join(dir, 'runner-0.merged.json');
+    const r = await cli(['merge', keptUp, '--sla', runnerSuite, '--out', out]);
+    expect(r.stdout).toMatch(/pass\s+fetchTicker\.droppedArrivals < 1\s+actual 0/);
+    expect(r.code, r.stdout).toBe(0);
+    expect((JSON.parse(readFileSync(out, 'utf8')) as RunResult).meta.warmupSec).toBe(2);
+  }, 90_000);
+
+  it('merge --sla suite.yaml fails when one runner dropped iterations (k6-operator runners run --no-thresholds)', async () => {
+    const r = await cli(['merge', keptUp, `${RUNS}rest-pass.ndjson`, '--sla', runnerSuite, '--out', join(dir, 'runners.merged.json')]);
+    expect(r.stdout).toMatch(/SLA FAIL/);
+    expect(r.stdout).toMatch(/fail\s+fetchTicker\.droppedArrivals < 1\s+actual (\d+)/);
+    const merged = JSON.parse(readFileSync(join(dir, 'runners.merged.json'), 'utf8')) as RunResult;
+    // 38 dropped iterations split by the mix weights 5:5:1:2:2, exactly
+    expect(Object.values(merged.endpoints).reduce((a, e) => a + (e.arrivals?.dropped ?? 0), 0)).toBe(38);
+    expect(merged.endpoints.fetchTicker!.arrivals!.dropped).toBe(13);
+    expect(r.code).toBe(1);
+  }, 90_000);
+
+  it('merge with a plain SLA block still counts dropped iterations (split by request counts)', async () => {
+    const sla = join(dir, 'loose.sla.yaml');
+    writeFileSync(sla, 'sla:\n  overall: { successRatePct: 50 }\n');
+    const r = await cli(['merge', keptUp, `${RUNS}rest-pass.ndjson`, '--sla', sla]);
+    expect(r.stdout).toMatch(/fail\s+\w+\.droppedArrivals < 1/);
+    expect(r.code).toBe(1);
+  }, 90_000);
+
+  it('import --suite gives the result the suite\'s warm-up and arrivals, so report fails it like run; --k6-version names k6', async () => {
+    const out = join(dir, 'imported.json');
+    const imp = await cli(['import', 'k6', `${RUNS}rest-pass.ndjson`, '--suite', runnerSuite, '--k6-version', 'v0.48.0', '--out', out]);
+    expect(imp.code).toBe(0);
+    const result = JSON.parse(readFileSync(out, 'utf8')) as RunResult;
+    expect(result.meta.warmupSec).toBe(2);
+    expect(result.meta.engines).toEqual([{ name: 'k6', version: 'v0.48.0' }]);
+    const rep = await cli(['report', out, '--out', join(dir, 'imported-report')]);
+    expect(rep.code).toBe(1);
+    const plain = join(dir, 'imported-plain.json');
+    expect((await cli(['import', 'k6', keptUp, '--out', plain])).code).toBe(0);
+    expect(JSON.stringify((JSON.parse(readFileSync(plain, 'utf8')) as RunResult).meta.engines)).not.toMatch(/unknown/);
+  }, 90_000);
+});
+
 describe('loadgate k6', () => {
   it('build writes bundles and one config per workload', async () => {
     const out = join(dir, 'dist');
@@ -103,6 +170,25 @@ describe('loadgate k6', () => {
     expect(bundleImports(cm.data['scenario.js']!).every(isK6Module)).toBe(true);
     expect(JSON.parse(cm.data['config.json']!).baseUrl).toBe('http://exchange.example:8080');
     expect(r.stdout).toMatch(/loadgate merge results\/\*\.ndjson --sla/);
+  }, 90_000);
+
+  it('build says once which checks are not k6 thresholds, and operator names its default image and takes --image', async () => {
+    const f = join(dir, 'skipped.suite.yaml');
+    writeFileSync(f, readFileSync(suiteFile, 'utf8').replace('sla:\n', 'sla:\n  overall:\n    availabilityPct: 99\n    errorsPerMinute: { rateLimit: 10 }\n'));
+    const b = await cli(['k6', 'build', f, '--out', join(dir, 'dist-skipped'), '--target-url', 'http://127.0.0.1:8080']);
+    expect(b.code).toBe(0);
+    expect(b.stderr).toMatch(/overall\.availabilityPct/);
+    expect(b.stderr.match(/loadgate evaluates/g) ?? []).toHaveLength(0);
+    expect(b.stderr.match(/not compiled into k6 thresholds/g)).toHaveLength(1);
+
+    const def = await cli(['k6', 'operator', suiteFile, '--parallelism', '2', '--out', join(dir, 'op-img'), '--target-url', 'http://exchange.example:8080']);
+    expect(def.code).toBe(0);
+    expect(def.stdout).toMatch(/image grafana\/k6:1\.\d+\.\d+ \(the default; --image to choose\)/);
+    const tr = parseYaml(readFileSync(join(dir, 'op-img', 'testrun.yaml'), 'utf8')) as { spec: { runner: { image: string } } };
+    expect(tr.spec.runner.image).toMatch(/^grafana\/k6:1\./);
+    const own = await cli(['k6', 'operator', suiteFile, '--parallelism', '2', '--out', join(dir, 'op-img2'), '--target-url', 'http://exchange.example:8080', '--image', 'grafana/k6:0.48.0']);
+    expect(own.code).toBe(0);
+    expect((parseYaml(readFileSync(join(dir, 'op-img2', 'testrun.yaml'), 'utf8')) as { spec: { runner: { image: string } } }).spec.runner.image).toBe('grafana/k6:0.48.0');
   }, 90_000);
 
   it('operator refuses a suite whose target is the in-process mock without --target-url (exit 2)', async () => {
@@ -133,8 +219,12 @@ exit 99
     expect(result.meta.engines.map((e) => e.name)).toContain('k6');
     expect(result.endpoints.fetchTicker!.requests).toBe(301);
     expect(result.meta.notes.join('\n')).toMatch(/4 of 30 crossed/);
-    // the suite's SLA (fetchTicker p95 < 300 ms) passes on these samples although k6 exited 99
-    expect(r.code).toBe(0);
+    // The suite's fetchTicker p95 < 300 ms passes on these samples although k6 exited 99; the run fails (exit 1)
+    // only on the implicit droppedArrivals < 1 of a rate-driven run: k6 dropped 38 iterations.
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { verdict: { checks: Array<{ id: string; status: string }> } };
+    expect(report.verdict.checks.filter((c) => c.status !== 'pass').map((c) => c.id).sort()).toEqual(['fetchOrderBook.droppedArrivals', 'fetchTicker.droppedArrivals']);
+    expect(report.verdict.checks.find((c) => c.id === 'fetchTicker.p95Ms')!.status).toBe('pass');
+    expect(r.code).toBe(1);
   }, 120_000);
 });
 

@@ -88,6 +88,13 @@ describe('the k6 scenario bundles', () => {
     expect(moduleSources(parse('import a from "k6";\nexport * from "./x.js";\nrequire("fs");', { ecmaVersion: 2017, sourceType: 'module' })).sort()).toEqual(['./x.js', 'fs', 'k6']);
   });
 
+  it('a bundling failure names the scenario folder, not a repository script (`npm run typecheck`)', async () => {
+    const err = await buildScenarios(join(dir, 'bad'), ['no-such-scenario' as never]).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'LG_K6_BUILD', exitCode: 3 });
+    expect((err as { hint: string }).hint).not.toMatch(/npm run/);
+    expect((err as { hint: string }).hint).toMatch(/scenario sources are in \S*scenarios/);
+  });
+
   it('parse as ES modules (node --check)', async () => {
     for (const b of bundles) await expect(run(process.execPath, ['--check', b.path]), b.scenario).resolves.toBeDefined();
   });

@@ -24,7 +24,7 @@ writeFileSync(
   FAKE,
   `#!/bin/sh
 # Fake k6 for loadgate's tests: replays a fixture run (files and exit code). Not k6.
-if [ "$1" = "version" ]; then echo "k6 v0.48.0 (fake: replays fixtures)"; exit 0; fi
+if [ "$1" = "version" ]; then echo "\${FAKE_K6_VERSION:-k6 v0.48.0 (fake: replays fixtures)}"; exit 0; fi
 ndjson=""; summary=""; prev=""
 for a in "$@"; do
   case "$prev" in --out) ndjson="\${a#json=}";; esac
@@ -42,8 +42,9 @@ if [ -n "$FAKE_K6_WAIT_SIGINT" ]; then
 fi
 [ -n "$FAKE_K6_NDJSON" ] && cp "$FAKE_K6_NDJSON" "$ndjson"
 [ -n "$FAKE_K6_SUMMARY" ] && cp "$FAKE_K6_SUMMARY" "$summary"
-echo "running (0m01.0s), 1/1 VUs, 42 complete and 0 interrupted iterations"
-[ -n "$FAKE_K6_STDERR" ] && echo "$FAKE_K6_STDERR" >&2
+echo "running (0m01.0s), \${FAKE_K6_VUS:-1}/10 VUs, 42 complete and 0 interrupted iterations"
+sleep "\${FAKE_K6_SLEEP:-0}"
+[ -n "$FAKE_K6_STDERR" ] && printf '%s\\n' "$FAKE_K6_STDERR" >&2
 exit "\${FAKE_K6_EXIT:-0}"
 `,
 );
@@ -182,6 +183,41 @@ describe('running k6 (fake k6 replaying fixture runs)', () => {
     expect(out.incomplete?.reason).toMatch(/SIGINT.*105/);
     expect(out.endpoints.fetchTicker!.requests).toBeGreaterThan(0);
   }, 30_000);
+
+  it('reports the version k6 printed, for k6 0.48 and 1.x formats, and never "unknown" for a k6 that ran', async () => {
+    for (const [line, version] of [
+      ['k6 v1.3.0 (commit/5870e99ae8, go1.25.1, linux/amd64)', 'v1.3.0'],
+      ['k6 v0.48.0 (go1.21.4, linux/amd64)', 'v0.48.0'],
+      ['k6 1.0.0-rc1 (devel)', 'v1.0.0-rc1'],
+    ] as const) {
+      const out = await engineWith({ FAKE_K6_NDJSON: `${RUNS}err-test-abort.ndjson`, FAKE_K6_VERSION: line }).run(ctx());
+      expect(out.engine).toEqual({ name: 'k6', version });
+    }
+    const odd = await engineWith({ FAKE_K6_NDJSON: `${RUNS}err-test-abort.ndjson`, FAKE_K6_VERSION: ' ' }).run(ctx());
+    expect(odd.engine.version).not.toMatch(/^unknown$/);
+    expect(odd.engine.version).toMatch(/not reported/);
+  });
+
+  it('puts the first line of a k6 script error in the notes, not its stack', async () => {
+    const stderr = readFileSync(`${RUNS}err-iter-throw.stderr.txt`, 'utf8');
+    const out = await engineWith({ FAKE_K6_NDJSON: `${RUNS}err-iter-throw.ndjson`, FAKE_K6_STDERR: stderr }).run(ctx());
+    const note = out.notes!.find((n) => n.startsWith('k6 logged errors'))!;
+    expect(note).toMatch(/deliberate exception in iteration 1 \(at file:/);
+    expect(note.split('; ').length).toBeLessThanOrEqual(2);
+    expect(out.notes!.join('\n')).not.toMatch(/level=error|\\tat /);
+  });
+
+  it('shows a stream workload\'s open connections in the progress line, not "0 requests"', async () => {
+    const streamSuite = parseSuite('k6s.suite.yaml', {
+      target: { url: 'http://127.0.0.1:9', wsUrl: 'ws://127.0.0.1:9/ws', timeoutMs: 1000 },
+      workloads: [{ name: 'books', engine: 'k6', load: { model: 'stream', connections: 10, connectRatePerSec: 10, durationSec: 2 }, streams: [{ channel: 'orderbook' }], symbols: ['BTC-USDT'] }],
+    });
+    const seen: Array<{ requests: number; unit?: string }> = [];
+    const c = { ...ctx(), suite: streamSuite, workload: streamSuite.workloads[0]!, progress: (p: { requests: number; unit?: string }) => seen.push(p) };
+    await engineWith({ FAKE_K6_NDJSON: `${RUNS}ws-stream.ndjson`, FAKE_K6_VUS: '7', FAKE_K6_SLEEP: '1.5' }).run(c);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen[seen.length - 1]).toMatchObject({ requests: 7, unit: 'connections' });
+  });
 
   it('removes its temp files unless asked to keep them', async () => {
     const rec = join(dir, 'rec2');

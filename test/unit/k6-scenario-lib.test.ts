@@ -1,7 +1,10 @@
 /** The pure helpers the k6 scenarios run (scenarios/lib): executors, payloads, signing, gap detection. */
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { executorFor, plannedSec, rateAndUnit, soakScenario, spikeScenario } from '../../scenarios/lib/executors.js';
+import { DEFAULT_EXPECTED_P99_MS, executorFor, plannedSec, rateAndUnit, soakScenario, spikeScenario, vusFor } from '../../scenarios/lib/executors.js';
+import { buildK6Config, expectedP99Ms } from '../../src/engines/k6/config.js';
+import { compileSla } from '../../src/sla/checks.js';
+import { loadSuite } from '../../src/suite/load.js';
 import { cancelPath, extractOrderId, marketFilters, mulberry32, orderBody, planRequest, snap, tickerPrice, weightedPicker } from '../../scenarios/lib/payloads.js';
 import { parseUpdate, SeqTracker, subscribeMessage } from '../../scenarios/lib/gaps.js';
 import { parseConfig } from '../../scenarios/lib/config.js';
@@ -19,6 +22,32 @@ describe('executors', () => {
     const s = executorFor({ model: 'open', ratePerSec: 10, stages: [{ durationSec: 5, targetRatePerSec: 100 }, { durationSec: 10, targetRatePerSec: 100 }], maxConnections: 32 });
     expect(s).toMatchObject({ executor: 'ramping-arrival-rate', startRate: 10, stages: [{ target: 100, duration: '5s' }, { target: 100, duration: '10s' }] });
     expect(plannedSec(s)).toBe(15);
+  });
+
+  it('pre-allocates rate × expected p99 VUs plus headroom (k6 guidance), capped at maxConnections', () => {
+    // 200/s × 0.25 s = 50 in flight → × 1.5 + 2 = 77
+    expect(vusFor(200, 500, 250)).toEqual({ preAllocatedVUs: 77, maxVUs: 500 });
+    expect(vusFor(200, 64, 250)).toEqual({ preAllocatedVUs: 64, maxVUs: 64 });
+    expect(vusFor(1, 64, 10).preAllocatedVUs).toBe(3);
+    expect(vusFor(400, 1000).preAllocatedVUs).toBe(Math.ceil(400 * (DEFAULT_EXPECTED_P99_MS / 1000) * 1.5) + 2);
+    expect(executorFor({ model: 'open', ratePerSec: 200, durationSec: 30, maxConnections: 500, expectedP99Ms: 250 })).toMatchObject({ preAllocatedVUs: 77, maxVUs: 500 });
+    expect(spikeScenario(20, 50, 1000, 5, 200).preAllocatedVUs).toBe(Math.ceil(100 * 0.2 * 1.5) + 2);
+    expect(soakScenario(20, 3600, 1000, 200).preAllocatedVUs).toBe(Math.ceil(20 * 0.2 * 1.5) + 2);
+  });
+
+  it('takes the expected p99 from the SLA: the loosest p99 target, else 2 × p95, never above the timeout', () => {
+    const plan = (sla: object) => compileSla(sla as never, {});
+    expect(expectedP99Ms(plan({ endpoints: { fetchTicker: { p99Ms: 400 }, fetchMarkets: { p99Ms: 250 } } }), new Set(['fetchTicker', 'fetchMarkets']), 10_000)).toBe(400);
+    expect(expectedP99Ms(plan({ endpoints: { fetchTicker: { p99Ms: 400 } } }), new Set(['fetchMarkets']), 10_000)).toBe(DEFAULT_EXPECTED_P99_MS);
+    expect(expectedP99Ms(plan({ overall: { p95Ms: 300 } }), new Set(), 10_000)).toBe(600);
+    expect(expectedP99Ms(plan({ overall: { p99Ms: 30_000 } }), new Set(), 5000)).toBe(5000);
+  });
+
+  it('gives the default suite on k6 every VU it may use up front (400/s against a 2 s p95 preset: 64 of 64)', async () => {
+    const suite = await loadSuite(new URL('../../scenarios/default.suite.yaml', import.meta.url).pathname);
+    const w = suite.workloads.find((x) => x.load.model === 'open')!;
+    const { config } = buildK6Config(suite, w, { baseUrl: 'http://127.0.0.1:9', wsUrl: 'ws://127.0.0.1:9/ws', timeoutMs: suite.target.timeoutMs });
+    expect(executorFor(config.load)).toMatchObject({ executor: 'constant-arrival-rate', preAllocatedVUs: 64, maxVUs: 64 });
   });
 
   it('expresses fractional rates per minute, since k6 rates are integers', () => {

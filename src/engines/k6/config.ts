@@ -3,8 +3,8 @@
  * thresholds, all from the suite; never hard-coded in a scenario. Pure.
  */
 import type { LoadgateK6Config, LoadSpec } from '../../../scenarios/lib/config.js';
-import { executorFor, isArrivalRate } from '../../../scenarios/lib/executors.js';
-import { compileSla } from '../../sla/checks.js';
+import { DEFAULT_EXPECTED_P99_MS, executorFor, isArrivalRate } from '../../../scenarios/lib/executors.js';
+import { compileSla, type SlaPlan } from '../../sla/checks.js';
 import type { Suite, Workload } from '../../suite/schema.js';
 import { compileThresholds, type CompiledThresholds } from './thresholds.js';
 
@@ -57,11 +57,24 @@ export interface BuiltConfig {
   skippedThresholds: CompiledThresholds['skipped'];
 }
 
+/**
+ * The p99 latency to size pre-allocated VUs from: the loosest p99 (else p99.9, else 2 × p95) target on the
+ * workload's endpoints or overall, so the VUs cover the tail the SLA still accepts; never above the timeout,
+ * DEFAULT_EXPECTED_P99_MS when the SLA has no latency target.
+ */
+export function expectedP99Ms(plan: SlaPlan, endpoints: ReadonlySet<string>, timeoutMs: number): number {
+  const relevant = plan.checks.filter((c) => (c.scope === 'overall' || endpoints.has(c.scope)) && (c.op === '<' || c.op === '<='));
+  const limits = (metric: string, factor = 1) => relevant.filter((c) => c.metric === metric).map((c) => c.limit * factor);
+  const candidates = [limits('p99Ms'), limits('p999Ms'), limits('p95Ms', 2)].find((l) => l.length > 0);
+  return Math.min(timeoutMs, candidates ? Math.max(...candidates) : DEFAULT_EXPECTED_P99_MS);
+}
+
 export function buildK6Config(suite: Suite, w: Workload, target: { baseUrl: string; wsUrl: string; timeoutMs: number }): BuiltConfig {
   const load = loadSpecOf(w);
   const endpoints = endpointsOf(w);
   const plan = compileSla(suite.sla, { drivenEndpoints: endpoints });
   const scenario = k6ScenarioName(w.name);
+  if (load.model === 'open') load.expectedP99Ms = expectedP99Ms(plan, endpoints, target.timeoutMs);
   const { thresholds, skipped } = compileThresholds(plan, { scenario, arrivalRate: isArrivalRate(executorFor(load)), endpoints, stream: load.model === 'stream' });
   return {
     config: {

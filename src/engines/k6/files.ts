@@ -40,6 +40,8 @@ export function hostInfo(): ImportMeta['host'] {
 export interface ReadK6Options {
   includeSetup?: boolean;
   suite?: string;
+  /** The k6 version that wrote the file (k6's outputs do not record it). */
+  k6Version?: string;
 }
 
 /** Read a k6 NDJSON or summary file into a RunResult. */
@@ -47,7 +49,7 @@ export async function readK6File(path: string, opts: ReadK6Options = {}): Promis
   const kind = await sniffK6File(path);
   const suite = opts.suite ?? basename(path).replace(/(\.summary|\.handle-summary)?\.(ndjson|json)(\.gz)?$/i, '');
   const mtimeMs = (await stat(path)).mtimeMs;
-  const meta: ImportMeta = { suite, host: hostInfo(), fallbackEndedAtMs: Math.round(mtimeMs) };
+  const meta: ImportMeta = { suite, host: hostInfo(), fallbackEndedAtMs: Math.round(mtimeMs), ...(opts.k6Version ? { k6Version: opts.k6Version } : {}) };
   if (kind === 'ndjson') {
     const ing = await ingestNdjsonFile(path, { includeSetup: opts.includeSetup ?? false });
     return { result: ndjsonToRunResult(ing, meta), kind };

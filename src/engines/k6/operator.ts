@@ -20,9 +20,15 @@ export interface OperatorOptions {
   resultsClaim?: string;
   /** Secret holding `apiKey` / `apiSecret` for signed endpoints. Default `<name>-credentials` (optional). */
   credentialsSecret?: string;
-  /** Runner image. Default grafana/k6:0.48.0 (the version the fixtures were made with). */
+  /** Runner image. Default DEFAULT_K6_IMAGE. */
   image?: string;
 }
+
+/**
+ * The runner image `loadgate k6 operator` writes unless `--image` says otherwise: a current k6 release (the
+ * bundles are ES2017 and also load on k6 0.48, the oldest supported version).
+ */
+export const DEFAULT_K6_IMAGE = 'grafana/k6:1.3.0';
 
 /** A valid Kubernetes name from anything. */
 export function k8sName(s: string): string {
@@ -61,7 +67,7 @@ export function operatorManifests(o: OperatorOptions): { configMap: string; test
       // $(POD_NAME) is expanded by the kubelet from the env below: one NDJSON file per runner.
       arguments: '--out json=/results/$(POD_NAME).ndjson --no-thresholds',
       runner: {
-        image: o.image ?? 'grafana/k6:0.48.0',
+        image: o.image ?? DEFAULT_K6_IMAGE,
         env: [
           { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
           // k6-operator mounts the script ConfigMap at /test, so config.json sits next to scenario.js.

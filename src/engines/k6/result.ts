@@ -3,6 +3,9 @@ import { RESULT_SCHEMA_VERSION, type RunMeta, type RunResult } from '../../resul
 import type { NdjsonIngest } from './ingest-ndjson.js';
 import type { SummaryIngest } from './ingest-summary.js';
 
+/** The version shown for an import whose k6 version was not given. */
+export const K6_VERSION_NOT_RECORDED = '(version not recorded in k6 output)';
+
 export interface ImportMeta {
   /** Suite name stored in the result (default: the file's base name). */
   suite: string;
@@ -15,7 +18,8 @@ export interface ImportMeta {
 function baseMeta(m: ImportMeta, startMs: number, endMs: number, notes: string[]): RunMeta {
   return {
     suite: m.suite,
-    engines: [{ name: 'k6', version: m.k6Version ?? 'unknown' }],
+    // k6's outputs do not record its version: say so rather than "k6 unknown" (`import --k6-version` sets it).
+    engines: [{ name: 'k6', version: m.k6Version ?? K6_VERSION_NOT_RECORDED }],
     startedAt: new Date(startMs).toISOString(),
     endedAt: new Date(endMs).toISOString(),
     durationSec: Math.max(0, endMs - startMs) / 1000,

@@ -1,7 +1,8 @@
 /**
  * Spawning k6: `k6 run --out json=… --summary-export=…`, progress from its 1-second status lines, exit
  * codes mapped (metrics.ts k6ExitMeaning), and on abort a single SIGINT (a second one makes k6 quit without
- * writing its summary: FORMATS.md §10), then we wait for it to exit and ingest whatever it wrote.
+ * writing its summary: FORMATS.md §10), then we wait for it to exit and ingest whatever it wrote. k6 runs in
+ * its own process group so that a terminal's Ctrl-C reaches it only through loadgate.
  */
 import { spawn } from 'node:child_process';
 import { RunError } from '../../errors.js';
@@ -15,8 +16,8 @@ export interface K6Invocation {
   env: NodeJS.ProcessEnv;
   cwd: string;
   signal: AbortSignal;
-  /** Called with k6's "N complete and M interrupted iterations" count as it runs. */
-  onIterations?: (complete: number) => void;
+  /** Called with k6's "N complete and M interrupted iterations" count (and the "V/M VUs" running) as it runs. */
+  onIterations?: (complete: number, vus?: number) => void;
   /** Hard stop if k6 ignores the SIGINT for this long after it (ms). Default 60 s. */
   killAfterMs?: number;
 }
@@ -34,17 +35,26 @@ export function k6RunArgs(script: string, ndjsonPath: string, summaryPath: strin
   return ['run', '--out', `json=${ndjsonPath}`, `--summary-export=${summaryPath}`, '--address', '', script];
 }
 
-const ITERATIONS = /(\d+) complete and (\d+) interrupted iterations/;
+const ITERATIONS = /(?:(\d+)\/\d+ VUs, )?(\d+) complete and (\d+) interrupted iterations/;
 
 export function runK6(inv: K6Invocation): Promise<K6Exit> {
   return new Promise((resolvePromise, reject) => {
     let child;
     try {
-      child = spawn(inv.bin, k6RunArgs(inv.script, inv.ndjsonPath, inv.summaryPath), { cwd: inv.cwd, env: inv.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      // k6 gets its own process group (detached): a terminal's Ctrl-C signals the whole foreground group, so k6
+      // would get that SIGINT and then loadgate's, and a second SIGINT makes k6 quit without its summary
+      // (exit 105 becomes a hard stop; issue 15). loadgate forwards exactly one, on any stop (Ctrl-C, SIGTERM, abort).
+      child = spawn(inv.bin, k6RunArgs(inv.script, inv.ndjsonPath, inv.summaryPath), { cwd: inv.cwd, env: inv.env, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
     } catch (e) {
       reject(new RunError('LG_K6_SPAWN', `could not start k6 (${inv.bin}): ${(e as Error).message}`, { cause: e }));
       return;
     }
+    // Outside loadgate's process group, k6 would outlive a loadgate that exits early (a second Ctrl-C, a crash).
+    const c = child;
+    const killOnExit = () => {
+      if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    };
+    process.once('exit', killOnExit);
     let stderrTail = '';
     let stdoutBuf = '';
     let interrupted = false;
@@ -55,7 +65,7 @@ export function runK6(inv: K6Invocation): Promise<K6Exit> {
       stdoutBuf = (stdoutBuf + d).slice(-4096);
       const all = [...stdoutBuf.matchAll(new RegExp(ITERATIONS, 'g'))];
       const last = all[all.length - 1];
-      if (last && inv.onIterations) inv.onIterations(Number(last[1]));
+      if (last && inv.onIterations) inv.onIterations(Number(last[2]), last[1] === undefined ? undefined : Number(last[1]));
     });
     child.stderr.on('data', (d: string) => {
       stderrTail = (stderrTail + d).slice(-8192);
@@ -71,10 +81,12 @@ export function runK6(inv: K6Invocation): Promise<K6Exit> {
     if (inv.signal.aborted) onAbort();
     else inv.signal.addEventListener('abort', onAbort, { once: true });
     child.on('error', (e: NodeJS.ErrnoException) => {
+      process.removeListener('exit', killOnExit);
       inv.signal.removeEventListener('abort', onAbort);
       reject(new RunError('LG_K6_SPAWN', `could not start k6 (${inv.bin}): ${e.code ?? e.message}`, { hint: 'check K6_BIN / PATH points at a k6 binary', cause: e }));
     });
     child.on('close', (code, signal) => {
+      process.removeListener('exit', killOnExit);
       inv.signal.removeEventListener('abort', onAbort);
       if (killTimer) clearTimeout(killTimer);
       resolvePromise({ ...k6ExitMeaning(code, signal), code, signal, interrupted, stderrTail });
@@ -82,22 +94,40 @@ export function runK6(inv: K6Invocation): Promise<K6Exit> {
   });
 }
 
-/** `k6 version` → "v0.48.0" (or "unknown"). */
+/** What a k6 whose `k6 version` said nothing readable is called in reports (never "k6 unknown"). */
+export const K6_VERSION_UNREAD = '(version not reported by `k6 version`)';
+
+/**
+ * The version out of `k6 version`'s output: `k6 v0.48.0 (go1.21.4, linux/amd64)`, `k6 v1.3.0 (commit/…, go1.25.1,
+ * linux/amd64)` (extensions follow on later lines), or a build that leaves out the `v`. Otherwise its first
+ * line, so a report shows what the binary said.
+ */
+export function parseK6Version(out: string): string | undefined {
+  const m = /\bk6\s+v?(\d+\.\d+\.\d+[\w.+-]*)/.exec(out);
+  if (m) return `v${m[1]}`;
+  const first = out.split('\n').map((l) => l.trim()).find(Boolean);
+  return first ? first.slice(0, 60) : undefined;
+}
+
+/** `k6 version` (stdout and stderr) → "v0.48.0"; K6_VERSION_UNREAD when it could not be run or said nothing. */
 export function k6Version(bin: string, env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((res) => {
     let out = '';
     try {
-      const c = spawn(bin, ['version'], { env, stdio: ['ignore', 'pipe', 'ignore'] });
-      const t = setTimeout(() => c.kill('SIGKILL'), 10_000);
+      const c = spawn(bin, ['version'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      // A cold k6 binary on a busy machine can take seconds to start.
+      const t = setTimeout(() => c.kill('SIGKILL'), 20_000);
       c.stdout.setEncoding('utf8');
+      c.stderr.setEncoding('utf8');
       c.stdout.on('data', (d: string) => (out += d));
-      c.on('error', () => res('unknown'));
+      c.stderr.on('data', (d: string) => (out += d));
+      c.on('error', () => res(K6_VERSION_UNREAD));
       c.on('close', () => {
         clearTimeout(t);
-        res(/k6 (v[\w.+-]+)/.exec(out)?.[1] ?? 'unknown');
+        res(parseK6Version(out) ?? K6_VERSION_UNREAD);
       });
     } catch {
-      res('unknown');
+      res(K6_VERSION_UNREAD);
     }
   });
 }

@@ -115,7 +115,7 @@ export function compileThresholds(plan: SlaPlan, opts: ThresholdOptions): Compil
         if (opts.arrivalRate) add('dropped_iterations', `count${c.op}${num(c.limit)}`);
         continue;
       default:
-        skipped.push({ id: c.id, reason: `${c.metric} has no k6 threshold equivalent; loadgate evaluates it` });
+        skipped.push({ id: c.id, reason: `${c.metric} has no k6 threshold equivalent` });
     }
   }
   if (opts.arrivalRate && thresholds.dropped_iterations === undefined) add('dropped_iterations', 'count==0');
