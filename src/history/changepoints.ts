@@ -192,7 +192,8 @@ function sides(series: readonly number[], index: number, intervals: ReadonlyArra
  * (a within-side term is 0 for a side of one point). The scan follows Otava's matrix (rows τ, columns κ, the
  * cells below the diagonal 0, first maximum wins), so ties and an all-negative window pick what Otava picks.
  */
-function bestSplit(series: readonly number[], start: number, stop: number): { index: number; qhat: number } {
+/** @internal Exported for the brute-force test. */
+export function bestSplit(series: readonly number[], start: number, stop: number): { index: number; qhat: number } {
   const len = stop - start;
   // colSum[k][r]: Σ_{r' < r} |z_r' − z_k| over the piece, local indexes.
   const colSum: Float64Array[] = [];

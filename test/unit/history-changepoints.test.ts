@@ -1,6 +1,6 @@
 /** Otava's change point method on synthetic nightly series (seeded), and the statistics under it. */
 import { describe, expect, it } from 'vitest';
-import { changePoints, compareSides, mergeStep, regularizedBeta, splitStep, studentTTwoSidedP } from '../../src/history/changepoints.js';
+import { bestSplit, changePoints, compareSides, mergeStep, regularizedBeta, splitStep, studentTTwoSidedP } from '../../src/history/changepoints.js';
 import { mulberry32, normal } from '../../src/compare/random.js';
 
 /** 100 nights around 100 ms with `noise` relative standard deviation, ×1.08 from `stepAt`. */
@@ -120,3 +120,58 @@ describe('change points (Otava: e-divisive means, t-test, window 50, p < 0.001)'
     expect(changePoints(series.map((v) => v * 1000)).map((c) => c.index)).toEqual(changePoints(series).map((c) => c.index));
   });
 });
+
+/** q̂ of every split straight from the definition, O(n⁴): the reference the O(n²) scan must match. */
+function slowBestSplit(z: readonly number[]): { index: number; qhat: number } {
+  let best = { index: -1, qhat: 0 };
+  for (let tau = 1; tau < z.length; tau++) {
+    for (let kappa = tau + 1; kappa <= z.length; kappa++) {
+      const x = z.slice(0, tau);
+      const y = z.slice(tau, kappa);
+      const n = x.length;
+      const m = y.length;
+      let a = 0;
+      for (const xi of x) for (const yj of y) a += Math.abs(xi - yj);
+      let b = 0;
+      for (let i = 0; i < n; i++) for (let k = i + 1; k < n; k++) b += Math.abs(x[i]! - x[k]!);
+      let c = 0;
+      for (let j = 0; j < m; j++) for (let k = j + 1; k < m; k++) c += Math.abs(y[j]! - y[k]!);
+      const q = (2 / (m + n)) * a - (n > 1 ? ((2 * m) / (m + n) / (n - 1)) * b : 0) - (m > 1 ? ((2 * n) / (m + n) / (m - 1)) * c : 0);
+      if (q > best.qhat) best = { index: tau, qhat: q };
+    }
+  }
+  return best;
+}
+
+describe('cross-checks with Otava', () => {
+  // The sequence and expected change points of Otava's tests/change_point_divisive_test.py.
+  const SEQUENCE = [0.3, 2.4, 1.5, -0.9, -0.5, 99.7, 98.3, 99.1, 149.0, 149.7, 149.5, 149.1, 148.8, 150.0];
+
+  it('scans q̂ as the definition gives it (the slow reference of Otava\'s calculator test)', () => {
+    const rng = mulberry32(21);
+    for (const z of [SEQUENCE, Array.from({ length: 30 }, () => normal(rng)), Array.from({ length: 17 }, (_, i) => (i > 9 ? 5 : 0) + normal(rng))]) {
+      const fast = bestSplit(z, 0, z.length);
+      const slow = slowBestSplit(z);
+      expect(fast.index).toBe(slow.index);
+      expect(fast.qhat).toBeCloseTo(slow.qhat, 9);
+    }
+  });
+
+  it('splits Otava\'s test sequence at [5, 8] with the t-test at p 0.01, as its detector test asserts', () => {
+    expect(splitStep(SEQUENCE, SEQUENCE.length, 0.01).map((c) => c.index)).toEqual([5, 8]);
+  });
+
+  it('finds [10] in the series of Otava\'s analysis test (window 10, p 0.0001)', () => {
+    const series = [1.02, 0.95, 0.99, 1.0, 1.12, 1.0, 1.01, 0.98, 1.01, 0.96, 0.5, 0.51, 0.48, 0.48, 0.55, 0.5, 0.49, 0.51, 0.5, 0.49];
+    expect(changePoints(series, { windowLen: 10, maxPValue: 0.0001 }).map((c) => c.index)).toEqual([10]);
+  });
+
+  it('agrees with Otava\'s significance tester test: p ≈ 1 for a repeated pattern, p < 0.001 for a drop', () => {
+    const same = compareSides([1.0, 1.02, 1.05, 0.95, 0.98], [1.0, 1.02, 1.05, 0.95, 0.98]);
+    expect(same.pValue).toBeGreaterThan(0.99);
+    const drop = compareSides([1.0, 1.02, 1.05, 0.95, 0.98], [0.8, 0.82, 0.85, 0.79, 0.77]);
+    expect(drop.pValue).toBeGreaterThan(0);
+    expect(drop.pValue).toBeLessThan(0.001);
+  });
+});
+
