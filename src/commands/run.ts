@@ -8,6 +8,7 @@ import { evaluate } from '../sla/evaluate.js';
 import { renderAll, createProgress, reportDirFor } from '../report/index.js';
 import { parseCommandArgs, type Command } from './types.js';
 import { addToHistory } from '../history/store.js';
+import { comparisonAnnotations, publishToGithub } from '../report/github.js';
 import { detectGitCommit, parseFormats, planForSuite, writeAndPrint } from './shared.js';
 
 export const runCommand: Command = {
@@ -97,6 +98,7 @@ Exit codes: 0 all SLA checks pass, 1 an SLA check failed, 2 invalid input, 3 the
     await writeAndPrint(io, report, files, values['no-color']);
     if (values.history) io.stderr.write(`added to history ${values.history} as ${(await addToHistory(resolve(io.cwd, values.history), result, verdict.status)).id}\n`);
     if (comparison) io.stdout.write(`\nCompared with the baseline: ${comparison.verdict} (${comparison.counts.regressed} regressed, ${comparison.counts.improved} improved); see compare.md\n`);
+    if (comparison && failOn === 'regression') await publishToGithub(io, '', comparisonAnnotations(comparison));
     if (result.meta.incomplete) {
       // An interrupted run (Ctrl-C, a CI timeout's SIGTERM, a killed k6) must never read as a pass.
       io.stderr.write(`loadgate run: the run did not complete (${result.meta.incomplete.reason}); the reports hold what was measured\n`);

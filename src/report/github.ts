@@ -59,8 +59,8 @@ export function githubTarget(env: NodeJS.ProcessEnv): GithubTarget {
 
 /**
  * Append `markdown` to the job summary and print `annotations` (workflow commands, on stdout as
- * @actions/core writes them; `annotationsTo: 'stderr'` keeps a machine-readable stdout clean). A no-op
- * outside GitHub Actions.
+ * @actions/core writes them; `annotationsTo: 'stderr'` keeps a machine-readable stdout clean). An empty
+ * `markdown` appends nothing. A no-op outside GitHub Actions.
  */
 export async function publishToGithub(
   io: { env: NodeJS.ProcessEnv; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
@@ -69,7 +69,7 @@ export async function publishToGithub(
   annotationsTo: 'stdout' | 'stderr' = 'stdout',
 ): Promise<void> {
   const t = githubTarget(io.env);
-  if (t.summaryFile !== undefined) {
+  if (t.summaryFile !== undefined && markdown !== '') {
     try {
       await appendFile(t.summaryFile, `${fitStepSummary(typeof markdown === 'string' ? markdown : markdown())}\n`, 'utf8');
     } catch (cause) {

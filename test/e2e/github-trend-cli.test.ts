@@ -44,6 +44,18 @@ describe('GitHub job summary and annotations', () => {
     expect(r.stderr).toMatch(/added to history .*history as \d{4}-\d\d-\d\dT/);
   });
 
+  it('run --baseline --fail-on regression annotates each regressed metric', async () => {
+    const dir = await tempDir();
+    // A baseline far faster than any real run: every latency percentile regresses.
+    const base = await writeTemp(dir, 'base.json', JSON.stringify(result({ fetchTicker: endpoint('fetchTicker', Array.from({ length: 10 }, () => ({ n: 200, latencyMs: 0.002 }))) }, { durationSec: 10 })));
+    const suite = await writeTemp(dir, 'ok.suite.yaml', quickSuite('{ overall: { p99Ms: 5000 } }'));
+    const r = await runCli(['run', suite, '--out', join(dir, 'out'), '--baseline', base, '--fail-on', 'regression'], { env: { GITHUB_STEP_SUMMARY: join(dir, 'summary.md') } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^::error title=Regression::fetchTicker p50 \+/m);
+    expect(r.stdout).not.toContain('::error title=SLA check failed::');
+    expect(await readFile(join(dir, 'summary.md'), 'utf8')).toContain('Compared with');
+  });
+
   it('prints no annotations and writes no summary outside GitHub Actions', async () => {
     const dir = await tempDir();
     const suite = await writeTemp(dir, 'strict.suite.yaml', quickSuite('{ endpoints: { fetchTicker: { p99Ms: 0.001 } } }'));

@@ -73,5 +73,9 @@ describe('GitHub job summary', () => {
     await publishToGithub({ env: {}, stdout: quiet, stderr: quiet }, () => ((rendered = true), 'x'), ['::error::c']);
     expect(quiet.text).toBe('');
     expect(rendered).toBe(false);
+    // Annotations alone: nothing appended to the summary.
+    await publishToGithub({ env: { GITHUB_STEP_SUMMARY: file }, stdout, stderr }, '', ['::error::d']);
+    expect(await readFile(file, 'utf8')).toBe('# first\n\n# second\n\n');
+    expect(stdout.text).toBe('::error::a\n::error::d\n');
   });
 });
