@@ -19,6 +19,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   merge: { summary: 'merge results (or k6 NDJSON files) exactly into one, then one SLA verdict', load: async () => (await import('./commands/merge.js')).mergeCommand },
   trend: { summary: 'nightly history per endpoint and metric, with change points (Otava\'s method)', load: async () => (await import('./commands/trend.js')).trendCommand },
   k6: { summary: 'k6 helpers: build bundles, write k6-operator manifests', load: async () => (await import('./commands/k6.js')).k6Command },
+  prometheus: { summary: 'Prometheus: SLO alert rules from the SLA, push a result to a Pushgateway', load: async () => (await import('./commands/prometheus.js')).prometheusCommand },
+  grafana: { summary: 'Grafana: a dashboard JSON for the suite\'s metrics and SLOs', load: async () => (await import('./commands/grafana.js')).grafanaCommand },
 };
 
 function usage(): string {

@@ -10,6 +10,7 @@ import { parseCommandArgs, type Command } from './types.js';
 import { addToHistory } from '../history/store.js';
 import { comparisonAnnotations, publishToGithub } from '../report/github.js';
 import { detectGitCommit, parseFormats, planForSuite, writeAndPrint } from './shared.js';
+import { startRunPush } from '../monitoring/run-push.js';
 
 export const runCommand: Command = {
   name: 'run',
@@ -28,6 +29,9 @@ Options:
                       added to report.html and report.md, and written as compare.md / compare.json
   --fail-on <what>    regression | none (default none): with --baseline, exit 1 on a significant regression
   --history <dir>     also add the run to this history folder (index.json + runs/), for \`loadgate trend\`
+  --prometheus-push <url>  push the run's metrics to this Pushgateway (grouped by job, suite and label):
+                      zeros when the run starts, the run's metrics once the reports are written
+  --prometheus-job <name>  the Pushgateway job (default loadgate)
   --no-color          plain output even on a terminal
   -h, --help          this help
 
@@ -44,6 +48,8 @@ Exit codes: 0 all SLA checks pass, 1 an SLA check failed, 2 invalid input, 3 the
       'fail-on': { type: 'string' },
       history: { type: 'string' },
       'no-color': { type: 'boolean' },
+      'prometheus-push': { type: 'string' },
+      'prometheus-job': { type: 'string' },
     });
     if (values.help) {
       io.stdout.write(`${this.usage}\n`);
@@ -67,6 +73,7 @@ Exit codes: 0 all SLA checks pass, 1 an SLA check failed, 2 invalid input, 3 the
     }
     const suite = await loadSuite(resolve(io.cwd, file));
     const plan = planForSuite(suite);
+    const push = values['prometheus-push'] !== undefined ? await startRunPush(io, values['prometheus-push'], values['prometheus-job'] ?? 'loadgate', suite, plan, values.label) : undefined;
     const progress = createProgress({ tty: io.stderr.isTTY === true, write: (s) => io.stderr.write(s), now: () => Date.now() });
     io.stderr.write(`loadgate: running ${suite.name} (${suite.workloads.length} workload${suite.workloads.length > 1 ? 's' : ''}, ~${Math.ceil(plannedDurationSec(suite))} s) against ${suite.target.mock !== undefined ? 'the built-in mock exchange' : suite.target.url}\n`);
     const gitCommit = detectGitCommit(io.env, io.cwd);
@@ -97,6 +104,7 @@ Exit codes: 0 all SLA checks pass, 1 an SLA check failed, 2 invalid input, 3 the
     }
     await writeAndPrint(io, report, files, values['no-color']);
     if (values.history) io.stderr.write(`added to history ${values.history} as ${(await addToHistory(resolve(io.cwd, values.history), result, verdict.status)).id}\n`);
+    await push?.finish(report);
     if (comparison) io.stdout.write(`\nCompared with the baseline: ${comparison.verdict} (${comparison.counts.regressed} regressed, ${comparison.counts.improved} improved); see compare.md\n`);
     if (comparison && failOn === 'regression') await publishToGithub(io, '', comparisonAnnotations(comparison));
     if (result.meta.incomplete) {

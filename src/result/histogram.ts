@@ -222,3 +222,26 @@ export function summarizeHistogram(h: Histogram): LatencySummaryMs | undefined {
     stdDevMs: stdDev / 1000,
   };
 }
+
+/**
+ * Cumulative counts at or below each boundary (µs, ascending), for Prometheus `_bucket{le}` series. A sample
+ * counts as ≤ a boundary when its HDR bucket's highest equivalent value is: the value `getValueAtPercentile`
+ * reports, so "p99 ≤ 200 ms" and "99% of samples in le=0.2" agree. `sumUs` uses median-equivalent values,
+ * as the mean does.
+ */
+export function cumulativeCounts(h: Histogram, boundariesUs: readonly number[]): { counts: number[]; total: number; sumUs: number } {
+  const b = h as unknown as BucketAccess & { highestEquivalentValue(v: number): number };
+  const counts = boundariesUs.map(() => 0);
+  let total = 0;
+  let sumUs = 0;
+  for (let i = 0; i < b.countsArrayLength; i++) {
+    const c = b.getCountAtIndex(i);
+    if (c === 0) continue;
+    const v = b.valueFromIndex(i);
+    const top = b.highestEquivalentValue(v);
+    total += c;
+    sumUs += c * b.medianEquivalentValue(v);
+    for (let k = boundariesUs.length - 1; k >= 0 && top <= boundariesUs[k]!; k--) counts[k] = counts[k]! + c;
+  }
+  return { counts, total, sumUs };
+}

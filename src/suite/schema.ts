@@ -70,6 +70,46 @@ export const slaSchema = z.strictObject({
 });
 export type SlaSpec = z.infer<typeof slaSchema>;
 
+/** A PromQL series selector: a metric name with optional `{label matchers}`. */
+const promSelector = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})?$/, 'expected a PromQL series selector, e.g. http_requests_total{code=~"5.."}');
+
+/**
+ * Where production watches the service: `loadgate prometheus rules` and `loadgate grafana dashboard` read the
+ * SLA targets against these metrics. Every field defaults to the metrics `loadgate run --prometheus-push` pushes.
+ */
+export const monitoringSchema = z.strictObject({
+  /** `sloth_service` of the generated SLOs (default: the suite name). */
+  service: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, _ . -').optional(),
+  /** SLO period, e.g. "30d" (default) or "28d": error budgets and burn rates are relative to it. */
+  sloPeriod: z.string().regex(/^[1-9][0-9]*d$/, 'expected a number of days, e.g. "30d"').optional(),
+  /** Label matchers added to every query, e.g. `job="exchange-api",env="prod"` (default for loadgate's own metrics: the suite). */
+  matchers: z.string().optional(),
+  /** The label that names the endpoint in the metrics (default `endpoint`). */
+  endpointLabel: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'expected a label name').optional(),
+  /** loadgate endpoint name → that label's value in production, e.g. `fetchTicker: /api/v3/ticker`. */
+  endpoints: z.record(z.string(), z.string()).optional(),
+  metrics: z
+    .strictObject({
+      /** Histogram (base name) of request latency in seconds, e.g. http_request_duration_seconds. */
+      requestDuration: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'expected a metric name').optional(),
+      /** Counter of requests, e.g. http_requests_total. */
+      requests: promSelector.optional(),
+      /** Counter of failed requests, e.g. http_requests_total{code=~"5..|429"}. */
+      errors: promSelector.optional(),
+      /** Per error class, a counter of that class, e.g. `rateLimit: http_requests_total{code="429"}`. */
+      errorClasses: z.partialRecord(z.enum(ERROR_CLASSES), promSelector).optional(),
+      /** Health probes and failed probes (availability), e.g. probe counters of a blackbox exporter. */
+      probes: promSelector.optional(),
+      probeErrors: promSelector.optional(),
+      /** Histogram (base name) of stream message latency in seconds. */
+      streamLatency: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'expected a metric name').optional(),
+    })
+    .optional(),
+  /** Alert severity per check id, e.g. `overall.errorsPerMinute.auth: page` (default: page for auth and server errors, else ticket). */
+  severity: z.record(z.string(), z.enum(['page', 'ticket'])).optional(),
+});
+export type MonitoringSpec = z.infer<typeof monitoringSchema>;
+
 const authSchema = z.strictObject({
   /** Name of the environment variable that holds the API key (never the key itself). */
   apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'),
@@ -183,6 +223,8 @@ export const suiteSchema = z
     warmupSec: durationSec.default(0),
     workloads: z.array(workloadSchema).min(1),
     sla: slaSchema.optional(),
+    /** Production metrics the generated alert rules and dashboards watch (`loadgate prometheus rules`, `grafana dashboard`). */
+    monitoring: monitoringSchema.optional(),
   })
   .superRefine((s, ctx) => {
     const seen = new Set<string>();
