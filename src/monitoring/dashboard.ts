@@ -156,7 +156,7 @@ export function buildDashboard(suite: Suite, plan: MonitoringPlan): Dashboard {
   }
   const hasStreams = suite.workloads.some((w) => w.streams !== undefined);
   if (hasStreams) {
-    const sh = plan.metrics.streamLatency;
+    const sh = plan.metrics.streamLatency ?? 'loadgate_stream_message_latency_seconds';
     add({
       type: 'timeseries',
       title: 'Stream message latency p50 / p95 / p99',

@@ -169,12 +169,13 @@ export interface RulesTest {
  * A `promtool test rules` file: for every SLO, series burning at 15× must fire its page (and ticket) alert, and
  * series at 0.5× must fire nothing, at every evaluation time checked.
  */
-export function renderRulesTest(plan: MonitoringPlan, rulesFile: string): RulesTest {
+export function renderRulesTest(plan: MonitoringPlan, rulesFile: string, opts: { hotBurn?: number } = {}): RulesTest {
   const tests: unknown[] = [];
   const skipped: string[] = [];
   const at = EVAL_AT;
   for (const slo of plan.slos) {
-    const hot = burnSeries(slo, 15);
+    const hotBurn = opts.hotBurn ?? 15;
+    const hot = burnSeries(slo, hotBurn);
     const cold = burnSeries(slo, 0.5);
     if (hot === undefined || cold === undefined) {
       skipped.push(slo.checkId);
@@ -185,7 +186,7 @@ export function renderRulesTest(plan: MonitoringPlan, rulesFile: string): RulesT
       exp_annotations: burnAnnotations(plan, slo, severity),
     });
     tests.push({
-      name: `${slo.id}: a 15x burn pages`,
+      name: `${slo.id}: a ${hotBurn}x burn pages`,
       interval: '1m',
       input_series: hot,
       alert_rule_test: [{ eval_time: at, alertname: slo.alert, exp_alerts: [expected('page', ALERT_WINDOWS[0].short), expected('ticket', ALERT_WINDOWS[2].short)] }],
@@ -193,7 +194,7 @@ export function renderRulesTest(plan: MonitoringPlan, rulesFile: string): RulesT
         {
           expr: `round(slo:current_burn_rate:ratio${sloMatch(plan, slo)})`,
           eval_time: at,
-          exp_samples: [{ labels: labelText(recordingLabels(plan, slo, '5m')), value: 15 }],
+          exp_samples: [{ labels: labelText(recordingLabels(plan, slo, '5m')), value: hotBurn }],
         },
       ],
     });

@@ -127,9 +127,10 @@ export interface MetricSelectors {
   requests: Selector;
   errors: Selector;
   errorClasses: Partial<Record<ErrorClass, Selector>>;
-  probes: Selector;
-  probeErrors: Selector;
-  streamLatency: string;
+  /** Undefined when production metrics are named without these. */
+  probes: Selector | undefined;
+  probeErrors: Selector | undefined;
+  streamLatency: string | undefined;
   /** Defaults apply only with loadgate's own metrics (undefined with production metrics). */
   streamLost: Selector | undefined;
   streamExpected: Selector | undefined;
@@ -159,9 +160,9 @@ function metricSelectors(suite: Suite, mon: MonitoringSpec): MetricSelectors {
     requests: sel(m?.requests, 'loadgate_requests_total', 'requests'),
     errors,
     errorClasses: classes,
-    probes: sel(m?.probes, 'loadgate_requests_total{kind="probe"}', 'probes'),
-    probeErrors: sel(m?.probeErrors, 'loadgate_errors_total{kind="probe"}', 'probeErrors'),
-    streamLatency: m?.streamLatency ?? 'loadgate_stream_message_latency_seconds',
+    probes: own || m?.probes !== undefined ? sel(m?.probes, 'loadgate_requests_total{kind="probe"}', 'probes') : undefined,
+    probeErrors: own || m?.probeErrors !== undefined ? sel(m?.probeErrors, 'loadgate_errors_total{kind="probe"}', 'probeErrors') : undefined,
+    streamLatency: own ? 'loadgate_stream_message_latency_seconds' : m?.streamLatency,
     streamLost: own ? parseSelector('loadgate_stream_lost_total', '') : undefined,
     streamExpected: own ? parseSelector('loadgate_stream_expected_messages_total', '') : undefined,
     reconnectFailures: own ? parseSelector('loadgate_stream_reconnect_failures_total', '') : undefined,
@@ -234,7 +235,8 @@ export function monitoringPlan(suite: Suite, checks: readonly Check[], opts: { p
     const windowNote = () => {
       if (c.windowSec !== undefined && !metric.startsWith('errorsPerMinute.')) notes.push(`${c.id}: the load test checks it in every ${c.windowSec} s window; the SLO reads it over rolling windows (5m … ${periodDays}d)`);
     };
-    const addRatio = (objective: number, errors: Selector, total: Selector, description: string) => {
+    const addRatio = (rawObjective: number, errors: Selector, total: Selector, description: string) => {
+      const objective = Number(rawObjective.toPrecision(12));
       if (!(objective > 0 && objective < 1)) {
         unconverted.push({ checkId: c.id, reason: `an objective of ${fmtNum(objective * 100)}% leaves ${objective >= 1 ? 'no' : 'all of the'} error budget: nothing to burn` });
         return;
@@ -256,6 +258,10 @@ export function monitoringPlan(suite: Suite, checks: readonly Check[], opts: { p
     } else if (metric === 'availabilityPct') {
       if (upper) {
         unconverted.push({ checkId: c.id, reason: `op ${c.op} inverts the target: not an objective` });
+        continue;
+      }
+      if (ms.probes === undefined || ms.probeErrors === undefined) {
+        unconverted.push({ checkId: c.id, reason: 'monitoring.metrics.probes and probeErrors are not set: no production counter of health probes' });
         continue;
       }
       const base = (s: Selector) => withMatchers(s, ms.common.eq, ms.common.raw);
@@ -288,6 +294,10 @@ export function monitoringPlan(suite: Suite, checks: readonly Check[], opts: { p
     } else if (QUANTILE[metric] !== undefined) {
       const q = QUANTILE[metric]!;
       const hist = isStream ? ms.streamLatency : ms.requestDuration;
+      if (hist === undefined) {
+        unconverted.push({ checkId: c.id, reason: 'monitoring.metrics.streamLatency is not set: no production histogram of stream latency' });
+        continue;
+      }
       if (!upper) {
         unconverted.push({ checkId: c.id, reason: `op ${c.op}: a latency floor is not an objective` });
         continue;
@@ -316,6 +326,10 @@ export function monitoringPlan(suite: Suite, checks: readonly Check[], opts: { p
       });
     } else if (metric === 'meanMs') {
       const hist = isStream ? ms.streamLatency : ms.requestDuration;
+      if (hist === undefined) {
+        unconverted.push({ checkId: c.id, reason: 'monitoring.metrics.streamLatency is not set: no production histogram of stream latency' });
+        continue;
+      }
       const sum = renderSelector(scoped(parseSelector(`${hist}_sum`, ''), c.scope));
       const count = renderSelector(scoped(parseSelector(`${hist}_count`, ''), c.scope));
       thresholds.push({ alert: `${alert}High`, checkId: c.id, expr: `sum(rate(${sum}[5m])) / sum(rate(${count}[5m])) > ${fmtNum(c.limit / 1000)}`, forDuration: '10m', severity: 'ticket', summary: `${c.scope} mean latency above ${fmtNum(c.limit)} ms for 10 minutes` });
