@@ -3,7 +3,7 @@
  * alerts and the targets that cannot become burn-rate alerts; checked by promtool when it is installed.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
@@ -118,6 +118,14 @@ describe('monitoringPlan', () => {
     expect(why['overall.errorsPerMinute.auth']).toMatch(/errorClasses\.auth is not set/);
     expect(why['ws:orderbook.lossPct']).toMatch(/no production metric/);
     expect(prod.notes.join('\n')).toMatch(/bucket boundary at exactly 0.2 s/);
+  });
+
+  it("accepts the README's monitoring block and watches the service it names", async () => {
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    const block = [...readme.matchAll(/```yaml\n(monitoring:[\s\S]*?)```/g)].map((m) => m[1]!)[0]!;
+    const p = planOf({ ...SLA, ...(parse(block) as Record<string, unknown>) });
+    expect(p.service).toBe('exchange-api');
+    expect(renderRules(p)).toContain('http_request_duration_seconds_bucket{job="exchange-api",env="prod",handler="/api/v3/ticker",le="0.2"}');
   });
 
   it('rejects a monitoring selector that is not one, naming the path (exit 2)', () => {
