@@ -134,9 +134,12 @@ export function buildDashboard(suite: Suite, plan: MonitoringPlan): Dashboard {
   });
   add({
     type: 'stat',
-    title: 'Last run passed',
-    description: 'loadgate_run_pass: 1 when the last pushed run completed and passed every check.',
-    targets: [{ refId: 'A', expr: `max(loadgate_run_pass{${own}})`, legendFormat: 'pass', instant: true }],
+    title: 'Last run: verdict',
+    description: 'loadgate_run_status: pass, fail, incomplete or untrustworthy; loadgate_run_pass is 1 only for a completed, passing run.',
+    targets: [
+      { refId: 'A', expr: `max by (status) (loadgate_run_status{${own}}) == 1`, legendFormat: '{{status}}', instant: true },
+      { refId: 'B', expr: `max(loadgate_run_pass{${own}})`, legendFormat: 'pass', instant: true },
+    ],
   });
   if (plan.slos.length > 0) {
     const svc = `sloth_service="${plan.service}"`;

@@ -144,6 +144,7 @@ function baseUnit(c: CheckResult): { unit: string; scale: number } {
 }
 
 const CHECK_STATES = ['pass', 'fail', 'no-data'] as const;
+const RUN_STATES = ['pass', 'fail', 'incomplete', 'untrustworthy'] as const;
 
 export function renderPrometheus(report: Report, opts: PrometheusOptions = {}): string {
   return render(report, buildView(report), opts);
@@ -166,6 +167,9 @@ function render(report: Report, view: ReportView, opts: PrometheusOptions): stri
     target: m.target.mock ? 'mock' : 'url',
   }, 1);
   r.add('loadgate_run_pass', 'gauge', '1 when the run completed and every SLA check passed, else 0.', {}, verdict.status === 'pass' && !m.incomplete ? 1 : 0);
+  // The verdict as a state set: a run that was interrupted or whose generator could not be trusted is neither pass nor fail.
+  const status: string = m.incomplete ? 'incomplete' : verdict.status;
+  for (const st of RUN_STATES) r.add('loadgate_run_status', 'gauge', 'One series per verdict state (pass, fail, incomplete, untrustworthy): 1 for the run\'s state, else 0.', { status: st }, status === st ? 1 : 0);
   r.add('loadgate_run_duration_seconds', 'gauge', 'Wall-clock duration of the run.', {}, m.durationSec);
   r.add('loadgate_run_warmup_seconds', 'gauge', 'Warm-up at the start of the run, excluded from checks and from the measured-window metrics.', {}, m.warmupSec);
   const started = Date.parse(m.startedAt);

@@ -164,6 +164,10 @@ describe('renderPrometheus', () => {
     expect(get('loadgate_sla_check_status', { check: 'fetchMarkets.p95Ms', status: 'no-data' })!.value).toBe(1);
     expect(get('loadgate_sla_check_limit', { check: 'fetchTicker.p95Ms' })).toMatchObject({ value: 0.02, labels: { unit: 'seconds' } });
     expect(parse(renderPrometheus(buildFixture({ passing: true }).report)).samples.find((s) => s.name === 'loadgate_run_pass')!.value).toBe(1);
+    const state = (t: string) => parse(t).samples.filter((s) => s.name === 'loadgate_run_status' && s.value === 1).map((s) => s.labels.status);
+    expect(state(text)).toEqual(['fail']);
+    expect(state(renderPrometheus(buildFixture({ passing: true }).report))).toEqual(['pass']);
+    expect(state(renderPrometheus(buildFixture({ passing: true, incomplete: true }).report))).toEqual(['incomplete']);
   });
 
   it('carries run info (label, git commit, engines) and never the target URL', () => {
