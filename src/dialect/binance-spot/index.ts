@@ -41,14 +41,14 @@ const signing: SigningScheme = {
     return `${req.query}${req.body}`;
   },
   sign(req, ctx) {
-    const recvWindowMs = ctx.recvWindowMs ?? this.defaultRecvWindowMs;
+    const recvWindowMs = ctx.recvWindowMs ?? signing.defaultRecvWindowMs;
     // recvWindow then timestamp, the order of the documented example.
     const extra = encodeParams([['recvWindow', recvWindowMs], ['timestamp', ctx.timestampMs]]);
     const inBody = req.body !== '';
     const withTime: UnsignedRequest = inBody
       ? { ...req, body: `${req.body}&${extra}` }
       : { ...req, query: req.query === '' ? extra : `${req.query}&${extra}` };
-    const signature = ctx.hmac('sha256', ctx.credentials.apiSecret, this.payload(withTime, { apiKey: ctx.credentials.apiKey, timestamp: String(ctx.timestampMs), recvWindowMs }), 'hex');
+    const signature = ctx.hmac('sha256', ctx.credentials.apiSecret, signing.payload(withTime, { apiKey: ctx.credentials.apiKey, timestamp: String(ctx.timestampMs), recvWindowMs }), 'hex');
     const headers: Record<string, string> = { [BINANCE_API_KEY_HEADER]: ctx.credentials.apiKey };
     if (req.contentType !== undefined) headers['content-type'] = req.contentType;
     if (inBody) return { method: req.method, path: withTime.query === '' ? req.path : `${req.path}?${withTime.query}`, headers, body: `${withTime.body}&signature=${signature}` };

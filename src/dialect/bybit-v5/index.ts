@@ -46,13 +46,13 @@ const signing: SigningScheme = {
   },
   sign(req, ctx) {
     const timestamp = String(ctx.timestampMs);
-    const recvWindowMs = ctx.recvWindowMs ?? this.defaultRecvWindowMs;
+    const recvWindowMs = ctx.recvWindowMs ?? signing.defaultRecvWindowMs;
     const headers: Record<string, string> = {};
     if (req.contentType !== undefined) headers['content-type'] = req.contentType;
     headers[BYBIT_HEADERS.apiKey] = ctx.credentials.apiKey;
     headers[BYBIT_HEADERS.timestamp] = timestamp;
     headers[BYBIT_HEADERS.recvWindow] = String(recvWindowMs);
-    headers[BYBIT_HEADERS.sign] = ctx.hmac('sha256', ctx.credentials.apiSecret, this.payload(req, { apiKey: ctx.credentials.apiKey, timestamp, recvWindowMs }), 'hex');
+    headers[BYBIT_HEADERS.sign] = ctx.hmac('sha256', ctx.credentials.apiSecret, signing.payload(req, { apiKey: ctx.credentials.apiKey, timestamp, recvWindowMs }), 'hex');
     return { method: req.method, path: pathWithQuery(req), headers, body: req.body === '' ? undefined : req.body };
   },
   received(req) {

@@ -50,7 +50,7 @@ const signing: SigningScheme = {
     if (req.contentType !== undefined) headers['content-type'] = req.contentType;
     headers[LOADGATE_HEADERS.apiKey] = ctx.credentials.apiKey;
     headers[LOADGATE_HEADERS.timestamp] = timestamp;
-    headers[LOADGATE_HEADERS.signature] = ctx.hmac('sha256', ctx.credentials.apiSecret, this.payload(req, { apiKey: ctx.credentials.apiKey, timestamp, recvWindowMs: 0 }), 'hex');
+    headers[LOADGATE_HEADERS.signature] = ctx.hmac('sha256', ctx.credentials.apiSecret, signing.payload(req, { apiKey: ctx.credentials.apiKey, timestamp, recvWindowMs: 0 }), 'hex');
     if (ctx.recvWindowMs !== undefined) headers[LOADGATE_HEADERS.recvWindow] = String(ctx.recvWindowMs);
     return { method: req.method, path: pathWithQuery(req), headers, body: req.body === '' ? undefined : req.body };
   },

@@ -57,7 +57,7 @@ const signing: SigningScheme = {
       [OKX_HEADERS.timestamp]: timestamp,
       'content-type': 'application/json',
     };
-    headers[OKX_HEADERS.sign] = ctx.hmac('sha256', ctx.credentials.apiSecret, this.payload(req, { apiKey: ctx.credentials.apiKey, timestamp, recvWindowMs: 0 }), 'base64');
+    headers[OKX_HEADERS.sign] = ctx.hmac('sha256', ctx.credentials.apiSecret, signing.payload(req, { apiKey: ctx.credentials.apiKey, timestamp, recvWindowMs: 0 }), 'base64');
     return { method: req.method, path: requestPath(req), headers, body: req.body === '' ? undefined : req.body };
   },
   received(req) {
