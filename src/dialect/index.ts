@@ -5,3 +5,4 @@ export { buildRequest, unsignedRequest, plainRequest, verifyRequest, signaturesE
 export { classify, classifyTransportError, statusClass, CLASS_PRECEDENCE } from './errors.js';
 export { SequenceTracker, lossPct, DEFAULT_SEQUENCE_WINDOW, type SeqOutcome, type SequenceSummary } from './sequence.js';
 export { formatDecimal, splitUnified } from './codec.js';
+export { customOperation, customOperationProblems, PLACEHOLDERS, type CustomOperationSpec } from './custom.js';

@@ -3,14 +3,14 @@
  * signed by the dialect's scheme when the operation is private and credentials are given. Pure.
  */
 import { encodeParams, jsonParams } from './codec.js';
-import type { Dialect, OperationInput, OperationName, SignContext, UnsignedRequest, WireRequest } from './types.js';
+import type { Dialect, OperationInput, OperationName, RestOperation, SignContext, UnsignedRequest, WireRequest } from './types.js';
 
 export const FORM = 'application/x-www-form-urlencoded';
 export const JSON_TYPE = 'application/json';
 
-/** The request before signing. */
-export function unsignedRequest(dialect: Dialect, op: OperationName, input: OperationInput = {}): UnsignedRequest {
-  const o = dialect.rest[op];
+/** The request before signing (`op` names one of the dialect's operations, or is a custom `RestOperation`). */
+export function unsignedRequest(dialect: Dialect, op: OperationName | RestOperation, input: OperationInput = {}): UnsignedRequest {
+  const o = typeof op === 'string' ? dialect.rest[op] : op;
   const { path, params } = o.request(input);
   if (o.encoding === 'query' || params.length === 0) return { method: o.method, path, query: encodeParams(params), body: '' };
   if (o.encoding === 'json') return { method: o.method, path, query: '', body: jsonParams(params), contentType: JSON_TYPE };
@@ -28,9 +28,10 @@ export function plainRequest(req: UnsignedRequest): WireRequest {
  * The request for `op`. Private operations are signed when `sign` is given; without it they go unsigned
  * (the exchange answers auth errors, which is what a run without keys should measure).
  */
-export function buildRequest(dialect: Dialect, op: OperationName, input: OperationInput = {}, sign?: SignContext): WireRequest {
-  const req = unsignedRequest(dialect, op, input);
-  if (!dialect.rest[op].signed || sign === undefined) return plainRequest(req);
+export function buildRequest(dialect: Dialect, op: OperationName | RestOperation, input: OperationInput = {}, sign?: SignContext): WireRequest {
+  const o = typeof op === 'string' ? dialect.rest[op] : op;
+  const req = unsignedRequest(dialect, o, input);
+  if (!o.signed || sign === undefined) return plainRequest(req);
   if (dialect.signing.needsPassphrase && !sign.credentials.passphrase) {
     throw new Error(`dialect ${dialect.name}: signing needs a passphrase (credentials.passphrase)`);
   }

@@ -1,11 +1,12 @@
 /**
  * The dialects must load where k6 runs them: esbuild bundles the folder the way `loadgate k6 build` bundles
- * scenarios (platform neutral, es2018), and the bundle runs in a bare JavaScript context: no require, process,
+ * scenarios (platform neutral, es2017: k6 0.48 rejects object spread), and the bundle runs in a bare JavaScript context: no require, process,
  * Buffer, URLSearchParams or TextEncoder, as in k6's runtime.
  */
 import { createHmac } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
+import { parse } from 'acorn';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import type { hmac as k6Hmac } from 'k6/crypto';
@@ -21,9 +22,12 @@ const entry = fileURLToPath(new URL('../../src/dialect/index.ts', import.meta.ur
 
 describe('dialect bundle', () => {
   it('bundles without Node built-ins and runs in a bare context (signing with an injected HMAC, decoding, sequence)', async () => {
-    const out = await build({ entryPoints: [entry], bundle: true, write: false, format: 'iife', globalName: 'dialects', platform: 'neutral', target: 'es2018', logLevel: 'silent' });
+    const out = await build({ entryPoints: [entry], bundle: true, write: false, format: 'iife', globalName: 'dialects', platform: 'neutral', target: 'es2017', logLevel: 'silent' });
     const code = out.outputFiles[0]!.text;
     expect(code).not.toMatch(/\brequire\(|node:/);
+    // Syntax k6 0.48 parses (as src/engines/k6/build.ts checks its bundles), and no ES2019+ library methods it may lack.
+    expect(() => parse(code, { ecmaVersion: 2017, sourceType: 'script' })).not.toThrow();
+    expect(code).not.toMatch(/\.(matchAll|replaceAll|flatMap|fromEntries|at)\(/);
     const sandbox: Record<string, unknown> = {};
     vm.createContext(sandbox);
     vm.runInContext(`${code}\nglobalThis.dialects = dialects;`, sandbox, { timeout: 5000 });

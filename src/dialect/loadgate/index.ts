@@ -142,11 +142,6 @@ function markets(body: string): MarketInfo[] {
   return out;
 }
 
-const TRADING = [
-  ...Object.entries(rules(['insufficientMargin', 'insufficientBalance'], 'trading', 'insufficientMargin')),
-  ...Object.entries(rules(['invalidOrder', 'invalidSymbol', 'invalidParameter'], 'trading', 'invalidOrder')),
-  ...Object.entries(rules(['orderNotFound'], 'trading', 'orderNotFound')),
-];
 
 export const loadgate: Dialect = {
   name: 'loadgate',
@@ -206,7 +201,12 @@ export const loadgate: Dialect = {
     doc: 'mocks/exchange.ts',
     // Only error statuses carry a code: a 2xx/3xx is a success whatever its body holds.
     readCode: (body, status) => (status < 400 || body === undefined ? undefined : /"code"\s*:\s*"([^"]+)"/.exec(body)?.[1]),
-    codes: { ...rules(['rateLimitExceeded'], 'rateLimit'), ...Object.fromEntries(TRADING) },
+    codes: {
+      ...rules(['rateLimitExceeded'], 'rateLimit'),
+      ...rules(['insufficientMargin', 'insufficientBalance'], 'trading', 'insufficientMargin'),
+      ...rules(['invalidOrder', 'invalidSymbol', 'invalidParameter'], 'trading', 'invalidOrder'),
+      ...rules(['orderNotFound'], 'trading', 'orderNotFound'),
+    },
     unknownCode: 'client',
   },
   stream,
