@@ -4,6 +4,7 @@ import { buildView, checkFails, statusLabel, type EndpointView, type ReportView,
 import type { EndpointStats } from '../result/stats.js';
 import type { CheckResult } from '../sla/evaluate.js';
 import type { Report } from './model.js';
+import { k6ParityText } from './k6-parity.js';
 
 export interface ConsoleOptions {
   /** ANSI colour. */
@@ -147,6 +148,7 @@ export function renderConsole(report: Report, opts: ConsoleOptions): string {
   } else out.push(p.yellow('No SLA checks were defined.'));
   out.push('');
 
+  out.push(...k6ParityText(report, width));
   // Notes
   if (view.notes.length > 0) {
     out.push(p.bold('Notes'));

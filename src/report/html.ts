@@ -9,6 +9,7 @@ import { buildView, checkFails, connectionCells, connectionGroups, streamCells, 
 import { DASH, escapeHtml as esc, fmtCount, fmtDurationSec, fmtLimit, fmtMargin, fmtMs, fmtNum, fmtPct, fmtPlain, fmtValue } from './format.js';
 import type { Report } from './model.js';
 import { latencySpectrum } from './spectrum.js';
+import { k6ParityHtml } from './k6-parity.js';
 
 export interface HtmlOptions {
   /** Complete `<section>` elements appended after the report (e.g. a comparison). Trusted HTML, not escaped. */
@@ -241,6 +242,7 @@ export function htmlFromView(report: Report, view: ReportView, opts: HtmlOptions
   }
 
   body.push('<section id="checks"><h2>SLA checks</h2>', view.checks.length > 0 ? checksTable(view.checks) : '<p class="muted">No SLA checks were defined.</p>', '</section>');
+  body.push(k6ParityHtml(report));
 
   const errRows: Cell[][] = [];
   const codeRows: Cell[][] = [];

@@ -3,6 +3,7 @@ import { DASH, escapeMd, fmtCount, fmtDurationSec, fmtLimit, fmtMargin, fmtMs, f
 import { buildView, checkFails, connectionCells, connectionGroups, streamCells, CONNECTION_ALIGN, CONNECTION_HEADERS, metricRows, STREAM_ALIGN, STREAM_HEADERS, type MetricRow, type ReportView } from './derive.js';
 import type { CheckResult } from '../sla/evaluate.js';
 import type { Report } from './model.js';
+import { k6ParityMarkdown } from './k6-parity.js';
 
 type Align = 'l' | 'r' | 'c';
 
@@ -119,6 +120,7 @@ export function markdownFromView(report: Report, view: ReportView): string {
   out.push('## SLA checks', '');
   if (view.checks.length === 0) out.push('_No SLA checks were defined._', '');
   else out.push(...mdTable(['Status', 'Check', 'Actual', 'Target', 'Margin', 'Detail'], checkRows(view.checks), ['l', 'l', 'r', 'l', 'r', 'l']), '');
+  out.push(...k6ParityMarkdown(report));
 
   // Errors: classes, body codes, status codes (whole run).
   const errRows: string[][] = [];
