@@ -4,7 +4,7 @@
  * short suite against the built-in mock and pushes it; then histogram_quantile(0.95, …) over the pushed buckets
  * must agree with loadgate's own p95 within the bucket's width, and every Grafana panel query must return data.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -22,7 +22,7 @@ import { endpointStats, measuredWindow } from '../../src/result/stats.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const PUSHGATEWAY = '/usr/bin/prometheus-pushgateway';
-const missing = [PROMETHEUS, PUSHGATEWAY].filter((p) => !existsSync(p));
+const missing = [PROMETHEUS, PUSHGATEWAY, '/usr/bin/promtool'].filter((p) => !existsSync(p));
 if (missing.length > 0) console.warn(`prometheus-stack: skipped, ${missing.join(' and ')} not installed (apt-get install -y prometheus prometheus-pushgateway)`);
 
 const SUITE = `
@@ -133,8 +133,12 @@ scrape_configs:
   }, 150_000);
 
   afterAll(async () => {
-    for (const p of procs) if (p.exitCode === null) p.kill('SIGTERM');
-    await Promise.all(procs.map((p) => (p.exitCode !== null ? undefined : new Promise((r) => p.once('exit', r)))));
+    const exited = (p: ChildProcess) => (p.exitCode !== null || p.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => p.once('exit', () => r())));
+    for (const p of procs) p.kill('SIGTERM');
+    // Both stop within a second on SIGTERM; a server that does not is killed rather than left running.
+    const timer = setTimeout(() => procs.forEach((p) => p.kill('SIGKILL')), 10_000);
+    await Promise.all(procs.map(exited));
+    clearTimeout(timer);
   });
 
   it('pushes the run after writing its reports, and Prometheus scrapes it', async () => {
@@ -142,6 +146,9 @@ scrape_configs:
     // 0 or 1: whether the SLA held on a busy box is not what this test is about; 2 or 3 would be.
     expect([0, 1], run.stdout + run.stderr).toContain(run.code);
     const prom = await readFile(join(dir, 'out', 'metrics.prom'), 'utf8');
+    // The textfile of a real run passes promtool's lint without a word.
+    const lint = spawnSync('/usr/bin/promtool', ['check', 'metrics'], { input: prom, encoding: 'utf8' });
+    expect(lint.stdout + lint.stderr).toBe('');
     const own = Number(/^loadgate_requests_total\{[^}]*endpoint="fetchTicker"[^}]*\} (\d+)$/m.exec(prom)![1]);
     expect(own).toBeGreaterThan(100);
     const seen = await waitFor('the pushed run in Prometheus', async () => {
