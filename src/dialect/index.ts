@@ -6,3 +6,4 @@ export { classify, classifyTransportError, statusClass, CLASS_PRECEDENCE } from 
 export { SequenceTracker, lossPct, DEFAULT_SEQUENCE_WINDOW, type SeqOutcome, type SequenceSummary } from './sequence.js';
 export { formatDecimal, splitUnified } from './codec.js';
 export { customOperation, customOperationProblems, PLACEHOLDERS, type CustomOperationSpec } from './custom.js';
+export { matchRoute, matchTemplate, verifyFailureKind, type RouteMatch } from './server.js';

@@ -279,6 +279,28 @@ export interface StreamDialect {
   pingIntervalMs?: number;
 }
 
+// ---- server half ----------------------------------------------------------------------------------------------
+
+/** The refusals a server (the mock) must be able to answer in the dialect's own words. */
+export const SERVER_ERROR_KINDS = [
+  'rateLimit',
+  'invalidApiKey',
+  'invalidPassphrase',
+  'invalidSignature',
+  'timestampOutsideRecvWindow',
+  'insufficientMargin',
+  'orderNotFound',
+  'invalidOrder',
+  'invalidSymbol',
+  'server',
+] as const;
+export type ServerErrorKind = (typeof SERVER_ERROR_KINDS)[number];
+
+export interface ServerHalf {
+  /** The HTTP status and body the exchange answers for `kind` (its documented code and message). */
+  errorReply(kind: ServerErrorKind): { status: number; body: string };
+}
+
 // ---- the dialect --------------------------------------------------------------------------------------------
 
 /** An exchange's published rate limits, as text with the doc they come from (for `maxRatePerSec` docs). */
@@ -302,5 +324,7 @@ export interface Dialect {
   readers: ResponseReaders;
   errors: ErrorTable;
   stream: StreamDialect;
+  /** What a server speaking this dialect answers (the mock's half; routing and verification are in request.ts / server.ts). */
+  server: ServerHalf;
   limits: PublishedLimits;
 }

@@ -219,6 +219,24 @@ export const binanceSpot: Dialect = {
     unknownCode: 'client',
   },
   stream,
+  server: {
+    // Codes and messages from https://developers.binance.com/docs/binance-spot-api-docs/errors
+    errorReply(kind) {
+      const e = (status: number, code: number, msg: string) => ({ status, body: JSON.stringify({ code, msg }) });
+      switch (kind) {
+        case 'rateLimit': return e(429, -1003, 'Too much request weight used; current limit is 6000 request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.');
+        case 'invalidApiKey': return e(401, -2015, 'Invalid API-key, IP, or permissions for action.');
+        case 'invalidPassphrase': return e(401, -2015, 'Invalid API-key, IP, or permissions for action.');
+        case 'invalidSignature': return e(400, -1022, 'Signature for this request is not valid.');
+        case 'timestampOutsideRecvWindow': return e(400, -1021, 'Timestamp for this request is outside of the recvWindow.');
+        case 'insufficientMargin': return e(400, -2010, 'Account has insufficient balance for requested action.');
+        case 'orderNotFound': return e(400, -2011, 'Unknown order sent.');
+        case 'invalidOrder': return e(400, -1013, 'Filter failure: LOT_SIZE');
+        case 'invalidSymbol': return e(400, -1121, 'Invalid symbol.');
+        case 'server': return e(500, -1001, 'Internal error; unable to process your request. Please try again.');
+      }
+    },
+  },
   limits: {
     doc: 'https://developers.binance.com/docs/binance-spot-api-docs/rest-api/limits (live values: GET /api/v3/exchangeInfo → rateLimits)',
     rest: [

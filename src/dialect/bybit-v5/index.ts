@@ -241,6 +241,24 @@ export const bybitV5: Dialect = {
     unknownCode: 'client',
   },
   stream,
+  server: {
+    // https://bybit-exchange.github.io/docs/v5/error: HTTP 200 with a non-zero retCode.
+    errorReply(kind) {
+      const e = (retCode: number, retMsg: string) => ({ status: 200, body: JSON.stringify({ retCode, retMsg, result: {}, retExtInfo: {}, time: 0 }) });
+      switch (kind) {
+        case 'rateLimit': return e(10006, 'Too many visits!');
+        case 'invalidApiKey': return e(10003, 'API key is invalid.');
+        case 'invalidPassphrase': return e(10003, 'API key is invalid.');
+        case 'invalidSignature': return e(10004, 'error sign! origin_string[...]');
+        case 'timestampOutsideRecvWindow': return e(10002, 'invalid request, please check your server timestamp or recv_window param');
+        case 'insufficientMargin': return e(170131, 'Insufficient balance.');
+        case 'orderNotFound': return e(170213, 'Order does not exist.');
+        case 'invalidOrder': return e(170136, 'Order quantity exceeded lower limit.');
+        case 'invalidSymbol': return e(170121, 'Invalid symbol.');
+        case 'server': return e(10016, 'Internal server error.');
+      }
+    },
+  },
   limits: {
     doc: 'https://bybit-exchange.github.io/docs/v5/rate-limit',
     rest: [

@@ -210,6 +210,24 @@ export const loadgate: Dialect = {
     unknownCode: 'client',
   },
   stream,
+  server: {
+    // mocks/exchange.ts's own replies.
+    errorReply(kind) {
+      const e = (status: number, code: string, message: string) => ({ status, body: JSON.stringify({ error: { code, message } }) });
+      switch (kind) {
+        case 'rateLimit': return e(429, 'rateLimitExceeded', 'rate limit exceeded; retry in 1s');
+        case 'invalidApiKey': return e(401, 'invalidApiKey', 'unknown API key');
+        case 'invalidPassphrase': return e(401, 'invalidApiKey', 'this dialect has no passphrase');
+        case 'invalidSignature': return e(401, 'invalidSignature', 'signature does not match the request');
+        case 'timestampOutsideRecvWindow': return e(401, 'timestampOutsideRecvWindow', 'timestamp is outside the recv window');
+        case 'insufficientMargin': return e(400, 'insufficientMargin', 'order needs more quote balance than is available');
+        case 'orderNotFound': return e(404, 'orderNotFound', 'no open order');
+        case 'invalidOrder': return e(400, 'invalidOrder', 'qty is below minQty');
+        case 'invalidSymbol': return e(400, 'invalidSymbol', 'unknown symbol');
+        case 'server': return e(500, 'internalError', 'internal error');
+      }
+    },
+  },
   limits: {
     doc: 'mocks/options.ts (rateLimit: token bucket per IP for public and per API key for private routes)',
     rest: ['token bucket, default capacity 100 000 and refill 100 000 per second (effectively unlimited); 429 rateLimitExceeded with Retry-After when empty'],

@@ -233,6 +233,25 @@ export const okxV5: Dialect = {
     unknownCode: 'client',
   },
   stream,
+  server: {
+    // https://www.okx.com/docs-v5/en/#error-code: order refusals come as HTTP 200, code "1", the reason in data[0].sCode.
+    errorReply(kind) {
+      const e = (status: number, code: string, msg: string) => ({ status, body: JSON.stringify({ code, msg, data: [] }) });
+      const order = (sCode: string, sMsg: string) => ({ status: 200, body: JSON.stringify({ code: '1', msg: 'All operations failed', data: [{ clOrdId: '', ordId: '', sCode, sMsg, tag: '' }] }) });
+      switch (kind) {
+        case 'rateLimit': return e(429, '50011', 'Too Many Requests');
+        case 'invalidApiKey': return e(401, '50111', 'Invalid OK-ACCESS-KEY');
+        case 'invalidPassphrase': return e(401, '50105', 'Request header OK-ACCESS-PASSPHRASE incorrect.');
+        case 'invalidSignature': return e(401, '50113', 'Invalid Sign');
+        case 'timestampOutsideRecvWindow': return e(401, '50102', 'Timestamp request expired');
+        case 'insufficientMargin': return order('51008', 'Order failed. Insufficient USDT balance in account.');
+        case 'orderNotFound': return order('51400', 'Order cancellation failed as the order has been filled, canceled or does not exist.');
+        case 'invalidOrder': return order('51121', 'Order quantity must be a multiple of the lot size.');
+        case 'invalidSymbol': return e(200, '51001', "Instrument ID doesn't exist.");
+        case 'server': return e(503, '50001', 'Service temporarily unavailable. Try again later');
+      }
+    },
+  },
   limits: {
     doc: 'https://www.okx.com/docs-v5/en/#overview-rate-limits',
     rest: [
