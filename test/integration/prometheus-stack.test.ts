@@ -192,9 +192,20 @@ scrape_configs:
     const empty: string[] = [];
     for (const q of queries) {
       const expr = q.expr.replaceAll('$__rate_interval', '5m');
-      const r = await query(expr);
-      if (!r.some((s) => Number.isFinite(Number(s.value[1])))) empty.push(`${q.panel} ${q.refId}: ${expr}`);
+      // Bounded wait: the recording rules a panel reads may be a rule-evaluation interval behind the scrape.
+      const ok = await waitFor(expr, async () => ((await query(expr)).some((s) => Number.isFinite(Number(s.value[1]))) ? true : undefined), 15_000).catch(() => false);
+      if (!ok) empty.push(`${q.panel} ${q.refId}: ${expr}`);
     }
     expect(empty).toEqual([]);
+    // What Sloth's dashboard (Grafana 14348) reads besides: every SLO's info, objective, period and budget series.
+    const slos = monitoringPlan(suite, planForSuite(suite).checks).slos.length;
+    // Rule groups evaluate on their own schedules: wait (bounded) until each series exists for every SLO.
+    for (const m of ['sloth_slo_info', 'slo:objective:ratio', 'slo:error_budget:ratio', 'slo:time_period:days', 'slo:sli_error:ratio_rate30d', 'slo:period_burn_rate:ratio']) {
+      const n = await waitFor(`${m} for all ${slos} SLOs`, async () => {
+        const got = (await query(`${m}{sloth_service="prom-it"}`)).length;
+        return got === slos ? got : undefined;
+      });
+      expect(n, m).toBe(slos);
+    }
   });
 });
