@@ -166,7 +166,7 @@ function render(report: Report, view: ReportView, opts: PrometheusOptions): stri
     engines: m.engines.map((e) => `${e.name} ${e.version}`).join(', '),
     target: m.target.mock ? 'mock' : 'url',
   }, 1);
-  r.add('loadgate_run_pass', 'gauge', '1 when the run completed and every SLA check passed, else 0.', {}, verdict.status === 'pass' && !m.incomplete ? 1 : 0);
+  r.add('loadgate_run_pass', 'gauge', '1 when the verdict is pass (the run completed, its numbers can be trusted, every SLA check passed), else 0.', {}, verdict.status === 'pass' && !m.incomplete ? 1 : 0);
   // The verdict as a state set: a run that was interrupted or whose generator could not be trusted is neither pass nor fail.
   const status: string = m.incomplete ? 'incomplete' : verdict.status;
   for (const st of RUN_STATES) r.add('loadgate_run_status', 'gauge', 'One series per verdict state (pass, fail, incomplete, untrustworthy): 1 for the run\'s state, else 0.', { status: st }, status === st ? 1 : 0);
