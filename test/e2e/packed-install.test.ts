@@ -52,9 +52,13 @@ describe('the packed and installed loadgate', () => {
     expect(version.stdout.trim()).toBe((JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version);
   });
 
-  it('answers through `npm exec --no -- loadgate` (the local install, never the registry)', async () => {
+  it('answers through `npm exec --no -- loadgate` and `npx --no -- loadgate` (the local install, never the registry)', async () => {
+    const version = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    // `--` matters: without it npx takes --version for its own and prints npm's version.
     const r = await exec('npm', ['exec', '--no', '--', 'loadgate', '--version'], { cwd: pk.projectDir, env: packedEnv() });
-    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    expect(r.stdout.trim()).toBe(version);
+    const npx = await exec('npx', ['--no', '--', 'loadgate', '--version'], { cwd: pk.projectDir, env: packedEnv() });
+    expect(npx.stdout.trim()).toBe(version);
   });
 
   it('run: a 2 s suite against the built-in mock exits 0 and writes the reports; report and compare read them', async () => {

@@ -10,7 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { CliRun } from './cli.js';
@@ -71,6 +71,22 @@ async function sourceFiles(): Promise<string[]> {
   return r.stdout.split('\0').filter((f) => f !== '' && existsSync(join(REPO_ROOT, f)) && statSync(join(REPO_ROOT, f)).isFile());
 }
 
+/** The repository's dist/ was built after every file it is built from last changed (tsc rewrites all outputs). */
+async function freshDist(): Promise<boolean> {
+  const mtimes = async (dir: string, keep: (f: string) => boolean): Promise<number[]> => {
+    const out: number[] = [];
+    for (const e of await readdir(join(REPO_ROOT, dir), { recursive: true, withFileTypes: true }).catch(() => [])) {
+      if (e.isFile() && keep(e.name)) out.push((await stat(join(e.parentPath, e.name))).mtimeMs);
+    }
+    return out;
+  };
+  const built = await mtimes('dist', (f) => f.endsWith('.js'));
+  if (built.length === 0) return false;
+  const sources = [...(await mtimes('src', () => true)), ...(await mtimes('mocks', () => true)), ...(await mtimes('scenarios/lib', () => true))];
+  for (const f of ['tsconfig.json', 'tsconfig.build.json', 'package.json']) sources.push((await stat(join(REPO_ROOT, f))).mtimeMs);
+  return Math.min(...built) > Math.max(...sources);
+}
+
 async function pack(stage: string): Promise<string> {
   await mkdir(stage, { recursive: true });
   for (const f of await sourceFiles()) {
@@ -79,8 +95,10 @@ async function pack(stage: string): Promise<string> {
   }
   // The build needs the dev dependencies (typescript, @types/*): borrow the repository's.
   await symlink(join(REPO_ROOT, 'node_modules'), join(stage, 'node_modules'), 'dir');
-  // What `npm pack` runs as `prepare`; run here explicitly so the pack itself can skip scripts.
-  await exec(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: stage });
+  // What `npm pack` runs as `prepare` (tsc -p tsconfig.build.json), run here so the pack itself can skip
+  // scripts; a dist/ that `npm ci` just built from these very sources is reused instead (saves ~10 s).
+  if (await freshDist()) await cp(join(REPO_ROOT, 'dist'), join(stage, 'dist'), { recursive: true });
+  else await exec(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: stage });
   const out = join(stage, '..');
   await exec('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', out], { cwd: stage });
   const tgz = (await readdir(out)).find((f) => f.endsWith('.tgz'));
@@ -99,6 +117,15 @@ function childEnv(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 
 async function create(): Promise<PackedInstall> {
   const root = await mkdtemp(join(tmpdir(), 'loadgate-packed-'));
+  try {
+    return await install(root);
+  } catch (e) {
+    await rm(root, { recursive: true, force: true }); // nothing is left behind when the build or install fails
+    throw e;
+  }
+}
+
+async function install(root: string): Promise<PackedInstall> {
   const tarball = await pack(join(root, 'stage', 'loadgate'));
   const projectDir = join(root, 'project');
   await mkdir(projectDir);

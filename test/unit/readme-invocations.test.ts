@@ -1,6 +1,6 @@
 /**
  * Every way the README tells users to call loadgate resolves to loadgate itself (issue 14, item 8): inside the
- * repository `npm run loadgate -- …`, in a project that installed it `npx --no loadgate …`,
+ * repository `npm run loadgate -- …`, in a project that installed it `npx --no -- loadgate …`,
  * `npm exec --no -- loadgate …` or `node_modules/.bin/loadgate`. npx without `--no` of an unpublished name
  * would fetch and run whatever the registry holds under it; inside the repository it also builds the project
  * into npx's cache, which a Ctrl-C leaves broken (issue 16, item 10).
@@ -30,7 +30,7 @@ describe('README invocations', () => {
   it('call loadgate only in the documented forms', () => {
     const calls = lines.filter((l) => /\b(npx|npm exec|npm run)\b[^#]*\bloadgate\b/.test(l));
     expect(calls.length).toBeGreaterThan(3);
-    for (const l of calls) expect(l, l).toMatch(/npm run loadgate --( |$)|npx --no loadgate\b|npm exec --no -- loadgate\b/);
+    for (const l of calls) expect(l, l).toMatch(/npm run loadgate --( |$)|npx --no -- loadgate\b|npm exec --no -- loadgate\b/);
   });
 
   it('keep the quick start: npm install && npm start, and npm test', () => {
