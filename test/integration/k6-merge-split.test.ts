@@ -91,9 +91,21 @@ describe('merging k6 NDJSON split in three', () => {
     const io1 = fakeIO(dir);
     expect(await mergeCommand.run([...files, '--sla', strict], io1)).toBe(1);
     expect(io1.out()).toMatch(/SLA FAIL/);
+    // rest-pass dropped 38 iterations: the implicit droppedArrivals < 1 of a rate-driven run fails, as with `run` (issue 15)…
     const io2 = fakeIO(dir);
-    expect(await mergeCommand.run([...files, '--sla', loose], io2)).toBe(0);
-    expect(io2.out()).toMatch(/SLA PASS: 3 pass/);
+    expect(await mergeCommand.run([...files, '--sla', loose], io2)).toBe(1);
+    expect(io2.out()).toMatch(/SLA FAIL: 3 pass, \d+ fail/);
+    expect(io2.out().split('\n').filter((l) => /^\s+fail\s/.test(l)).every((l) => /droppedArrivals/.test(l))).toBe(true);
+    // …and the same runners without their dropped iterations pass.
+    const kept = files.map((f) => {
+      const g = f.replace(/\.ndjson$/, '.kept.ndjson');
+      writeFileSync(g, readFileSync(f, 'utf8').split('\n').filter((l) => !l.includes('"metric":"dropped_iterations","type":"Point"')).join('\n'));
+      return g;
+    });
+    const io3 = fakeIO(dir);
+    expect(await mergeCommand.run([...kept, '--sla', loose], io3)).toBe(0);
+    expect(io3.out()).toMatch(/SLA PASS: \d+ pass, 0 fail, 0 no-data/);
+    expect(io3.out()).toMatch(/pass\s+fetchTicker\.droppedArrivals < 1\s+actual 0/);
   });
 
   it('rejects a file that is not a result with a path-qualified message (exit 2)', async () => {
