@@ -187,6 +187,12 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
     mock?.resetStats();
     const warmupReset = mock !== undefined && suite.warmupSec > 0 ? setTimeout(() => mock.resetStats(), suite.warmupSec * 1000) : undefined;
     const probes = startHealthProbes(handle.target, suite.target.healthPath, suite.target.healthIntervalSec, originMs, now);
+    // The measured window closes where the planned load ends (or where it was stopped), in whole seconds:
+    // the drain, teardown and shutdown after it stall the last second and stay out of every check (issue #13).
+    let stoppedAtMs: number | undefined;
+    const onStop = () => (stoppedAtMs ??= now());
+    signal.addEventListener('abort', onStop, { once: true });
+    if (signal.aborted) onStop();
     const outcomes = await Promise.allSettled(
       plans.map(async ({ w, engine }, i) => {
         if (w.startAfterSec > 0) await sleep(w.startAfterSec * 1000, undefined, { signal }).catch(() => {});
@@ -194,6 +200,9 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
         return engine.run({ suite, workload: w, target: handle.target, originMs, now, signal, progress, seed: seedFor(seed, i) }, prepared[i]);
       }),
     );
+    signal.removeEventListener('abort', onStop);
+    // Engines that end early on their own (a crash: incomplete anyway) keep what they recorded up to the run's end.
+    const measuredEndSec = Math.max(0, Math.floor(stoppedAtMs === undefined ? plannedDurationSec(suite) : Math.min(plannedDurationSec(suite), (stoppedAtMs - originMs) / 1000)));
     const health = await probes.stop();
     const endedAt = wallClock();
     clearTimeout(warmupReset);
@@ -245,6 +254,7 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
         endedAt: new Date(endedAt).toISOString(),
         durationSec: (endedAt - startedAt) / 1000,
         warmupSec: suite.warmupSec,
+        measuredEndSec,
         host: { hostname: hostname(), platform: platform(), arch: arch(), cpus: cpus().length, node: process.version },
         target: { url: handle.target.baseUrl, mock: handle.target.mock, ...(serverTimeMs ? { serverTimeMs: pick(serverTimeMs, Object.keys(endpoints)) } : {}) },
         notes: [...new Set(outputs.flatMap((o) => o.notes ?? []))],

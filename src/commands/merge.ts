@@ -14,7 +14,7 @@ import { applyRunSemantics } from '../engines/k6/as-run.js';
 import { evaluate } from '../sla/evaluate.js';
 import { readK6File, sniffK6File } from '../engines/k6/files.js';
 import { parseCommandArgs, type Command } from './types.js';
-import { planForResult, readResultFile } from './shared.js';
+import { planForResult, readResultFile, verdictExitCode } from './shared.js';
 
 /** A loadgate result as written, or k6 output judged as `run` would for `suite` (arrivals, warm-up). */
 export async function readAnyResult(path: string, includeSetup: boolean, suite?: Suite): Promise<RunResult> {
@@ -79,6 +79,7 @@ Exit codes: 0 merged (and the SLA passed), 1 the SLA failed, 2 invalid input.`,
     });
     io.stdout.write(`SLA ${verdict.status.toUpperCase()}: ${verdict.summary.pass} pass, ${verdict.summary.fail} fail, ${verdict.summary.noData} no-data\n${lines.join('\n')}\n`);
     for (const n of verdict.notes) io.stdout.write(`note: ${n}\n`);
-    return verdict.status === 'pass' ? EXIT.ok : EXIT.breach;
+    if (verdict.reason !== undefined) io.stdout.write(`${verdict.status}: ${verdict.reason}\n`);
+    return verdictExitCode(verdict);
   },
 };

@@ -5,7 +5,7 @@ import { formatZodError, loadSla } from '../suite/load.js';
 import { evaluate } from '../sla/evaluate.js';
 import { renderAll } from '../report/index.js';
 import { parseCommandArgs, type Command } from './types.js';
-import { parseFormats, planForResult, readResultFile, writeAndPrint } from './shared.js';
+import { acceptsUntrustworthy, parseFormats, planForResult, readResultFile, verdictExitCode, writeAndPrint, writeTrustReason } from './shared.js';
 
 function storedSla(file: string, sla: unknown): SlaSpec {
   if (sla === undefined) {
@@ -28,16 +28,18 @@ Options:
   --sla <file>        SLA or suite file (default: the SLA stored in the result)
   --out <dir>         where to write reports (default: next to the result)
   --format <list>     json,md,html,junit,prom (default json,md,html,junit)
+  --accept-untrustworthy  let the SLA checks decide on an untrustworthy result (saturated generator)
   --no-color          plain output
   -h, --help          this help
 
-Exit codes: 0 pass, 1 an SLA check failed, 2 invalid input.`,
+Exit codes: 0 pass, 1 an SLA check failed, 2 invalid input, 3 the result is incomplete or untrustworthy.`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('report', argv, {
       sla: { type: 'string' },
       out: { type: 'string' },
       format: { type: 'string' },
       'no-color': { type: 'boolean' },
+      'accept-untrustworthy': { type: 'boolean' },
     });
     if (values.help) {
       io.stdout.write(`${this.usage}\n`);
@@ -52,10 +54,11 @@ Exit codes: 0 pass, 1 an SLA check failed, 2 invalid input.`,
     const resultPath = resolve(io.cwd, file);
     const result = await readResultFile(resultPath);
     const sla = values.sla ? await loadSla(resolve(io.cwd, values.sla)) : storedSla(file, result.meta.sla);
-    const verdict = evaluate(planForResult(result, sla), result);
+    const verdict = evaluate(planForResult(result, sla), result, acceptsUntrustworthy(io, values['accept-untrustworthy']));
     const dir = values.out ? resolve(io.cwd, values.out) : dirname(resultPath);
     const report = { result, verdict, suiteName: result.meta.suite, generatedAt: new Date().toISOString(), reportDir: dir };
     await writeAndPrint(io, report, renderAll(report, formats), values['no-color']);
-    return verdict.status === 'pass' ? EXIT.ok : EXIT.breach;
+    writeTrustReason(io, 'report', verdict);
+    return verdictExitCode(verdict);
   },
 };

@@ -9,7 +9,7 @@ import { renderAll, createProgress, reportDirFor } from '../report/index.js';
 import { parseCommandArgs, type Command } from './types.js';
 import { addToHistory } from '../history/store.js';
 import { comparisonAnnotations, publishToGithub } from '../report/github.js';
-import { detectGitCommit, parseFormats, planForSuite, writeAndPrint } from './shared.js';
+import { acceptsUntrustworthy, detectGitCommit, parseFormats, planForSuite, verdictExitCode, writeAndPrint, writeTrustReason } from './shared.js';
 import { startRunPush } from '../monitoring/run-push.js';
 
 export const runCommand: Command = {
@@ -32,11 +32,14 @@ Options:
   --prometheus-push <url>  push the run's metrics to this Pushgateway (grouped by job, suite and label):
                       zeros when the run starts, the run's metrics once the reports are written
   --prometheus-job <name>  the Pushgateway job (default loadgate)
+  --accept-untrustworthy  let the SLA checks decide even when the run is untrustworthy (saturated generator,
+                      arrivals sent late); an incomplete run is never accepted. Also LOADGATE_ACCEPT_UNTRUSTWORTHY=1
   --no-color          plain output even on a terminal
   -h, --help          this help
 
 Exit codes: 0 all SLA checks pass, 1 an SLA check failed, 2 invalid input, 3 the run could not complete
-(target unreachable, engine missing or crashed, or interrupted: reports are still written).`,
+(target unreachable, engine missing or crashed, interrupted, measured nothing, target lost, or untrustworthy:
+reports are still written).`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('run', argv, {
       engine: { type: 'string' },
@@ -50,6 +53,7 @@ Exit codes: 0 all SLA checks pass, 1 an SLA check failed, 2 invalid input, 3 the
       'no-color': { type: 'boolean' },
       'prometheus-push': { type: 'string' },
       'prometheus-job': { type: 'string' },
+      'accept-untrustworthy': { type: 'boolean' },
     });
     if (values.help) {
       io.stdout.write(`${this.usage}\n`);
@@ -74,7 +78,7 @@ Exit codes: 0 all SLA checks pass, 1 an SLA check failed, 2 invalid input, 3 the
     const suite = await loadSuite(resolve(io.cwd, file));
     const plan = planForSuite(suite);
     const push = values['prometheus-push'] !== undefined ? await startRunPush(io, values['prometheus-push'], values['prometheus-job'] ?? 'loadgate', suite, plan, values.label) : undefined;
-    const progress = createProgress({ tty: io.stderr.isTTY === true, write: (s) => io.stderr.write(s), now: () => Date.now() });
+    const progress = createProgress({ tty: io.stderr.isTTY === true, write: (s) => io.stderr.write(s), now: () => Date.now(), width: io.stderr.columns ?? 80 });
     io.stderr.write(`loadgate: running ${suite.name} (${suite.workloads.length} workload${suite.workloads.length > 1 ? 's' : ''}, ~${Math.ceil(plannedDurationSec(suite))} s) against ${suite.target.mock !== undefined ? 'the built-in mock exchange' : suite.target.url}\n`);
     const gitCommit = detectGitCommit(io.env, io.cwd);
     const result = await runSuite({
@@ -88,7 +92,7 @@ Exit codes: 0 all SLA checks pass, 1 an SLA check failed, 2 invalid input, 3 the
       ...(gitCommit ? { gitCommit } : {}),
     });
     progress.done();
-    const verdict = evaluate(plan, result);
+    const verdict = evaluate(plan, result, acceptsUntrustworthy(io, values['accept-untrustworthy']));
     const dir = values.out ? resolve(io.cwd, values.out) : reportDirFor(resolve(io.cwd, 'reports'), result.meta.suite, result.meta.startedAt);
     const report = { result, verdict, suiteName: result.meta.suite, generatedAt: new Date().toISOString(), reportDir: dir };
     const comparison = baseline ? compare(baseline.results, [result]) : undefined;
@@ -103,16 +107,15 @@ Exit codes: 0 all SLA checks pass, 1 an SLA check failed, 2 invalid input, 3 the
       if (files['report.md'] !== undefined) files['report.md'] += `\n## Compared with ${baseline!.files.join(', ')}\n\n${md}`;
     }
     await writeAndPrint(io, report, files, values['no-color']);
-    if (values.history) io.stderr.write(`added to history ${values.history} as ${(await addToHistory(resolve(io.cwd, values.history), result, verdict.status)).id}\n`);
+    if (values.history) io.stderr.write(`added to history ${values.history} as ${(await addToHistory(resolve(io.cwd, values.history), result, verdict.status === 'pass' ? 'pass' : 'fail')).id}\n`);
     await push?.finish(report);
     if (comparison) io.stdout.write(`\nCompared with the baseline: ${comparison.verdict} (${comparison.counts.regressed} regressed, ${comparison.counts.improved} improved); see compare.md\n`);
     if (comparison && failOn === 'regression') await publishToGithub(io, '', comparisonAnnotations(comparison));
-    if (result.meta.incomplete) {
-      // An interrupted run (Ctrl-C, a CI timeout's SIGTERM, a killed k6) must never read as a pass.
-      io.stderr.write(`loadgate run: the run did not complete (${result.meta.incomplete.reason}); the reports hold what was measured\n`);
-      return EXIT.runFailed;
-    }
-    if (verdict.status !== 'pass') return EXIT.breach;
+    // An interrupted, empty, target-lost or untrustworthy run (Ctrl-C, a CI timeout's SIGTERM, a saturated
+    // generator) must never read as a pass: exit 3, and every report says why.
+    writeTrustReason(io, 'run', verdict);
+    const code = verdictExitCode(verdict);
+    if (code !== EXIT.ok) return code;
     if (failOn === 'regression') {
       if (comparison!.counts.regressed > 0) return EXIT.breach;
       if (refuseUntrustworthy(io, 'run', [baseline!, { results: [result], files: [`${dir}/result.json`] }])) return EXIT.runFailed;

@@ -2,11 +2,12 @@
 import { execFileSync } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { InputError } from '../errors.js';
+import { EXIT, InputError, type ExitCode } from '../errors.js';
 import { runResultSchema, type RunResult } from '../result/model.js';
 import { formatZodError, readStructuredFile } from '../suite/load.js';
 import type { SlaSpec, Suite } from '../suite/schema.js';
 import { compileSla, type SlaPlan } from '../sla/checks.js';
+import type { Verdict } from '../sla/evaluate.js';
 import { REPORT_FORMATS, type ReportFormat } from '../report/model.js';
 import { renderConsole, renderMarkdown, writeReportFiles, type Report } from '../report/index.js';
 import { publishToGithub, verdictAnnotations } from '../report/github.js';
@@ -77,8 +78,29 @@ export function useColor(io: CliIO, noColorFlag: boolean | undefined): boolean {
 /** Write the report files (the fs edge), then print the console summary; in GitHub Actions also the job summary and annotations. */
 export async function writeAndPrint(io: CliIO, report: Report, files: Record<string, string>, noColorFlag: boolean | undefined): Promise<void> {
   await writeReportFiles(report.reportDir!, files);
-  io.stdout.write(renderConsole(report, { color: useColor(io, noColorFlag), width: io.stdout.columns ?? 100 }));
+  io.stdout.write(renderConsole(report, { color: useColor(io, noColorFlag), width: io.stdout.columns ?? 80 }));
   await publishToGithub(io, () => files['report.md'] ?? renderMarkdown(report), verdictAnnotations(report.verdict));
+}
+
+/**
+ * Accept an untrustworthy run: `--accept-untrustworthy`, or `LOADGATE_ACCEPT_UNTRUSTWORTHY=1` for a CI whose
+ * machine is known to be noisy (the reports still say the run was untrustworthy). An incomplete run never is.
+ */
+export function acceptsUntrustworthy(io: CliIO, flag: boolean | undefined): { acceptUntrustworthy: true } | Record<string, never> {
+  const env = io.env.LOADGATE_ACCEPT_UNTRUSTWORTHY;
+  return flag === true || (env !== undefined && env !== '' && env !== '0' && env.toLowerCase() !== 'false') ? { acceptUntrustworthy: true } : {};
+}
+
+/** 0 pass, 1 an SLA check failed, 3 incomplete or untrustworthy (never read as a pass). */
+export function verdictExitCode(verdict: Verdict): ExitCode {
+  if (verdict.status === 'incomplete' || verdict.status === 'untrustworthy') return EXIT.runFailed;
+  return verdict.status === 'pass' ? EXIT.ok : EXIT.breach;
+}
+
+/** Tell stderr why a verdict is not a pass although the checks may have passed. */
+export function writeTrustReason(io: CliIO, command: string, verdict: Verdict): void {
+  if (verdict.status !== 'incomplete' && verdict.status !== 'untrustworthy') return;
+  io.stderr.write(`loadgate ${command}: ${verdict.status}, not a pass: ${verdict.reason ?? ''}\nhint: reports of what was measured are written; re-run it${verdict.status === 'untrustworthy' ? ', or accept such a run with --accept-untrustworthy (sla.acceptUntrustworthy: true)' : ''}\n`);
 }
 
 /** Read one side: files and folders, in the order given. A folder contributes its loadgate results (other JSON is skipped). */

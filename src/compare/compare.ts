@@ -627,7 +627,7 @@ function phaseCheck(phase: string, runs: RunResult[]): PhaseCheck {
   const rs = runs.map((r) => {
     const v = evaluate(plan, r);
     return {
-      status: v.status,
+      status: v.slaStatus,
       failed: v.checks
         .filter((c) => c.status === 'fail' || (c.status === 'no-data' && !c.optional))
         .map((c) => ({ id: c.id, status: c.status as 'fail' | 'no-data', ...(c.actual !== undefined ? { actual: c.actual } : {}), limit: c.limit, op: c.op, unit: c.unit })),

@@ -143,6 +143,16 @@ export class RequestFactory {
     }
   }
 
+  /**
+   * The request's headers, signed now. An engine that queues requests (the open model's backlog) calls this when
+   * it sends, so a request that waited is not sent with a stale timestamp and rejected outside the receive
+   * window: the generator's own lateness must never read as the target's auth errors (issue #13).
+   */
+  signedNow(req: PlannedRequest): Record<string, string> {
+    if (!this.creds || req.headers[AUTH_HEADERS.signature] === undefined) return req.headers;
+    return { ...req.headers, ...signHeaders(this.creds, req.method, req.path, req.body ?? '', this.wallClock()) };
+  }
+
   private sign(method: string, path: string, body: string): Record<string, string> {
     return this.creds ? signHeaders(this.creds, method, path, body, this.wallClock()) : {};
   }

@@ -81,7 +81,7 @@ async function runOpen(ctx: EngineContext, transport: TransportName, preparedOpe
     const { opts, probe, runner } = preparedOpen ?? (await prepareOpen(ctx, transport))!;
     opts.originMs = ctx.originMs;
     opts.signal = ctx.signal;
-    opts.onProgress = (p) => ctx.progress({ workload: ctx.workload.name, elapsedSec: p.elapsedSec, totalSec: totalSec(load), requests: p.requests, errors: p.errors });
+    opts.onProgress = (p) => ctx.progress({ workload: ctx.workload.name, elapsedSec: p.elapsedSec, totalSec: totalSec(load), requests: p.requests, errors: p.errors, ...(p.p99Ms !== undefined ? { p99Ms: p.p99Ms } : {}) });
     usage.start();
     probe.start();
     const result = await runner.run(startAtMs());
@@ -114,7 +114,7 @@ async function runOpen(ctx: EngineContext, transport: TransportName, preparedOpe
   notes.push(...describeArrivals(ctx.workload.name, c, load, ctx.target.timeoutMs));
   notes.push(...usage.notes, ...healthNotes);
   if (workers > 1) notes.push(`${ctx.workload.name}: ${workers} worker threads; generator cpuPct is the whole process (all threads), event-loop lag is the worst thread's`);
-  if (health.saturated) notes.push(`${ctx.workload.name}: the load generator was saturated, latency numbers are untrustworthy: ${health.reasons.join('; ')}`);
+  // Saturation is not restated here: the verdict says it once, one sentence per cause (src/sla/trust.ts).
 
   const out: EngineOutput = { engine: { name: 'open', version: `${OPEN_ENGINE_VERSION} (${transport})` }, endpoints, generator: health, notes };
   if (parts.some((p) => p.result.aborted)) out.incomplete = { reason: 'aborted before the schedule finished' };
@@ -139,7 +139,7 @@ async function runWorkers(ctx: EngineContext, transport: TransportName, count: n
   const load = openLoadOf(ctx.workload);
   const originEpochMs = performance.timeOrigin + ctx.originMs;
   const threads: Worker[] = [];
-  const progress = new Map<number, { requests: number; errors: number }>();
+  const progress = new Map<number, { requests: number; errors: number; p99Ms?: number | undefined }>();
   const ready: Array<Promise<string[]>> = [];
   const done: Array<Promise<Part>> = [];
   const setupNotes: string[][] = [];
@@ -172,12 +172,14 @@ async function runWorkers(ctx: EngineContext, transport: TransportName, count: n
     w.on('message', (m: WorkerMessage) => {
       if (m.type === 'ready') onReady((setupNotes[i] = m.notes));
       else if (m.type === 'progress') {
-        progress.set(i, { requests: m.requests, errors: m.errors });
+        progress.set(i, { requests: m.requests, errors: m.errors, p99Ms: m.p99Ms });
         if (i === 0) {
           let requests = 0;
           let errors = 0;
-          for (const p of progress.values()) (requests += p.requests), (errors += p.errors);
-          ctx.progress({ workload: ctx.workload.name, elapsedSec: Math.max(0, (ctx.now() - ctx.originMs) / 1000), totalSec: totalSec(load), requests, errors });
+          let p99Ms: number | undefined;
+          // Worker histograms do not cross threads live: the worst worker's p99 (an upper bound of the whole's).
+          for (const p of progress.values()) (requests += p.requests), (errors += p.errors), (p99Ms = p.p99Ms === undefined ? p99Ms : Math.max(p99Ms ?? 0, p.p99Ms));
+          ctx.progress({ workload: ctx.workload.name, elapsedSec: Math.max(0, (ctx.now() - ctx.originMs) / 1000), totalSec: totalSec(load), requests, errors, ...(p99Ms !== undefined ? { p99Ms } : {}) });
         }
       } else if (m.type === 'done') onDone({ result: m.result, thread: m.thread, setupNotes: setupNotes[i] ?? [] });
       else onFail(new RunError('openWorkerFailed', `open-model worker ${i} failed: ${m.message}`, { hint: 'run with workers: 1 to see the error in this thread' }));

@@ -27,6 +27,8 @@ export interface Progress {
   /** Requests (HTTP) or messages received (streams) so far. */
   requests: number;
   errors: number;
+  /** Latency p99 so far, ms (engines that track it live; the worst worker's when there are several). */
+  p99Ms?: number;
   /** What `requests` counts; default requests. */
   unit?: 'requests' | 'messages' | 'connections';
 }

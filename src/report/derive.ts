@@ -7,8 +7,8 @@ import type { EndpointResult, LatencySummary, SampleRef, StreamStats } from '../
 import { decodeHistogram, summarizeHistogram, type LatencySummaryMs } from '../result/histogram.js';
 import { endpointStats, hasAsSentSeries, measuredWindow, overallEndpoint, type EndpointStats, type Window } from '../result/stats.js';
 import type { Check } from '../sla/checks.js';
-import type { CheckResult } from '../sla/evaluate.js';
-import { fmtCount, fmtDurationSec, fmtLimit, fmtMs, fmtPct, fmtPlain, fmtValue } from './format.js';
+import type { CheckResult, Verdict } from '../sla/evaluate.js';
+import { fmtCount, fmtDurationSec, fmtLimit, fmtMs, fmtNum, fmtPct, fmtPlain, fmtValue } from './format.js';
 import type { Report } from './model.js';
 
 export interface EndpointView {
@@ -31,6 +31,42 @@ export interface ReportNote {
 
 export interface SampleView extends SampleRef {
   endpoint: string;
+  /** Outside the measured window (warm-up, or after it closed): listed only when nothing inside it qualifies. */
+  outside?: 'warm-up' | 'after the window';
+}
+
+/** How a renderer heads the report: the outcome, one summary line, and the trust causes (one sentence each). */
+export interface VerdictHeadline {
+  status: Verdict['status'];
+  /** PASS, FAIL, INCOMPLETE, UNTRUSTWORTHY. */
+  label: string;
+  /** green, red, or amber (incomplete / untrustworthy, and a pass that accepted an untrustworthy run). */
+  tone: 'pass' | 'fail' | 'warn';
+  summary: string;
+  /** Trust causes, one short sentence each (also when an untrustworthy run was accepted). */
+  reasons: string[];
+  accepted: boolean;
+}
+
+export function verdictHeadline(verdict: Verdict): VerdictHeadline {
+  const s = verdict.summary;
+  const failing = verdict.checks.filter(checkFails).length;
+  const checks =
+    failing === 0
+      ? `all ${s.total} SLA checks passed${s.noData > 0 ? ` (${s.noData} optional without data)` : ''}`
+      : `${failing} of ${s.total} SLA checks failed (${s.fail} breached, ${s.noData} without data)`;
+  const reasons = verdict.trust.issues.map((i) => i.sentence);
+  const accepted = verdict.trust.accepted;
+  switch (verdict.status) {
+    case 'incomplete':
+      return { status: verdict.status, label: 'INCOMPLETE', tone: 'warn', summary: `not a pass: the run is incomplete; on what was measured, ${checks}`, reasons, accepted };
+    case 'untrustworthy':
+      return { status: verdict.status, label: 'UNTRUSTWORTHY', tone: 'warn', summary: `not a pass: the numbers are untrustworthy; on them, ${checks}`, reasons, accepted };
+    case 'pass':
+      return { status: verdict.status, label: 'PASS', tone: accepted ? 'warn' : 'pass', summary: accepted ? `${checks}, on an untrustworthy run the suite accepts` : checks, reasons, accepted };
+    case 'fail':
+      return { status: verdict.status, label: 'FAIL', tone: 'fail', summary: accepted ? `${checks}, on an untrustworthy run the suite accepts` : checks, reasons, accepted };
+  }
 }
 
 export interface ReportView {
@@ -127,7 +163,7 @@ export function buildView(report: Report, sampleCount = SAMPLE_COUNT): ReportVie
     missingScopes,
     checks: sortChecks(verdict.checks),
     notes: buildNotes(report, endpoints, window),
-    samples: collectSamples(endpoints, sampleCount),
+    samples: collectSamples(endpoints, sampleCount, { fromSec: window.fromSec, toSec: Math.min(window.toSec, dur) }),
   };
 }
 
@@ -141,11 +177,7 @@ function buildNotes(report: Report, endpoints: EndpointView[], window: Window): 
   const { result, verdict } = report;
   const notes: ReportNote[] = [];
   const m = result.meta;
-  if (m.incomplete) notes.push({ level: 'warn', text: `Run incomplete: ${m.incomplete.reason}. The numbers are what was measured before it stopped.` });
-  if (result.generator?.saturated) {
-    const why = result.generator.reasons.length > 0 ? ` (${result.generator.reasons.join('; ')})` : '';
-    notes.push({ level: 'warn', text: `The load generator was saturated${why}: it, not the target, limited the run, so these numbers are not trustworthy.` });
-  }
+  // Interruption, saturation and a lost target head every report (verdictHeadline): no second copy here.
   if (m.warmupSec > 0) {
     notes.push({
       level: 'info',
@@ -168,22 +200,21 @@ function buildNotes(report: Report, endpoints: EndpointView[], window: Window): 
       text: `The built-in mock timed each response itself (arrival to response sent); the rest of what the client measured is loopback, HTTP and the load generator. p50 at the mock of p50 measured: ${pairs.join('; ')}.`,
     });
   }
-  const slightlyLate: string[] = [];
-  for (const e of endpoints) {
-    const a = e.ep.arrivals;
-    if (a !== undefined && (a.late > 0 || a.dropped > 0)) {
-      if (a.dropped > 0 || a.late >= LATE_WARN_SHARE * a.sent) {
-        notes.push({
-          level: 'warn',
-          text: `${e.name}: ${fmtCount(a.late)} of ${fmtCount(a.sent)} arrivals were sent late and ${fmtCount(a.dropped)} of ${fmtCount(a.scheduled)} were dropped: the generator did not keep the schedule.`,
-        });
-      } else slightlyLate.push(`${e.name} ${fmtCount(a.late)} of ${fmtCount(a.sent)}`);
-    }
-  }
-  if (slightlyLate.length > 0) {
+  // One note for all arrivals (the per-endpoint numbers are in the arrivals table), not one bullet per endpoint.
+  const open = endpoints.filter((e) => e.ep.arrivals !== undefined);
+  const late = open.reduce((n, e) => n + e.ep.arrivals!.late, 0);
+  const dropped = open.reduce((n, e) => n + e.ep.arrivals!.dropped, 0);
+  if (late > 0 || dropped > 0) {
+    const sent = open.reduce((n, e) => n + e.ep.arrivals!.sent, 0);
+    const scheduled = open.reduce((n, e) => n + e.ep.arrivals!.scheduled, 0);
+    const warn = dropped > 0 || late >= LATE_WARN_SHARE * sent;
+    const worst = open
+      .filter((e) => e.ep.arrivals!.late + e.ep.arrivals!.dropped > 0)
+      .sort((x, y) => y.ep.arrivals!.late + y.ep.arrivals!.dropped - (x.ep.arrivals!.late + x.ep.arrivals!.dropped))
+      .map((e) => `${e.name} ${fmtCount(e.ep.arrivals!.late)}${e.ep.arrivals!.dropped > 0 ? ` + ${fmtCount(e.ep.arrivals!.dropped)} dropped` : ''}`);
     notes.push({
-      level: 'info',
-      text: `A few arrivals were sent late (under ${LATE_WARN_SHARE * 100}% of each endpoint's, none dropped): ${slightlyLate.join('; ')}. Corrected latency counts the wait.`,
+      level: warn ? 'warn' : 'info',
+      text: `${fmtCount(late)} of ${fmtCount(sent)} arrivals were sent late and ${fmtCount(dropped)} of ${fmtCount(scheduled)} dropped${warn ? '' : ` (under ${LATE_WARN_SHARE * 100}%)`}; corrected latency counts the wait. Late by endpoint: ${worst.join(', ')}.`,
     });
   }
   for (const e of endpoints) {
@@ -200,14 +231,23 @@ function buildNotes(report: Report, endpoints: EndpointView[], window: Window): 
   return notes.filter((n) => (seen.has(n.text) ? false : (seen.add(n.text), true)));
 }
 
-function collectSamples(endpoints: EndpointView[], n: number): ReportView['samples'] {
-  const failed = endpoints
-    .flatMap((e) => e.ep.samples.failed.map((s) => ({ ...s, endpoint: e.name })))
+/**
+ * Failed and slowest requests to look up, from the measured window (what the tables and checks read): a slow
+ * request in the warm-up is not "the slowest" of a table whose max excludes it. Only when the window holds none
+ * are the others listed, marked.
+ */
+function collectSamples(endpoints: EndpointView[], n: number, window: Window): ReportView['samples'] {
+  const mark = (s: SampleView): SampleView => (s.tSec < window.fromSec ? { ...s, outside: 'warm-up' } : s.tSec >= window.toSec ? { ...s, outside: 'after the window' } : s);
+  const pick = (all: SampleView[]) => {
+    const inside = all.filter((s) => s.outside === undefined);
+    return inside.length > 0 ? inside : all;
+  };
+  const failed = pick(endpoints.flatMap((e) => e.ep.samples.failed.map((s) => mark({ ...s, endpoint: e.name }))))
     .sort((a, b) => a.tSec - b.tSec)
     .slice(0, n);
-  const slowest = endpoints
-    .filter((e) => e.ep.kind !== 'ws')
-    .flatMap((e) => e.ep.samples.slowest.map((s) => ({ ...s, endpoint: e.name })))
+  const slowest = pick(
+    endpoints.filter((e) => e.ep.kind !== 'ws').flatMap((e) => e.ep.samples.slowest.map((s) => mark({ ...s, endpoint: e.name }))),
+  )
     .sort((a, b) => (b.latencyMs ?? 0) - (a.latencyMs ?? 0))
     .slice(0, n);
   return { failed, slowest };
@@ -376,3 +416,42 @@ export function streamView(s: StreamStats): StreamView {
   };
 }
 
+
+// ---- the all-endpoints summary (console, md, html show the same table) ----
+
+export const SUMMARY_HEADERS = ['Endpoint', 'Requests', 'req/s', 'Err %', 'p50 ms', 'p95 ms', 'p99 ms', 'p99.9 ms', 'Max ms'];
+export const SUMMARY_ALIGN = ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'] as const;
+
+function summaryCells(name: string, s: EndpointStats | undefined): string[] {
+  const l = s?.latency;
+  return [name, fmtCount(s?.requests), fmtNum(s?.throughputPerSec), fmtNum(s?.errorRatePct), fmtMs(l?.p50Ms), fmtMs(l?.p95Ms), fmtMs(l?.p99Ms), fmtMs(l?.p999Ms), fmtMs(l?.maxMs)];
+}
+
+/** One row per endpoint (measured window), then overall (http); plain text, renderers escape. */
+export function summaryRows(view: ReportView): string[][] {
+  const rows = view.endpoints.map((e) => summaryCells(e.ep.kind === 'http' ? e.name : `${e.name} (${e.ep.kind})`, e.measured));
+  if (view.overall?.measured) rows.push(summaryCells('overall (http)', view.overall.measured));
+  return rows;
+}
+
+// ---- errors: counted over the measured window, like the checks, with the whole run beside them ----
+
+export const ERROR_HEADERS = ['Endpoint', 'Class', 'Measured', '% of measured requests', 'Whole run'];
+export const ERROR_ALIGN = ['l', 'l', 'r', 'r', 'r'] as const;
+
+/**
+ * The same failures, counted the same way as the SLA checks (measured window), so 14 errors are not 19 in
+ * another view; the whole-run count (warm-up included) is its own column.
+ */
+export function errorRows(view: ReportView): string[][] {
+  const rows: string[][] = [];
+  for (const e of view.endpoints) {
+    const classes = new Set([...Object.keys(e.ep.errors), ...Object.keys(e.measured.errorsByClass)]);
+    const sorted = [...classes].sort((a, b) => (e.measured.errorsByClass[b] ?? 0) - (e.measured.errorsByClass[a] ?? 0) || (e.ep.errors[b] ?? 0) - (e.ep.errors[a] ?? 0));
+    for (const cls of sorted) {
+      const n = e.measured.errorsByClass[cls] ?? 0;
+      rows.push([e.name, cls, fmtCount(n), fmtPct(e.measured.requests > 0 ? (n / e.measured.requests) * 100 : undefined), fmtCount(e.ep.errors[cls] ?? 0)]);
+    }
+  }
+  return rows;
+}

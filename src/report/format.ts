@@ -71,8 +71,27 @@ export function fmtLimit(c: Pick<Check, 'op' | 'limit' | 'unit' | 'windowSec'>):
   return c.windowSec === undefined ? base : `${base} in every ${fmtPlain(c.windowSec)} s window`;
 }
 
-export function fmtMargin(m: number | undefined | null): string {
-  if (m === undefined || m === null) return DASH;
+/** Past this relative margin a percentage says nothing (`-15526200%`): the margin reads as a ratio instead. */
+const RATIO_FROM_PCT = 1000;
+
+/**
+ * A check's headroom: percentage points for percent metrics (1.23% errors against a 1% budget is `-0.23 pp`, not
+ * `-23%`); relative to the limit for the others, as a ratio to the limit when that is huge (`×155,300` for
+ * 155.3 ms against a 0.001 ms limit). A bare number is a relative margin in percent.
+ */
+export function fmtMargin(c: { marginPct?: number | undefined; marginPp?: number | undefined; actual?: number | undefined; limit?: number; unit?: Check['unit'] } | number | undefined | null): string {
+  if (c === undefined || c === null) return DASH;
+  if (typeof c === 'number') return `${c >= 0 ? '+' : ''}${fmtNum(c)}%`;
+  if (c.unit === '%' && c.marginPp !== undefined) {
+    const pp = c.marginPp;
+    return `${pp >= 0 ? '+' : ''}${Math.abs(pp) >= 0.01 && Math.abs(pp) < 100 ? pp.toFixed(2) : fmtNum(pp)} pp`;
+  }
+  const m = c.marginPct;
+  if (m === undefined) return DASH;
+  if (Math.abs(m) >= RATIO_FROM_PCT && c.actual !== undefined && c.limit !== undefined && c.limit !== 0 && c.actual / c.limit > 0) {
+    const ratio = c.actual / c.limit;
+    return `×${ratio >= 100 ? fmtCount(Math.round(ratio)) : fmtNum(ratio)}`;
+  }
   return `${m >= 0 ? '+' : ''}${fmtNum(m)}%`;
 }
 
@@ -138,6 +157,8 @@ export interface Paint {
   cyan(s: string): string;
   passBanner(s: string): string;
   failBanner(s: string): string;
+  /** Amber: incomplete or untrustworthy. */
+  warnBanner(s: string): string;
 }
 
 const sgr = (open: number, close: number) => (s: string) => `\u001b[${open}m${s}\u001b[${close}m`;
@@ -145,7 +166,7 @@ const sgr = (open: number, close: number) => (s: string) => `\u001b[${open}m${s}
 export function paint(color: boolean): Paint {
   if (!color) {
     const id = (s: string) => s;
-    return { bold: id, dim: id, red: id, green: id, yellow: id, cyan: id, passBanner: id, failBanner: id };
+    return { bold: id, dim: id, red: id, green: id, yellow: id, cyan: id, passBanner: id, failBanner: id, warnBanner: id };
   }
   return {
     bold: sgr(1, 22),
@@ -156,6 +177,7 @@ export function paint(color: boolean): Paint {
     cyan: sgr(36, 39),
     passBanner: (s) => `\u001b[1;97;42m${s}\u001b[0m`,
     failBanner: (s) => `\u001b[1;97;41m${s}\u001b[0m`,
+    warnBanner: (s) => `\u001b[1;30;43m${s}\u001b[0m`,
   };
 }
 

@@ -81,7 +81,9 @@ export async function publishToGithub(
 
 /** The verdict's annotations (re-exported for the commands). */
 export function verdictAnnotations(v: Verdict): string[] {
-  return checkAnnotations(v.checks);
+  // An incomplete or untrustworthy run is never a pass: say why first (issue #13).
+  const trust = v.status === 'incomplete' || v.status === 'untrustworthy' ? [`::error title=${escapeProperty(`Run ${v.status}`)}::${escapeData(v.reason ?? '')}`] : [];
+  return [...trust, ...checkAnnotations(v.checks)];
 }
 
 /** `::error title=Regression::overall p99 +23.5% (12.1 ms → 14.9 ms), q 0.001` for each regressed metric. */

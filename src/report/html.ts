@@ -5,7 +5,7 @@
 import { decodeHistogram, mergeEncoded, percentileMs } from '../result/histogram.js';
 import type { EndpointResult } from '../result/model.js';
 import type { CheckResult } from '../sla/evaluate.js';
-import { buildView, checkFails, connectionCells, connectionGroups, streamCells, CONNECTION_ALIGN, CONNECTION_HEADERS, metricRows, statusLabel, STREAM_ALIGN, STREAM_HEADERS, type MetricRow, type ReportView } from './derive.js';
+import { buildView, connectionCells, ERROR_ALIGN, ERROR_HEADERS, errorRows, SUMMARY_ALIGN, SUMMARY_HEADERS, summaryRows, verdictHeadline, connectionGroups, streamCells, CONNECTION_ALIGN, CONNECTION_HEADERS, metricRows, statusLabel, STREAM_ALIGN, STREAM_HEADERS, type MetricRow, type ReportView } from './derive.js';
 import { DASH, escapeHtml as esc, fmtCount, fmtDurationSec, fmtLimit, fmtMargin, fmtMs, fmtNum, fmtPct, fmtPlain, fmtValue } from './format.js';
 import type { Report } from './model.js';
 import { latencySpectrum } from './spectrum.js';
@@ -26,12 +26,13 @@ function table(headers: readonly string[], rows: Cell[][], align: readonly Align
     const classes = [align[i] === 'r' ? 'num' : align[i] === 'c' ? 'ctr' : '', c.cls ?? ''].filter((x) => x !== '').join(' ');
     return `<td${classes ? ` class="${classes}"` : ''}>${c.html}</td>`;
   };
+  // Wrapped so a wide table scrolls inside its box, never the page (a phone is 390 px wide).
   return [
-    `<table${cls ? ` class="${cls}"` : ''}>`,
+    `<div class="tw"><table${cls ? ` class="${cls}"` : ''}>`,
     `<thead><tr>${headers.map((h, i) => `<th${a(i)}>${esc(h)}</th>`).join('')}</tr></thead>`,
     '<tbody>',
     ...rows.map((r) => `<tr>${r.map(cell).join('')}</tr>`),
-    '</tbody></table>',
+    '</tbody></table></div>',
   ].join('\n');
 }
 
@@ -54,7 +55,7 @@ function checksTable(checks: CheckResult[]): string {
       { html: `<code>${esc(c.id)}</code>` },
       c.status === 'no-data' ? DASH : fmtValue(c.actual, c.unit),
       fmtLimit(c),
-      fmtMargin(c.marginPct),
+      fmtMargin(c),
       [c.source === 'suite' ? '' : c.source, c.windows ? `${c.windows.failed}/${c.windows.checked} windows failed, worst at ${c.windows.worstFromSec} s` : '', c.detail ?? ''].filter((x) => x !== '').join('; '),
     ]),
     ['l', 'l', 'r', 'l', 'r', 'l'],
@@ -65,7 +66,6 @@ function checksTable(checks: CheckResult[]): string {
 
 interface Point {
   tSec: number;
-  /** Undefined for a last bucket that covers under half a second of the run (its rate would read as a drop). */
   perSec: number | undefined;
   p50Ms: number | undefined;
   p99Ms: number | undefined;
@@ -74,6 +74,11 @@ interface Point {
 /** Most points per chart; longer runs merge adjacent seconds (histograms merge exactly). */
 const MAX_POINTS = 240;
 
+/**
+ * Chart points, one per second (or per merged bucket). A bucket the run covers only in part (the last, partial
+ * second: 1–2 requests, or the stall of the run's end) is left out of every chart, throughput and latency alike:
+ * its rate would read as a drop and its percentiles as a spike.
+ */
 export function chartPoints(ep: EndpointResult, durationSec = Infinity): Point[] {
   if (ep.series.length === 0) return [];
   const last = ep.series[ep.series.length - 1]!.tSec;
@@ -87,13 +92,13 @@ export function chartPoints(ep: EndpointResult, durationSec = Infinity): Point[]
     buckets.set(k, b);
   }
   return [...buckets.entries()]
+    .filter(([tSec]) => tSec + step <= durationSec + 1e-9)
     .sort((x, y) => x[0] - y[0])
     .map(([tSec, b]) => {
       // Two percentiles per point, read from the histogram (a full summary would also walk it for mean and stddev).
       const h = b.latency.length === 1 ? decodeHistogram(b.latency[0]!) : mergeEncoded(b.latency);
       const empty = h.totalCount === 0;
-      const coveredSec = Math.min(tSec + step, durationSec) - tSec;
-      return { tSec, perSec: coveredSec >= 0.5 ? b.requests / coveredSec : undefined, p50Ms: empty ? undefined : percentileMs(h, 50), p99Ms: empty ? undefined : percentileMs(h, 99) };
+      return { tSec, perSec: b.requests / step, p50Ms: empty ? undefined : percentileMs(h, 50), p99Ms: empty ? undefined : percentileMs(h, 99) };
     });
 }
 
@@ -170,15 +175,16 @@ const CSS = `
 :root{--fg:#1f2328;--muted:#656d76;--border:#d0d7de;--bg:#fff;--pass:#1a7f37;--fail:#cf222e;--warn:#9a6700;--s1:#0969da;--s2:#bf3989}
 *{box-sizing:border-box}body{font:14px/1.45 -apple-system,BlinkMacSystemFont,"Segoe UI",Helvetica,Arial,sans-serif;color:var(--fg);background:var(--bg);margin:0 auto;max-width:1100px;padding:16px 24px}
 h1{font-size:22px;margin:8px 0}h2{font-size:18px;border-bottom:1px solid var(--border);padding-bottom:4px;margin-top:28px}h3{font-size:15px;margin:18px 0 6px}
-.banner{border-radius:6px;padding:12px 16px;color:#fff;font-size:16px;margin:12px 0}.banner.pass{background:var(--pass)}.banner.fail{background:var(--fail)}.banner strong{font-size:20px;margin-right:8px}
-table{border-collapse:collapse;margin:6px 0 12px;font-size:13px}th,td{border:1px solid var(--border);padding:4px 8px;text-align:left;vertical-align:top}th{background:#f6f8fa}
+.banner{border-radius:6px;padding:12px 16px;color:#fff;font-size:16px;margin:12px 0;overflow-wrap:anywhere}.banner.pass{background:var(--pass)}.banner.fail{background:var(--fail)}.banner.warn{background:#bf8700;color:#1f2328}.banner strong{font-size:20px;margin-right:8px}
+.tw{overflow-x:auto;max-width:100%;margin:6px 0 12px}table{border-collapse:collapse;font-size:13px}h1,li,p{overflow-wrap:anywhere}th,td{border:1px solid var(--border);padding:4px 8px;text-align:left;vertical-align:top}th{background:#f6f8fa}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}td.ctr,th.ctr{text-align:center}code{font-size:12px;word-break:break-all}
 .badge{white-space:nowrap;font-weight:600}.badge.pass{color:var(--pass)}.badge.fail{color:var(--fail)}.badge.warn{color:var(--warn)}
 .notes li.warn{color:var(--warn);font-weight:600}.muted{color:var(--muted)}
-.charts{display:flex;flex-wrap:wrap;gap:12px}svg{border:1px solid var(--border);border-radius:4px;background:#fff}
+.charts{display:flex;flex-wrap:wrap;gap:12px}svg{border:1px solid var(--border);border-radius:4px;background:#fff;max-width:100%;height:auto}
 svg .grid{stroke:#eaeef2;stroke-width:1}svg .axis{font-size:10px;fill:var(--muted)}svg .ctitle{font-size:11px;font-weight:600;fill:var(--fg)}
 svg polyline{fill:none;stroke-width:1.5}svg polyline.s1{stroke:var(--s1)}svg polyline.s2{stroke:var(--s2)}svg .legend{font-size:11px;font-weight:600}svg .legend.s1{fill:var(--s1)}svg .legend.s2{fill:var(--s2)}
-svg .warmup{fill:#f6f8fa}footer{margin-top:32px;color:var(--muted);font-size:12px}
+svg .warmup{fill:#f6f8fa}footer{margin-top:32px;color:var(--muted);font-size:12px;overflow-wrap:anywhere}
+@media (max-width:600px){body{padding:8px 10px}}
 `;
 
 function metaTable(report: Report, view: ReportView): string {
@@ -205,23 +211,28 @@ export function renderHtml(report: Report, opts: HtmlOptions = {}): string {
 export function htmlFromView(report: Report, view: ReportView, opts: HtmlOptions = {}): string {
   const { result, verdict } = report;
   const m = result.meta;
-  const s = verdict.summary;
-  const pass = verdict.status === 'pass';
-  const failing = verdict.checks.filter(checkFails).length;
+  const h = verdictHeadline(verdict);
   const ov = view.overall?.measured;
   const body: string[] = [];
 
   body.push(`<h1>loadgate report: ${esc(report.suiteName)}</h1>`);
   body.push(
-    `<div class="banner ${pass ? 'pass' : 'fail'}"><strong>${pass ? 'PASS' : 'FAIL'}</strong>${esc(
-      pass ? `all ${s.total} SLA checks passed` : `${failing} of ${s.total} SLA checks failed (${s.fail} breached, ${s.noData} without data)`,
-    )} · ${esc([m.phase, fmtDurationSec(m.durationSec), `${fmtCount(ov?.requests)} requests`, `${fmtNum(ov?.throughputPerSec)} req/s`].filter((x) => x !== undefined).join(' · '))}</div>`,
+    `<div class="banner ${h.tone}"><strong>${esc(h.label)}</strong>${esc(h.summary)} · ${esc(
+      [m.phase, fmtDurationSec(m.durationSec), `${fmtCount(ov?.requests)} requests`, `${fmtNum(ov?.throughputPerSec)} req/s`].filter((x) => x !== undefined).join(' · '),
+    )}</div>`,
   );
-  const warns = view.notes.filter((n) => n.level === 'warn');
-  if (warns.length > 0) body.push(`<ul class="notes">${warns.map((n) => `<li class="warn">${esc(n.text)}</li>`).join('')}</ul>`);
+  // Trust causes first, one sentence each, then the other warnings.
+  const warns = [...h.reasons, ...view.notes.filter((n) => n.level === 'warn').map((n) => n.text)];
+  if (warns.length > 0) body.push(`<ul class="notes">${warns.map((n) => `<li class="warn">${esc(n)}</li>`).join('')}</ul>`);
 
-  const bad = view.checks.filter(checkFails);
-  if (bad.length > 0) body.push('<section id="failing"><h2>Failing checks</h2>', checksTable(bad), '</section>');
+  // What an SRE reads first: every endpoint in one table, then the checks; the per-endpoint detail follows.
+  body.push(
+    `<section id="summary"><h2>Summary</h2>${m.warmupSec > 0 ? `<p class="muted">Measured window ${view.window.fromSec}–${fmtPlain(Math.min(view.window.toSec, m.durationSec))} s (after the warm-up).</p>` : ''}`,
+    table(SUMMARY_HEADERS, summaryRows(view), SUMMARY_ALIGN, 'summary'),
+    '</section>',
+  );
+  body.push('<section id="checks"><h2>SLA checks</h2>', view.checks.length > 0 ? checksTable(view.checks) : '<p class="muted">No SLA checks were defined.</p>', '</section>');
+  body.push(k6ParityHtml(report));
 
   body.push('<section id="run"><h2>Run</h2>', metaTable(report, view), '</section>');
 
@@ -241,19 +252,15 @@ export function htmlFromView(report: Report, view: ReportView, opts: HtmlOptions
     body.push('</section>');
   }
 
-  body.push('<section id="checks"><h2>SLA checks</h2>', view.checks.length > 0 ? checksTable(view.checks) : '<p class="muted">No SLA checks were defined.</p>', '</section>');
-  body.push(k6ParityHtml(report));
-
-  const errRows: Cell[][] = [];
+  const errRows: Cell[][] = errorRows(view);
   const codeRows: Cell[][] = [];
   for (const e of view.endpoints) {
-    for (const [cls, n] of Object.entries(e.ep.errors).sort((a, b) => b[1] - a[1])) errRows.push([e.name, cls, fmtCount(n), fmtPct(e.ep.requests > 0 ? (n / e.ep.requests) * 100 : undefined)]);
     for (const [code, n] of Object.entries(e.ep.errorCodes).sort((a, b) => b[1] - a[1])) codeRows.push([e.name, code, fmtCount(n)]);
   }
   body.push('<section id="errors"><h2>Errors</h2>');
   if (errRows.length === 0) body.push('<p class="muted">No errors.</p>');
   else {
-    body.push('<p class="muted">Whole run, by error class.</p>', table(['Endpoint', 'Class', 'Count', '% of requests'], errRows, ['l', 'l', 'r', 'r']));
+    body.push('<p class="muted">By error class, counted over the measured window like the SLA checks; the whole run (warm-up included) beside it. Body error codes: whole run.</p>', table(ERROR_HEADERS, errRows, ERROR_ALIGN));
     if (codeRows.length > 0) body.push('<h3>Body error codes</h3>', table(['Endpoint', 'Code', 'Count'], codeRows, ['l', 'l', 'r']));
   }
   body.push('</section>');
@@ -307,7 +314,7 @@ export function htmlFromView(report: Report, view: ReportView, opts: HtmlOptions
   for (const sec of opts.extraSections ?? []) body.push(sec);
   body.push(`<footer>Generated by loadgate at ${esc(report.generatedAt)}. Percentiles from HDR histograms (3 significant digits).</footer>`);
 
-  return htmlPage(`loadgate: ${report.suiteName} — ${pass ? 'PASS' : 'FAIL'}`, body);
+  return htmlPage(`loadgate: ${report.suiteName} — ${h.label}`, body);
 }
 
 /** A self-contained page in the report's style around already-escaped HTML sections (e.g. compare's). */

@@ -1,6 +1,6 @@
 /** report.md: a daily-performance-report style summary in GitHub-flavoured Markdown (renders in PR comments). Pure. */
 import { DASH, escapeMd, fmtCount, fmtDurationSec, fmtLimit, fmtMargin, fmtMs, fmtNum, fmtPct, fmtValue } from './format.js';
-import { buildView, checkFails, connectionCells, connectionGroups, streamCells, CONNECTION_ALIGN, CONNECTION_HEADERS, metricRows, STREAM_ALIGN, STREAM_HEADERS, type MetricRow, type ReportView } from './derive.js';
+import { buildView, connectionCells, ERROR_ALIGN, ERROR_HEADERS, errorRows, SUMMARY_ALIGN, SUMMARY_HEADERS, summaryRows, verdictHeadline, connectionGroups, streamCells, CONNECTION_ALIGN, CONNECTION_HEADERS, metricRows, STREAM_ALIGN, STREAM_HEADERS, type MetricRow, type ReportView } from './derive.js';
 import type { CheckResult } from '../sla/evaluate.js';
 import type { Report } from './model.js';
 import { k6ParityMarkdown } from './k6-parity.js';
@@ -54,7 +54,7 @@ function checkRows(checks: CheckResult[]): string[][] {
     c.id,
     c.status === 'no-data' ? DASH : fmtValue(c.actual, c.unit),
     fmtLimit(c),
-    fmtMargin(c.marginPct),
+    fmtMargin(c),
     [c.source === 'suite' ? '' : c.source, c.windows ? `${c.windows.failed}/${c.windows.checked} windows failed, worst at ${c.windows.worstFromSec} s` : '', c.detail ?? ''].filter((x) => x !== '').join('; '),
   ]);
 }
@@ -68,14 +68,11 @@ export function markdownFromView(report: Report, view: ReportView): string {
   const { result, verdict } = report;
   const m = result.meta;
   const out: string[] = [];
-  const s = verdict.summary;
-  const failing = verdict.checks.filter(checkFails).length;
 
   out.push(`# loadgate report: ${escapeMd(report.suiteName)}`, '');
-  const verdictLine =
-    verdict.status === 'pass'
-      ? `**✅ PASS**: all ${s.total} SLA checks passed${s.noData > 0 ? ` (${s.noData} optional without data)` : ''}`
-      : `**❌ FAIL**: ${failing} of ${s.total} SLA checks failed (${s.fail} breached, ${s.noData} without data)`;
+  const h = verdictHeadline(verdict);
+  const icon = h.tone === 'pass' ? '✅' : h.tone === 'fail' ? '❌' : '⚠️';
+  const verdictLine = `**${icon} ${h.label}**: ${escapeMd(h.summary)}`;
   const ov = view.overall?.measured;
   out.push(
     `${verdictLine} · ${[m.phase, fmtDurationSec(m.durationSec), `${fmtCount(ov?.requests)} requests`, `${fmtNum(ov?.throughputPerSec)} req/s`]
@@ -85,18 +82,23 @@ export function markdownFromView(report: Report, view: ReportView): string {
     '',
   );
 
-  const warns = view.notes.filter((n) => n.level === 'warn');
+  // The trust causes first (one sentence each), then the other warnings.
+  const warns = [...h.reasons, ...view.notes.filter((n) => n.level === 'warn').map((n) => n.text)];
   if (warns.length > 0) {
-    out.push('> [!WARNING]');
-    for (const n of warns) out.push(`> ${escapeMd(n.text)}  `);
+    out.push(h.reasons.length > 0 && !h.accepted ? '> [!CAUTION]' : '> [!WARNING]');
+    for (const n of warns) out.push(`> ${escapeMd(n)}  `);
     out.push('');
   }
 
-  const bad = view.checks.filter(checkFails);
-  if (bad.length > 0) {
-    out.push('## Failing checks', '');
-    out.push(...mdTable(['Status', 'Check', 'Actual', 'Target', 'Margin', 'Detail'], checkRows(bad), ['l', 'l', 'r', 'l', 'r', 'l']), '');
-  }
+  // Every endpoint in one table and every check, before the per-endpoint detail.
+  out.push('## Summary', '');
+  if (m.warmupSec > 0) out.push(`_Measured window ${view.window.fromSec}–${Math.min(view.window.toSec, m.durationSec)} s (after the warm-up)._`, '');
+  out.push(...mdTable(SUMMARY_HEADERS, summaryRows(view), SUMMARY_ALIGN), '');
+
+  out.push('## SLA checks', '');
+  if (view.checks.length === 0) out.push('_No SLA checks were defined._', '');
+  else out.push(...mdTable(['Status', 'Check', 'Actual', 'Target', 'Margin', 'Detail'], checkRows(view.checks), ['l', 'l', 'r', 'l', 'r', 'l']), '');
+  out.push(...k6ParityMarkdown(report));
 
   out.push('## Run', '');
   out.push(...mdTable(['Field', 'Value'], metaRows(report, view), ['l', 'l']), '');
@@ -117,23 +119,17 @@ export function markdownFromView(report: Report, view: ReportView): string {
     out.push(...metricTable(metricRows(view.overall.measured, view.overall.checks, 'overall', { asSent: view.overall.measuredAsSent })), '');
   }
 
-  out.push('## SLA checks', '');
-  if (view.checks.length === 0) out.push('_No SLA checks were defined._', '');
-  else out.push(...mdTable(['Status', 'Check', 'Actual', 'Target', 'Margin', 'Detail'], checkRows(view.checks), ['l', 'l', 'r', 'l', 'r', 'l']), '');
-  out.push(...k6ParityMarkdown(report));
-
   // Errors: classes, body codes, status codes (whole run).
-  const errRows: string[][] = [];
+  const errRows = errorRows(view);
   const codeRows: string[][] = [];
   for (const e of view.endpoints) {
-    for (const [cls, n] of Object.entries(e.ep.errors).sort((a, b) => b[1] - a[1])) errRows.push([e.name, cls, fmtCount(n), fmtPct(e.ep.requests > 0 ? (n / e.ep.requests) * 100 : undefined)]);
     for (const [code, n] of Object.entries(e.ep.errorCodes).sort((a, b) => b[1] - a[1])) codeRows.push([e.name, code, fmtCount(n)]);
   }
   out.push('## Errors', '');
   if (errRows.length === 0) out.push('_No errors._', '');
   else {
-    out.push('_Whole run, by error class._', '');
-    out.push(...mdTable(['Endpoint', 'Class', 'Count', '% of requests'], errRows, ['l', 'l', 'r', 'r']), '');
+    out.push('_By error class, counted over the measured window like the SLA checks; the whole run (warm-up included) beside it. Body error codes and status codes: whole run._', '');
+    out.push(...mdTable(ERROR_HEADERS, errRows, ERROR_ALIGN), '');
     if (codeRows.length > 0) out.push('Body error codes:', '', ...mdTable(['Endpoint', 'Code', 'Count'], codeRows, ['l', 'l', 'r']), '');
   }
   const statusRows = view.endpoints

@@ -116,9 +116,11 @@ export interface EndpointJson {
   stream: StreamJson | null;
 }
 
-export type CheckJson = Omit<CheckResult, 'actual' | 'marginPct' | 'windowSec' | 'windows' | 'detail'> & {
+export type CheckJson = Omit<CheckResult, 'actual' | 'marginPct' | 'marginPp' | 'windowSec' | 'windows' | 'detail'> & {
   actual: number | null;
   marginPct: number | null;
+  /** Percent metrics: headroom in percentage points (null for other units). */
+  marginPp: number | null;
   windowSec: number | null;
   windows: CheckResult['windows'] | null;
   detail: string | null;
@@ -129,7 +131,18 @@ export interface ReportJson {
   schemaVersion: typeof REPORT_SCHEMA_VERSION;
   suiteName: string;
   generatedAt: string;
-  verdict: { status: Verdict['status']; summary: Verdict['summary']; checks: CheckJson[]; notes: string[] };
+  verdict: {
+    /** pass | fail | incomplete | untrustworthy: incomplete and untrustworthy exit 3 and are never a pass. */
+    status: Verdict['status'];
+    /** What the SLA checks alone say. */
+    slaStatus: Verdict['slaStatus'];
+    /** One short sentence per cause when the run is incomplete or untrustworthy; null otherwise. */
+    reason: string | null;
+    trust: Verdict['trust'];
+    summary: Verdict['summary'];
+    checks: CheckJson[];
+    notes: string[];
+  };
   endpoints: Record<string, EndpointJson>;
   /** All http endpoints merged (null when there were none). */
   overall: { measured: StatsJson; wholeRun: StatsJson; errors: ErrorsJson } | null;

@@ -12,7 +12,7 @@ export interface ProgressOptions {
   write: (s: string) => void;
   /** Clock in ms (any monotonic timebase). */
   now: () => number;
-  /** Terminal width in columns; the TTY line is cut to fit. Default 100. */
+  /** Terminal width in columns (the CLI passes the stream's `columns`); the TTY line never reaches it, so it never wraps. Default 80. */
   width?: number;
   /** Minimum ms between plain lines when not a TTY. Default 5000. */
   plainIntervalMs?: number;
@@ -43,11 +43,26 @@ function clean(s: string): string {
 }
 
 function errPart(p: Progress): string {
-  return p.errors > 0 ? ` ${fmtCount(p.errors)} err (${fmtNum((p.errors / Math.max(1, p.requests)) * 100)}%)` : '';
+  return p.errors > 0 ? ` ${fmtCount(p.errors)} err (${fmtNum((p.errors / Math.max(1, p.requests)) * 100)}%)` : ' 0 err';
+}
+
+/** Requests (or messages) per second so far. */
+function ratePart(p: Progress): string {
+  if (!(p.elapsedSec > 0)) return '';
+  const r = p.requests / p.elapsedSec;
+  return ` ${r >= 100 ? fmtCount(Math.round(r)) : fmtNum(r)}/s`;
+}
+
+function unitWord(p: Progress): string {
+  return p.unit === 'messages' ? 'msg' : p.unit === 'connections' ? 'conn' : 'req';
+}
+
+function p99Part(p: Progress): string {
+  return p.p99Ms === undefined ? '' : ` p99 ${fmtNum(p.p99Ms)} ms`;
 }
 
 export function createProgress(opts: ProgressOptions): ProgressRenderer {
-  const width = Math.max(40, opts.width ?? 100);
+  const width = Math.max(20, opts.width ?? 80);
   const plainEvery = opts.plainIntervalMs ?? 5000;
   const ttyEvery = opts.ttyIntervalMs ?? 100;
   const latest = new Map<string, Progress>();
@@ -56,21 +71,29 @@ export function createProgress(opts: ProgressOptions): ProgressRenderer {
   let finished = false;
   let drewTty = false;
 
+  // Shortest forms last: the first that fits the terminal wins, so the line never wraps and leaves no stale rows.
   const ttyLine = (): string => {
     const items = [...latest.values()];
-    const barWidth = items.length > 2 ? 8 : items.length > 1 ? 12 : 20;
-    const line = items
-      .map((p) => `${clean(p.workload)} ${bar(pct(p) / 100, barWidth)} ${Math.floor(pct(p))}% ${Math.floor(p.elapsedSec)}/${Math.round(p.totalSec)}s ${fmtCount(p.requests)} ${p.unit === 'messages' ? 'msg' : p.unit === 'connections' ? 'conn' : 'req'}${errPart(p)}`)
-      .join('  │  ');
+    const forms = [
+      (p: Progress, bw: number) =>
+        `${clean(p.workload)} ${bar(pct(p) / 100, bw)} ${Math.floor(pct(p))}% ${Math.floor(p.elapsedSec)}/${Math.round(p.totalSec)}s ${fmtCount(p.requests)} ${unitWord(p)}${ratePart(p)}${errPart(p)}${p99Part(p)}`,
+      (p: Progress) => `${clean(p.workload)} ${Math.floor(pct(p))}% ${fmtCount(p.requests)} ${unitWord(p)}${ratePart(p)}${errPart(p)}${p99Part(p)}`,
+      (p: Progress) => `${clean(p.workload)} ${Math.floor(pct(p))}%${ratePart(p)}${p.errors > 0 ? ` ${fmtCount(p.errors)} err` : ''}${p99Part(p)}`,
+    ];
+    const barWidth = items.length > 2 ? 6 : items.length > 1 ? 10 : 16;
+    let line = '';
+    for (const f of forms) {
+      line = items.map((p) => f(p, barWidth)).join(' │ ');
+      if ([...line].length <= width - 1) return line;
+    }
     const chars = [...line];
-    return chars.length > width - 1 ? `${chars.slice(0, width - 2).join('')}…` : line;
+    return `${chars.slice(0, width - 2).join('')}…`;
   };
 
   const plainLine = (): string =>
     `[loadgate] ${[...latest.values()]
-      .map((p) => `${clean(p.workload)}: ${Math.floor(pct(p))}% (${Math.floor(p.elapsedSec)}/${Math.round(p.totalSec)} s), ${fmtCount(p.requests)} ${p.unit ?? 'requests'}${errPart(p)}`)
+      .map((p) => `${clean(p.workload)}: ${Math.floor(pct(p))}% (${Math.floor(p.elapsedSec)}/${Math.round(p.totalSec)} s), ${fmtCount(p.requests)} ${p.unit ?? 'requests'}${ratePart(p)}${p.errors > 0 ? errPart(p) : ''}${p99Part(p)}`)
       .join('; ')}\n`;
-
   const flush = () => {
     if (opts.tty) {
       opts.write(`${CLEAR_LINE}${ttyLine()}`);

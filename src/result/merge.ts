@@ -180,6 +180,10 @@ export function mergeResults(results: RunResult[], sources?: string[]): RunResul
   };
   if (incomplete.length) merged.meta.incomplete = { reason: incomplete.join('; ') };
   else delete merged.meta.incomplete;
+  // Each part's measured window closes at its own end, on the merged timeline: the latest one closes the merge.
+  const measuredEnds = results.map((r, i) => (r.meta.measuredEndSec === undefined ? undefined : r.meta.measuredEndSec + Math.round((starts[i]! - origin) / 1000)));
+  if (measuredEnds.every((e) => e !== undefined)) merged.meta.measuredEndSec = Math.max(...(measuredEnds as number[]));
+  else delete merged.meta.measuredEndSec;
   if (Object.keys(custom).length) merged.custom = custom;
   return merged;
 }

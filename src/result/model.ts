@@ -164,6 +164,12 @@ export const runMetaSchema = z.object({
   durationSec: z.number().nonnegative(),
   /** Seconds at the start excluded from every SLA check. */
   warmupSec: z.number().nonnegative(),
+  /**
+   * Where the measured window closes, whole seconds since the start: the end of the planned load (or the stop),
+   * before the drain, connection teardown and shutdown whose stall would otherwise land in the last second
+   * (issue #13). Absent in results that predate it: the window then runs to the end of the run.
+   */
+  measuredEndSec: z.number().int().nonnegative().optional(),
   host: z.object({ hostname: z.string(), platform: z.string(), arch: z.string(), cpus: z.number().int(), node: z.string() }),
   target: z.object({
     url: z.string(),

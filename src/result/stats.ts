@@ -144,5 +144,6 @@ export function overallEndpoint(result: RunResult): EndpointResult | undefined {
 
 /** The analysis window: the run minus its warm-up. */
 export function measuredWindow(result: RunResult): Window {
-  return { fromSec: result.meta.warmupSec, toSec: Math.max(result.meta.warmupSec, Math.ceil(result.meta.durationSec)) };
+  const end = Math.min(Math.ceil(result.meta.durationSec), result.meta.measuredEndSec ?? Infinity);
+  return { fromSec: result.meta.warmupSec, toSec: Math.max(result.meta.warmupSec, end) };
 }

@@ -27,6 +27,8 @@ export interface SlaPlan {
   checks: Check[];
   /** Which open-model latency to read (default corrected). */
   latencyBasis?: 'corrected' | 'uncorrected';
+  /** The suite accepts an untrustworthy run (`sla.acceptUntrustworthy`): the SLA checks decide. */
+  acceptUntrustworthy?: boolean;
   /** Things a reader should know about how checks were chosen. */
   notes: string[];
 }
@@ -119,5 +121,5 @@ export function compileSla(sla: SlaSpec | undefined, opts: CompileOptions = {}):
     const id = `${ep}.droppedArrivals`;
     if (!byId.has(id)) byId.set(id, { id, scope: ep, metric: 'droppedArrivals', op: '<', limit: 1, unit: 'count', optional: false, source: 'implicit' });
   }
-  return { checks: [...byId.values()], notes, latencyBasis: sla?.latencyBasis ?? 'corrected' };
+  return { checks: [...byId.values()], notes, latencyBasis: sla?.latencyBasis ?? 'corrected', ...(sla?.acceptUntrustworthy ? { acceptUntrustworthy: true } : {}) };
 }

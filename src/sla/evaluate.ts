@@ -8,8 +8,14 @@
 import type { EndpointResult, RunResult } from '../result/model.js';
 import { endpointStats, hasAsSentSeries, measuredWindow, overallEndpoint, type Window } from '../result/stats.js';
 import type { Check, Op, SlaPlan } from './checks.js';
+import { assessTrust, type TrustIssue } from './trust.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'no-data';
+/**
+ * `incomplete`: interrupted, measured nothing, or the target stopped answering. `untrustworthy`: the generator
+ * was saturated or sent too many arrivals late. Both exit 3 and never read as a pass (see ./trust.ts).
+ */
+export type VerdictStatus = 'pass' | 'fail' | 'incomplete' | 'untrustworthy';
 
 export interface CheckResult extends Check {
   status: CheckStatus;
@@ -17,6 +23,8 @@ export interface CheckResult extends Check {
   actual?: number;
   /** Headroom relative to the limit, percent: positive passes, negative fails. */
   marginPct?: number;
+  /** Percent metrics (error, success, loss rates): headroom in percentage points (limit − actual for an upper bound). */
+  marginPp?: number;
   /** Windowed checks: how many windows were checked, how many failed, and the worst one. */
   windows?: { checked: number; failed: number; worstFromSec: number };
   /** Why there is no data, or what to know about the number. */
@@ -24,7 +32,14 @@ export interface CheckResult extends Check {
 }
 
 export interface Verdict {
-  status: 'pass' | 'fail';
+  /** The run's outcome: trust first (incomplete > untrustworthy), then the SLA checks. */
+  status: VerdictStatus;
+  /** What the SLA checks alone say, whatever the trust. */
+  slaStatus: 'pass' | 'fail';
+  /** Why the numbers cannot be trusted (empty when they can); `accepted` when untrustworthy issues were accepted. */
+  trust: { issues: TrustIssue[]; accepted: boolean };
+  /** One short sentence per cause when the status is incomplete or untrustworthy (or accepted as such). */
+  reason?: string;
   checks: CheckResult[];
   summary: { pass: number; fail: number; noData: number; total: number };
   notes: string[];
@@ -86,8 +101,9 @@ function measure(metric: string, name: string, ep: EndpointResult | undefined, d
       return ep.stream.expected === 0 ? { missing: 'no stream messages were expected' } : { value: (ep.stream.lost / ep.stream.expected) * 100 };
     case 'reconnectSuccessPct':
       if (ep.stream === undefined) return { missing: `"${name}" is not a stream` };
+      // A ratio over nothing is no data (0 of 0 reconnects is not 100%): issue #13.
       if (ep.stream.reconnectAttempts === 0)
-        return ep.stream.disconnects === 0 ? { value: 100, detail: 'no disconnects, nothing to reconnect' } : { missing: 'disconnects without reconnect attempts' };
+        return { missing: ep.stream.disconnects === 0 ? 'no reconnect attempts (0 of 0): no connection dropped' : `${ep.stream.disconnects} disconnects without reconnect attempts` };
       return { value: (ep.stream.reconnectSuccesses / ep.stream.reconnectAttempts) * 100 };
   }
   if (metric.startsWith('errorsPerMinute.')) {
@@ -114,7 +130,15 @@ function endpointFor(check: Check, result: RunResult, overall: () => EndpointRes
   return { ep: overall(), name: 'overall' };
 }
 
-export function evaluate(plan: SlaPlan, result: RunResult): Verdict {
+export interface EvaluateOptions {
+  /** Accept an untrustworthy run (saturated generator, late arrivals): the SLA checks decide. Overrides the plan's. */
+  acceptUntrustworthy?: boolean;
+}
+
+/** Most windows a windowed check walks; past that the check reads the whole window once (with a detail). */
+const MAX_WINDOWS = 100_000;
+
+export function evaluate(plan: SlaPlan, result: RunResult, opts: EvaluateOptions = {}): Verdict {
   const notes = [...plan.notes];
   const win = measuredWindow(result);
   const dur = result.meta.durationSec;
@@ -139,10 +163,13 @@ export function evaluate(plan: SlaPlan, result: RunResult): Verdict {
       const size = c.windowSec!;
       const measuredEnd = Math.min(win.toSec, dur);
       const ws: Window[] = [];
-      for (let from = win.fromSec; from + size <= measuredEnd + 1e-9; from += size) ws.push({ fromSec: from, toSec: from + size });
+      // A zero or negative window would never advance (issue #16: `window: "0s"` looped forever); bound the count too.
+      const count = size > 0 ? Math.floor((measuredEnd - win.fromSec + 1e-9) / size) : 0;
+      if (count <= MAX_WINDOWS) for (let k = 0; k < count; k++) ws.push({ fromSec: win.fromSec + k * size, toSec: win.fromSec + (k + 1) * size });
       if (ws.length === 0) {
         m = measure(c.metric, name, ep, dur, win, uncorrected);
-        if ('value' in m) m = { value: m.value, detail: `the measured window is shorter than ${size}s, so it was checked once as a whole` };
+        const why = !(size > 0) ? `window ${size}s is not a positive length` : count > MAX_WINDOWS ? `${count} windows of ${size}s are more than ${MAX_WINDOWS}` : `the measured window is shorter than ${size}s`;
+        if ('value' in m) m = { value: m.value, detail: `${why}, so it was checked once as a whole` };
       } else {
         let worst: { value: number; from: number } | undefined;
         let failed = 0;
@@ -174,6 +201,7 @@ export function evaluate(plan: SlaPlan, result: RunResult): Verdict {
     const r: CheckResult = { ...c, status: compareOp(m.value, c.op, c.limit) ? 'pass' : 'fail', actual: m.value };
     const mp = marginPct(m.value, c.op, c.limit);
     if (mp !== undefined) r.marginPct = mp;
+    if (c.unit === '%') r.marginPp = c.op === '<' || c.op === '<=' ? c.limit - m.value : m.value - c.limit;
     if (windows) {
       r.windows = windows;
       if (windows.failed > 0) r.status = 'fail';
@@ -183,8 +211,18 @@ export function evaluate(plan: SlaPlan, result: RunResult): Verdict {
   });
 
   const failing = checks.filter((c) => c.status === 'fail' || (c.status === 'no-data' && !c.optional));
+  const slaStatus = failing.length === 0 ? 'pass' : 'fail';
+  const issues = assessTrust(result);
+  const accept = opts.acceptUntrustworthy ?? plan.acceptUntrustworthy ?? false;
+  const incomplete = issues.some((i) => i.level === 'incomplete');
+  const untrustworthy = issues.some((i) => i.level === 'untrustworthy');
+  const status: VerdictStatus = incomplete ? 'incomplete' : untrustworthy && !accept ? 'untrustworthy' : slaStatus;
+  if (untrustworthy && accept && !incomplete) notes.push('an untrustworthy run was accepted (acceptUntrustworthy): the SLA checks decide the verdict');
   return {
-    status: failing.length === 0 ? 'pass' : 'fail',
+    status,
+    slaStatus,
+    trust: { issues, accepted: untrustworthy && accept && !incomplete },
+    ...(issues.length > 0 ? { reason: issues.map((i) => i.sentence).join(' ') } : {}),
     checks,
     summary: {
       pass: checks.filter((c) => c.status === 'pass').length,

@@ -64,6 +64,11 @@ export const slaSchema = z.strictObject({
    * whole-run and windowed, with the warm-up excluded.
    */
   latencyBasis: z.enum(['corrected', 'uncorrected']).optional(),
+  /**
+   * Let the SLA checks decide even when the run is untrustworthy (saturated generator, arrivals sent late). Off by
+   * default: such a run exits 3. Incomplete runs (interrupted, measured nothing, target lost) are never accepted.
+   */
+  acceptUntrustworthy: z.boolean().optional(),
   overall: slaTargetsSchema.optional(),
   /** Per endpoint or stream name (fetchTicker, createOrder, ws:orderbook …). */
   endpoints: z.record(z.string(), slaTargetsSchema).optional(),

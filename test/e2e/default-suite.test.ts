@@ -10,10 +10,18 @@ import { endpointStats, measuredWindow } from '../../src/result/stats.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 
 describe('the default suite (npm start)', () => {
-  it('passes against the built-in mock and writes result.json, report.json and report.md', async () => {
+  it('passes against the built-in mock and writes result.json, report.json and report.md', async (ctx) => {
     const out = join(await tempDir(), 'default');
-    const r = await runCli(['run', 'scenarios/default.suite.yaml', '--out', out], { timeoutMs: 90_000 });
+    const r = await runCli(['run', 'scenarios/default.suite.yaml', '--out', out], { timeoutMs: 90_000, env: { LOADGATE_ACCEPT_UNTRUSTWORTHY: '' } });
     expect(r.stderr).not.toMatch(/\n\s+at /);
+    // On an overloaded box the generator itself can saturate: then the run must say so everywhere and exit 3,
+    // never PASS (issue #13); the set-up promise is only judged on a run whose numbers can be trusted.
+    const verdict = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')).verdict as { status: string; reason: string | null };
+    if (verdict.status === 'untrustworthy') {
+      expect(r.code).toBe(3);
+      expect(r.stdout).toMatch(/^ UNTRUSTWORTHY /);
+      ctx.skip(`generator saturated on this box: ${verdict.reason}`);
+    }
     expect(r.stdout).toMatch(/PASS/);
     expect(r.code).toBe(0);
     expect(await readdir(out)).toEqual(expect.arrayContaining(['result.json', 'report.json', 'report.md', 'report.html', 'junit.xml']));

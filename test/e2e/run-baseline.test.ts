@@ -15,10 +15,11 @@ sla: { overall: { p99Ms: 5000 } }
 describe('loadgate run --baseline', () => {
   it('adds the comparison to report.html and report.md, and gates on a regression with --fail-on regression', async () => {
     const dir = await tempDir();
-    const base = await runCli(['run', await writeTemp(dir, 'base.suite.yaml', suite(15)), '--out', join(dir, 'base')]);
+    // This test is about the comparison gate, not trust: a generator saturated by a busy box must not turn it into exit 3.
+    const base = await runCli(['run', await writeTemp(dir, 'base.suite.yaml', suite(15)), '--out', join(dir, 'base'), '--accept-untrustworthy']);
     expect(base.code).toBe(0);
     const slow = await writeTemp(dir, 'slow.suite.yaml', suite(60));
-    const r = await runCli(['run', slow, '--out', join(dir, 'cand'), '--baseline', join(dir, 'base', 'result.json'), '--fail-on', 'regression']);
+    const r = await runCli(['run', slow, '--out', join(dir, 'cand'), '--baseline', join(dir, 'base', 'result.json'), '--fail-on', 'regression', '--accept-untrustworthy']);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/Compared with the baseline: regressed/);

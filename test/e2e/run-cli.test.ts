@@ -101,7 +101,7 @@ describe('loadgate run exit codes', () => {
     const suite = await writeTemp(
       dir,
       'dies.suite.yaml',
-      quickSuite('sla: { overall: { errorRatePct: 1 } }', `url: ${mock.url}`).replace('durationSec: 2', 'durationSec: 4'),
+      quickSuite('sla: { overall: { errorRatePct: 1 } }', `url: ${mock.url}`).replace('durationSec: 2', 'durationSec: 6'),
     );
     // Kill the target once the load has really started (bounded wait).
     const killer = (async () => {
@@ -113,7 +113,10 @@ describe('loadgate run exit codes', () => {
     await killer;
     await mock.close();
     expect(r.stderr).not.toMatch(/\n\s+at /);
-    expect(r.code).toBe(1);
+    // The target stopped answering: incomplete (target lost), exit 3, never read as a pass or a plain breach.
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/incomplete, not a pass: .*Target lost: nothing answered from t = \d+ s/);
+    expect(r.stdout).toMatch(/^ INCOMPLETE /);
     const result = runResultSchema.parse(JSON.parse(await readFile(join(dir, 'out', 'result.json'), 'utf8')));
     const ticker = result.endpoints.fetchTicker!;
     expect(ticker.statusCodes['200']).toBeGreaterThan(0);
@@ -144,7 +147,8 @@ workloads:
     process.kill(pid, 'SIGINT');
     const r = await started;
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/did not complete/);
+    expect(r.stderr).toMatch(/incomplete, not a pass: The run was interrupted/);
+    expect(r.stdout).toMatch(/^ INCOMPLETE /);
     const result = runResultSchema.parse(JSON.parse(await readFile(join(dir, 'out', 'result.json'), 'utf8')));
     expect(result.meta.incomplete?.reason).toBeTruthy();
     expect(result.endpoints.fetchTicker!.requests).toBeGreaterThan(0);

@@ -116,7 +116,10 @@ describe('open-model engine accounting and health', () => {
     expect(out.generator?.saturated).toBe(true);
     expect(out.generator?.reasons.join('\n')).toMatch(/event-loop lag p99 [\d.]+ ms > 50 ms/);
     expect(out.generator?.reasons.join('\n')).toMatch(/schedule slip p99/);
-    expect(out.notes?.join('\n')).toMatch(/untrustworthy/);
+    // The verdict says it (once, one sentence per cause), not an engine note.
+    const v = evaluate(compileSla({}), resultFromOutput(out, { durationSec: 3 }));
+    expect(v.status).toBe('untrustworthy');
+    expect(v.reason).toMatch(/The load generator was saturated \(event-loop lag p99/);
   });
 
   it('spreads one workload over two worker threads and merges their histograms exactly', async () => {

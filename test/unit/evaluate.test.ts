@@ -179,3 +179,102 @@ describe('latency basis for open-model results', () => {
     expect(v.checks[0]!.detail).toMatch(/whole run including warm-up/);
   });
 });
+
+describe('trust is part of the verdict (issue #13, #14)', () => {
+  const plan = compileSla({ endpoints: { fetchTicker: { p95Ms: 1000 } } });
+  const healthy = () => result({ fetchTicker: endpoint('fetchTicker', steady(10)) }, { durationSec: 10 });
+
+  it('passes a complete run whose checks pass, with no trust issue', () => {
+    const v = evaluate(plan, healthy());
+    expect(v).toMatchObject({ status: 'pass', slaStatus: 'pass', trust: { issues: [], accepted: false } });
+    expect(v.reason).toBeUndefined();
+  });
+
+  it('calls an interrupted run incomplete, never pass, even when every check passes', () => {
+    const r = healthy();
+    r.meta.incomplete = { reason: 'stopped by the user before the planned duration' };
+    const v = evaluate(plan, r);
+    expect(v.slaStatus).toBe('pass');
+    expect(v.status).toBe('incomplete');
+    expect(v.reason).toBe('The run was interrupted (stopped by the user before the planned duration).');
+    // Never accepted: an incomplete run did not run what the suite asked for.
+    expect(evaluate(plan, r, { acceptUntrustworthy: true }).status).toBe('incomplete');
+  });
+
+  it('calls a run whose generator was saturated untrustworthy, one short sentence per cause, unless accepted', () => {
+    const r = healthy();
+    r.generator = {
+      saturated: true,
+      reasons: [
+        'event-loop lag p99 80 ms > 50 ms: the generator ran its callbacks late',
+        '564 of 8000 arrivals (7.05%) were late or dropped because the generator was behind, not because the pool was full',
+      ],
+    };
+    const v = evaluate(plan, r);
+    expect(v.status).toBe('untrustworthy');
+    expect(v.trust.issues.map((i) => i.sentence)).toEqual([
+      '564 of 8,000 arrivals (7.05%) left late because the generator was behind.',
+      'The load generator was saturated (event-loop lag p99 80 ms > 50 ms), so latencies include its own stalls.',
+    ]);
+    const byOption = evaluate(plan, r, { acceptUntrustworthy: true });
+    expect(byOption).toMatchObject({ status: 'pass', trust: { accepted: true } });
+    expect(byOption.reason).toContain('The load generator was saturated');
+    const bySuite = evaluate(compileSla({ acceptUntrustworthy: true, endpoints: { fetchTicker: { p95Ms: 1 } } }), r);
+    expect(bySuite).toMatchObject({ status: 'fail', slaStatus: 'fail', trust: { accepted: true } });
+  });
+
+  it('calls a run that measured nothing incomplete: no duration, or a warm-up as long as the run', () => {
+    const zero = result({ fetchTicker: endpoint('fetchTicker', []) }, { durationSec: 0 });
+    expect(evaluate(compileSla({}), zero)).toMatchObject({ status: 'incomplete', trust: { issues: [{ cause: 'no-data' }] } });
+    const allWarmup = result({ fetchTicker: endpoint('fetchTicker', steady(1)) }, { durationSec: 1, warmupSec: 100 });
+    const v = evaluate(compileSla({}), allWarmup);
+    expect(v.status).toBe('incomplete');
+    expect(v.reason).toBe('The run measured nothing: its 1 s ended within the 100 s warm-up.');
+  });
+
+  it('calls a run whose target stopped answering incomplete (target lost), even with no SLA at all', () => {
+    const dying = [...steady(6), ...Array.from({ length: 4 }, () => ({ n: 100, latencyMs: 1, errors: 100, errorClass: 'network' as const }))];
+    const v = evaluate(compileSla({}), result({ fetchTicker: endpoint('fetchTicker', dying) }, { durationSec: 10 }));
+    expect(v.status).toBe('incomplete');
+    expect(v.trust.issues).toEqual([{ cause: 'target-lost', level: 'incomplete', sentence: 'Target lost: nothing answered from t = 6 s to the end of the run.' }]);
+    // Server errors are answers: a target that answers 500 is failing, not lost (the checks say so).
+    const erroring = [...steady(6), ...Array.from({ length: 4 }, () => ({ n: 100, latencyMs: 1, errors: 100, errorClass: 'server' as const }))];
+    expect(evaluate(compileSla({}), result({ fetchTicker: endpoint('fetchTicker', erroring) }, { durationSec: 10 })).status).toBe('pass');
+    // A blip shorter than the streak is not a lost target.
+    const blip = [...steady(8), ...Array.from({ length: 2 }, () => ({ n: 100, latencyMs: 1, errors: 100, errorClass: 'network' as const }))];
+    expect(evaluate(compileSla({}), result({ fetchTicker: endpoint('fetchTicker', blip) }, { durationSec: 10 })).status).toBe('pass');
+  });
+
+  it('treats a ratio over nothing as no data: 0 of 0 reconnects is not 100%', () => {
+    const r = result({}, { durationSec: 5 });
+    const ws = endpoint('ws:orderbook', steady(5));
+    ws.kind = 'ws';
+    ws.stream = {
+      connectionsOpened: 10, connectFailures: 0, connectTime: ws.latency, subscribeAckTime: ws.latency, messages: 500, messagesByChannel: { orderbook: 500 },
+      expected: 500, lost: 0, duplicates: 0, reordered: 0, disconnects: 0, reconnectAttempts: 0, reconnectSuccesses: 0, recoveryTime: ws.latency, uptimeSec: 50, downtimeSec: 0,
+    };
+    r.endpoints['ws:orderbook'] = ws;
+    const v = evaluate(compileSla({ endpoints: { 'ws:orderbook': { reconnectSuccessPct: 99 } } }), r);
+    expect(v.checks[0]).toMatchObject({ status: 'no-data', detail: 'no reconnect attempts (0 of 0): no connection dropped' });
+    expect(v.status).toBe('fail');
+    // The exchange-api preset marks it optional, so a run without drops passes on the rest.
+    const preset = evaluate(compileSla({ preset: 'exchange-api' }, { drivenEndpoints: new Set(['ws:orderbook']) }), r);
+    expect(preset.checks.find((c) => c.id === 'ws:orderbook.reconnectSuccessPct')).toMatchObject({ status: 'no-data', optional: true });
+  });
+
+  it('ends a check with a zero-length window instead of looping forever (window: "0s")', () => {
+    const r = result({ fetchTicker: endpoint('fetchTicker', steady(10)) }, { durationSec: 10 });
+    const c = compileSla({ endpoints: { fetchTicker: { p95Ms: { limit: 100, window: 0 } } } });
+    const v = evaluate(c, r);
+    expect(v.checks[0]).toMatchObject({ status: 'pass' });
+    expect(v.checks[0]!.detail).toContain('window 0s is not a positive length');
+  });
+
+  it('gives percent metrics their margin in percentage points', () => {
+    const perSec = Array.from({ length: 10 }, (_, s) => ({ n: 100, latencyMs: 5, errors: s < 2 ? 6 : 0 }));
+    const v = evaluate(compileSla({ endpoints: { fetchTicker: { errorRatePct: 1 } } }), result({ fetchTicker: endpoint('fetchTicker', perSec) }, { durationSec: 10 }));
+    expect(v.checks[0]!.actual).toBeCloseTo(1.2, 6);
+    expect(v.checks[0]!.marginPp).toBeCloseTo(-0.2, 6);
+    expect(v.checks[0]!.marginPct).toBeCloseTo(-20, 6);
+  });
+});

@@ -26,12 +26,26 @@ describe('renderConsole', () => {
   const out = renderConsole(f.report, { color: false, width: 120 });
   const lines = out.split('\n');
 
+  it('puts INCOMPLETE (never PASS or FAIL) and one sentence per trust cause at the top of an interrupted, saturated run', () => {
+    expect(lines[0]).toMatch(/^ INCOMPLETE /);
+    expect(lines[1]).toMatch(/^not a pass: the run is incomplete; on what was measured, \d+ of \d+ SLA checks failed/);
+    const top = lines.slice(0, lines.indexOf('')).join(' ');
+    expect(top).toContain('! The run did not complete: target stopped answering at t=29s.');
+    expect(top).toContain('! The load generator was saturated (event-loop lag p99 180 ms > 50 ms; CPU 99%), so latencies include its own stalls.');
+  });
+
   it('puts FAIL, the suite, the phase, the engines and overall requests and throughput in the headline', () => {
-    const head = lines[0]!;
+    const text = renderConsole(buildFixture().report, { color: false, width: 160 });
+    const head = text.split('\n')[0]!;
     expect(head).toMatch(/^ FAIL /);
     expect(head).toContain('exchange-smoke');
     expect(head).toContain('phase-2');
     expect(head).toContain('autocannon 8.0.0');
+    // At 80 columns the banner line still fits; the engines move to the last lines.
+    const narrow = renderConsole(buildFixture().report, { color: false, width: 80 }).split('\n');
+    expect(narrow[0]!.length).toBeLessThanOrEqual(80);
+    expect(narrow[0]).toMatch(/80(\.0+)? req\/s/);
+    expect(narrow.slice(-3).join('\n')).toContain('autocannon 8.0.0');
     const ov = endpointStats('overall', overallEndpoint(f.result)!, f.result.meta.durationSec, measuredWindow(f.result));
     expect(head).toContain(`${ov.requests.toLocaleString('en-US')} requests`);
     expect(head).toMatch(/80(\.0+)? req\/s/);
@@ -54,7 +68,7 @@ describe('renderConsole', () => {
 
   it('lists failing checks first, each with its actual value and limit', () => {
     const start = lines.findIndex((l) => l.startsWith('SLA checks'));
-    const rows = lines.slice(start + 2).filter((l) => /^(FAIL|PASS|NO DATA)/.test(l));
+    const rows = lines.slice(start + 2).filter((l) => /^(FAIL|PASS|NO DATA|SKIP)/.test(l));
     expect(rows.length).toBe(f.verdict.checks.length);
     const firstPass = rows.findIndex((r) => r.startsWith('PASS'));
     expect(rows.slice(firstPass).every((r) => r.startsWith('PASS'))).toBe(true);
@@ -71,26 +85,44 @@ describe('renderConsole', () => {
     const i = lines.findIndex((l) => l.includes('fetchMarkets.p95Ms'));
     expect(lines[i]).toMatch(/^NO DATA\s/);
     expect(lines[i + 1]).toContain('nothing was measured for "fetchMarkets"');
-    expect(out).toMatch(/NO DATA \(optional\)\s+ws:trades\.lossPct/);
+    // An optional check without data is skipped (as in JUnit), and the detail line says so.
+    const j = lines.findIndex((l) => /^SKIP\s+ws:trades\.lossPct/.test(l));
+    expect(j).toBeGreaterThan(0);
+    expect(lines[j + 1]).toContain('optional, so it does not fail the run');
   });
 
-  it('notes the incomplete run, the saturated generator, the warm-up, corrected vs uncorrected latency and late arrivals', () => {
+  it('notes the warm-up, corrected vs uncorrected latency and late arrivals, without restating the headline', () => {
     const notes = out.slice(out.indexOf('\nNotes\n')).replace(/\s+/g, ' ');
-    expect(notes).toContain('Run incomplete: target stopped answering');
-    expect(notes).toContain('load generator was saturated');
+    expect(notes).not.toContain('target stopped answering');
+    expect(notes).not.toContain('load generator was saturated');
     expect(notes).toContain('Warm-up: the first 5 s');
     expect(notes).toMatch(/Rate-driven latency is corrected for coordinated omission.*p99 corrected vs as sent \(uncorrected\): fetchOrderBook [\d.]+ vs [\d.]+ ms\./);
-    expect(notes).toContain('25 of 750 arrivals were sent late and 3 of 753 were dropped');
+    expect(notes).toContain('25 of 750 arrivals were sent late and 3 of 753 dropped');
   });
 
   it('shows correlation IDs of failed requests and of the slowest requests', () => {
-    const failed = f.result.endpoints.createOrder!.samples.failed[0]!;
+    const inWindow = (x: { tSec: number }) => x.tSec >= f.result.meta.warmupSec && x.tSec < f.result.meta.durationSec;
+    const failed = f.result.endpoints.createOrder!.samples.failed.filter(inWindow)[0]!;
     expect(out).toContain(failed.correlationId);
+    // Warm-up requests are not "requests to look up" when the measured window has its own.
+    for (const x of f.result.endpoints.createOrder!.samples.failed.filter((y) => !inWindow(y))) expect(out).not.toContain(x.correlationId);
+    const w = measuredWindow(f.result);
     const slowest = Object.values(f.result.endpoints)
       .filter((e) => e.kind !== 'ws')
       .flatMap((e) => e.samples.slowest)
+      .filter((x) => x.tSec >= w.fromSec && x.tSec < Math.min(w.toSec, f.result.meta.durationSec))
       .sort((a, b) => b.latencyMs! - a.latencyMs!)[0]!;
     expect(lines.find((l) => l.includes(slowest.correlationId))).toMatch(/slowest/);
+  });
+
+  it('fits 80 columns: no line is longer, every table row stays on one line with its margin', () => {
+    for (const fx of [f, buildFixture(), buildFixture({ passing: true }), buildFixture({ hostile: true })]) {
+      const text = renderConsole(fx.report, { color: false, width: 80 });
+      for (const l of text.split('\n')) expect([...l].length, l).toBeLessThanOrEqual(80);
+      const rows = text.split('\n').filter((l) => /^(PASS|FAIL|NO DATA|SKIP) /.test(l));
+      expect(rows).toHaveLength(fx.verdict.checks.length);
+      for (const r of rows) expect(r, r).toMatch(/(%|pp|—|×[\d,.]+)$/);
+    }
   });
 
   it('uses ANSI colour only when asked', () => {

@@ -71,9 +71,21 @@ describe('reporters on thin results', () => {
       expect(JSON.parse(files['report.json']!).kind).toBe('loadgate.report');
       expect(files['report.html']).toContain('</html>');
       expect(files['metrics.prom']).toContain('loadgate_run_pass');
-      expect(renderConsole(report, { color: false })).toMatch(/^ (PASS|FAIL) /);
+      expect(renderConsole(report, { color: false })).toMatch(/^ (PASS|FAIL|INCOMPLETE) /);
     });
   }
+
+  it('never passes a run that measured nothing: it is incomplete, in every format', () => {
+    for (const report of [cases[0]![1], cases[2]![1]]) {
+      expect(report.verdict.status).toBe('incomplete');
+      const files = renderAll(report, REPORT_FORMATS);
+      expect(renderConsole(report, { color: false })).toMatch(/^ INCOMPLETE [^]*\n! The run measured nothing/);
+      expect(JSON.parse(files['report.json']!).verdict.status).toBe('incomplete');
+      expect(files['report.md']).toContain('**⚠️ INCOMPLETE**');
+      expect(files['report.html']).toContain('<div class="banner warn"><strong>INCOMPLETE</strong>');
+      expect(files['junit.xml']).toMatch(/<error type="incomplete" message="run incomplete: The run measured nothing/);
+    }
+  });
 
   it('shows percentiles from a summary where the source had them and — where it did not', () => {
     const report = cases[1]![1];
@@ -99,15 +111,26 @@ describe('late arrivals in the notes', () => {
     return out.slice(out.indexOf('\nNotes\n')).replace(/\s+/g, ' ');
   };
 
-  it('warns when 1% or more were sent late, or any was dropped', () => {
-    expect(notesOf(withArrivals(10, 0))).toContain('! fetchTicker: 10 of 1,000 arrivals were sent late and 0 of 1,000 were dropped');
-    expect(notesOf(withArrivals(0, 1))).toContain('! fetchTicker: 0 of 1,000 arrivals were sent late and 1 of 1,001 were dropped');
+  it('warns when 1% or more were sent late, or any was dropped, in one note for all endpoints', () => {
+    expect(notesOf(withArrivals(10, 0))).toContain('! 10 of 1,000 arrivals were sent late and 0 of 1,000 dropped; corrected latency counts the wait. Late by endpoint: fetchTicker 10.');
+    expect(notesOf(withArrivals(0, 1))).toContain('! 0 of 1,000 arrivals were sent late and 1 of 1,001 dropped; corrected latency counts the wait. Late by endpoint: fetchTicker 0 + 1 dropped.');
   });
 
   it('only notes a few late arrivals (under 1%, none dropped), without a warning', () => {
     const notes = notesOf(withArrivals(3, 0));
-    expect(notes).toContain('· A few arrivals were sent late (under 1% of each endpoint\'s, none dropped): fetchTicker 3 of 1,000.');
-    expect(notes).not.toMatch(/! fetchTicker/);
+    expect(notes).toContain('· 3 of 1,000 arrivals were sent late and 0 of 1,000 dropped (under 1%)');
+    expect(notes).not.toMatch(/! \d/);
+  });
+
+  it('writes one arrivals note, not one bullet per endpoint', () => {
+    const h = createHistogram();
+    h.recordValue(5_000);
+    const ep = (late: number) => ({ kind: 'http' as const, workloads: ['w'], requests: 1000, latency: encodeHistogram(h), statusCodes: { '200': 1000 }, errors: {}, errorCodes: {}, series: [], samples: { failed: [], slowest: [] }, arrivals: { scheduled: 1000, sent: 1000, late, dropped: 0 } });
+    const r = reportOf(baseResult({ a: ep(50), b: ep(40), c: ep(30), d: ep(20), e: ep(10) }));
+    const notes = notesOf(r);
+    expect(notes.match(/arrivals were sent late/g)).toHaveLength(1);
+    expect(notes).toContain('150 of 5,000 arrivals were sent late');
+    expect(notes).toContain('Late by endpoint: a 50, b 40, c 30, d 20, e 10.');
   });
 });
 

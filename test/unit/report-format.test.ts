@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, escapeMd, escapePromLabel, escapeXml, fmtCount, fmtLimit, fmtNum, fmtPct } from '../../src/report/format.js';
+import { escapeHtml, escapeMd, escapePromLabel, escapeXml, fmtCount, fmtLimit, fmtMargin, fmtNum, fmtPct } from '../../src/report/format.js';
 
 describe('number formatting', () => {
   it('shows 1 to 3 decimals by magnitude and never rounds a non-zero value to zero', () => {
@@ -61,5 +61,18 @@ describe('escaping', () => {
         expect(e.replace(/\\./g, '')).not.toContain('|');
       }),
     );
+  });
+});
+
+describe('fmtMargin', () => {
+  it('says how many times over a tiny limit a value is, instead of a huge percentage', () => {
+    // 155.3 ms against a 0.001 ms limit: -15,529,900% says nothing.
+    expect(fmtMargin({ marginPct: ((0.001 - 155.3) / 0.001) * 100, actual: 155.3, limit: 0.001, unit: 'ms' })).toBe('×155,300');
+    expect(fmtMargin({ marginPct: -163.5, actual: 52.7, limit: 20, unit: 'ms' })).toBe('-163.5%');
+  });
+
+  it('gives percent metrics their margin in percentage points, not relative to the limit', () => {
+    expect(fmtMargin({ marginPct: -23, marginPp: -0.23, actual: 1.23, limit: 1, unit: '%' })).toBe('-0.23 pp');
+    expect(fmtMargin({ marginPct: 0.503, marginPp: 0.5, actual: 100, limit: 99.5, unit: '%' })).toBe('+0.50 pp');
   });
 });

@@ -79,3 +79,15 @@ describe('GitHub job summary', () => {
     expect(stdout.text).toBe('::error::a\n::error::d\n');
   });
 });
+
+describe('verdictAnnotations on a run that cannot be trusted', () => {
+  it('starts with an error naming why the run is not a pass', async () => {
+    const { verdictAnnotations } = await import('../../src/report/github.js');
+    const { buildFixture } = await import('../helpers/fixture-result.js');
+    const v = buildFixture({ saturated: true }).report.verdict;
+    expect(v.status).toBe('untrustworthy');
+    const a = verdictAnnotations(v);
+    expect(a[0]).toMatch(/^::error title=Run untrustworthy::The load generator was saturated/);
+    expect(verdictAnnotations(buildFixture({ passing: true }).report.verdict).some((x) => x.includes('Run '))).toBe(false);
+  });
+});

@@ -2,10 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { chartPoints, renderHtml } from '../../src/report/html.js';
 import { endpointStats, measuredWindow } from '../../src/result/stats.js';
 import { buildFixture, HOSTILE, HOSTILE_ENDPOINT, xmlProblems } from '../helpers/fixture-result.js';
+import { documentWidthPx } from '../helpers/chromium-layout.js';
 
 function which(cmd: string): string | undefined {
   try {
@@ -29,12 +31,19 @@ describe('renderHtml', () => {
     expect(html).toContain("default-src 'none'");
   });
 
-  it('shows a FAIL banner and the failing checks with actual and limit', () => {
+  it('shows a FAIL banner, then the all-endpoints summary and the SLA checks (failing first) before the per-endpoint detail', () => {
     expect(html).toMatch(/<div class="banner fail"><strong>FAIL<\/strong>6 of 15 SLA checks failed/);
-    const failing = html.slice(html.indexOf('<section id="failing">'), html.indexOf('</section>', html.indexOf('<section id="failing">')));
-    expect(failing).toContain('<code>fetchTicker.p95Ms</code>');
-    expect(failing).toContain('&lt; 20 ms');
-    expect(failing).not.toContain('fetchTicker.p99Ms');
+    const at = (id: string) => html.indexOf(`<section id="${id}">`);
+    expect(at('summary')).toBeGreaterThan(0);
+    expect(at('summary')).toBeLessThan(at('checks'));
+    expect(at('checks')).toBeLessThan(at('endpoints'));
+    const summary = html.slice(at('summary'), html.indexOf('</section>', at('summary')));
+    for (const name of Object.keys(f.result.endpoints)) expect(summary).toContain(`<td>${name}`);
+    expect(summary).toContain('<td>overall (http)</td>');
+    const checks = html.slice(at('checks'), html.indexOf('</section>', at('checks')));
+    expect(checks).toContain('<code>fetchTicker.p95Ms</code>');
+    expect(checks).toContain('&lt; 20 ms');
+    expect(checks.indexOf('fetchTicker.p95Ms')).toBeLessThan(checks.indexOf('fetchTicker.p99Ms'));
     expect(renderHtml(buildFixture({ passing: true }).report)).toContain('<div class="banner pass"><strong>PASS</strong>');
   });
 
@@ -76,13 +85,28 @@ describe('renderHtml', () => {
     expect(total).toBe(ep.series.reduce((a, p) => a + p.requests, 0));
   });
 
-  it('reads the rate of a partial last second over the time it covers, and leaves out one under half a second', () => {
+  it('leaves a partial last second out of every chart, throughput and latency alike', () => {
     const ep = f.result.endpoints.fetchTicker!;
     const last = ep.series[ep.series.length - 1]!;
-    const rateOf = (durationSec: number) => chartPoints(ep, durationSec).find((p) => p.tSec === last.tSec)!.perSec;
-    expect(rateOf(last.tSec + 1)).toBe(last.requests);
-    expect(rateOf(last.tSec + 0.5)).toBe(last.requests * 2);
-    expect(rateOf(last.tSec + 0.1)).toBeUndefined();
+    const pointAt = (durationSec: number) => chartPoints(ep, durationSec).find((p) => p.tSec === last.tSec);
+    expect(pointAt(last.tSec + 1)!.perSec).toBe(last.requests);
+    expect(pointAt(last.tSec + 1)!.p99Ms).toBeDefined();
+    expect(pointAt(last.tSec + 0.9)).toBeUndefined();
+    expect(pointAt(last.tSec + 0.1)).toBeUndefined();
+    // The rendered charts have no point right of the last full second.
+    const short = renderHtml({ ...f.report, result: { ...f.result, meta: { ...f.result.meta, durationSec: last.tSec + 0.2 } } });
+    const x = (t: number) => 52 + ((460 - 10 - 52) * t) / (last.tSec + 0.2);
+    const timeCharts = (short.match(/<svg[\s\S]*?<\/svg>/g) ?? []).filter((svg) => /aria-label="(Throughput|Latency)"/.test(svg));
+    expect(timeCharts.length).toBeGreaterThan(0);
+    for (const svg of timeCharts) for (const m of svg.matchAll(/points="([^"]*)"/g)) for (const xy of m[1]!.split(' ')) expect(Number(xy.split(',')[0])).toBeLessThanOrEqual(x(last.tSec - 0.5) + 0.1);
+  });
+
+  it('fits a 390 px screen: every table scrolls in its own box, charts shrink, long words wrap', () => {
+    const tables = html.match(/<table/g)!.length;
+    expect(html.match(/<div class="tw"><table/g)).toHaveLength(tables);
+    expect(html).toMatch(/\.tw\{overflow-x:auto;max-width:100%/);
+    expect(html).toMatch(/svg\{[^}]*max-width:100%;height:auto/);
+    expect(html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
   });
 
   it('escapes every hostile string', () => {
@@ -100,6 +124,19 @@ describe('renderHtml', () => {
     expect(h).toContain(extra);
     expect(h.indexOf(extra)).toBeLessThan(h.indexOf('<footer>'));
   });
+
+  it.skipIf(chromium === undefined)('fits 390 px wide in headless chromium without sideways scrolling', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loadgate-html-'));
+    try {
+      const file = join(dir, 'report.html');
+      writeFileSync(file, renderHtml(buildFixture({ saturated: true, incomplete: true }).report));
+      const { scrollWidth, clientWidth } = await documentWidthPx(chromium!, pathToFileURL(file).href, 390);
+      expect(clientWidth).toBe(390);
+      expect(scrollWidth, `document ${scrollWidth} px wide in a 390 px viewport`).toBeLessThanOrEqual(390);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 
   it.skipIf(chromium === undefined)('renders to a PNG in headless chromium', () => {
     const dir = mkdtempSync(join(tmpdir(), 'loadgate-html-'));

@@ -54,7 +54,28 @@ describe('renderJunit', () => {
     const opt = tcs.find((t) => t.name === 'ws:trades.lossPct')!.inner;
     expect(opt).toMatch(/<skipped message="no data/);
     expect(opt).not.toContain('<failure');
-    expect(tcs.find((t) => t.name === 'fetchTicker.p99Ms')!.inner).toBe('');
+    const pass = tcs.find((t) => t.name === 'fetchTicker.p99Ms')!.inner;
+    expect(pass).not.toMatch(/<failure|<error|<skipped/);
+  });
+
+  it('puts the actual value and the limit on every case, passing ones too', () => {
+    const checks = f.verdict.checks;
+    for (const c of checks) {
+      const tc = testcases(xml).find((t) => t.name === c.id)!;
+      expect(tc.inner, c.id).toMatch(/<property name="actual" value="[^"]+"\/>/);
+      expect(tc.inner, c.id).toMatch(/<property name="limit" value="[^"]+"\/>/);
+    }
+    const p99 = checks.find((c) => c.id === 'fetchTicker.p99Ms')!;
+    expect(testcases(xml).find((t) => t.name === p99.id)!.inner).toContain(`<system-out>fetchTicker.p99Ms: actual ${p99.actual!.toFixed(1)} ms, limit &lt; 500 ms`);
+  });
+
+  it('adds an <error> naming why when the run is incomplete or untrustworthy, and none otherwise', () => {
+    expect(xml).not.toContain('<error');
+    const bad = renderJunit(buildFixture({ saturated: true }).report);
+    expect(xmlProblems(bad)).toEqual([]);
+    expect(bad).toMatch(/<testsuite [^>]*errors="1"/);
+    expect(bad).toMatch(/<testcase classname="loadgate" name="loadgate.run" time="0">\s*<error type="untrustworthy" message="run untrustworthy: The load generator was saturated \(event-loop lag p99 180 ms &gt; 50 ms; CPU 99%\), so latencies include its own stalls."/);
+    expect(renderJunit(buildFixture({ incomplete: true }).report)).toMatch(/<error type="incomplete" message="run incomplete: The run did not complete: target stopped answering at t=29s."/);
   });
 
   it('escapes hostile names and stays well-formed', () => {

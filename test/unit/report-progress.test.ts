@@ -32,7 +32,7 @@ describe('createProgress', () => {
       expect(w).not.toContain('\n');
     }
     expect(writes[1]).toMatch(/reads [█░]+ 25% 15\/60s 1,500 req/);
-    expect(writes[1]).toMatch(/orders [█░]+ 50% 30\/60s 300 req 3 err \(1\.00%\)/);
+    expect(writes[1]).toMatch(/orders [█░]+ 50% 30\/60s 300 req 10\.00\/s 3 err \(1\.00%\)/);
     p.done();
     expect(writes[writes.length - 1]).toBe('\n');
   });
@@ -61,7 +61,7 @@ describe('createProgress', () => {
       expect(w).not.toContain('\u001b');
       expect(w.endsWith('\n')).toBe(true);
     }
-    expect(writes[1]).toBe('[loadgate] reads: 8% (5/60 s), 500 requests\n');
+    expect(writes[1]).toBe('[loadgate] reads: 8% (5/60 s), 500 requests 100/s\n');
     p.done();
     expect(writes).toHaveLength(4);
     expect(writes[3]).toContain('1,200 requests');
@@ -81,5 +81,36 @@ describe('createProgress', () => {
     const { p, writes } = harness(true);
     p.done();
     expect(writes).toEqual([]);
+  });
+
+  it('shows req/s, errors and p99 so far', () => {
+    const { p, writes } = harness(true);
+    p.update({ ...prog('rest-mix', 10, 4000, 40), p99Ms: 21.37 });
+    expect(writes[0]).toMatch(/rest-mix .* 4,000 req 400\/s 40 err \(1\.00%\) p99 21\.37 ms/);
+  });
+
+  it('fits an 80-column terminal (the default) with several workloads, so it never wraps into stale lines', () => {
+    const writes: string[] = [];
+    let t = 0;
+    const p = createProgress({ tty: true, write: (x) => writes.push(x), now: () => t });
+    for (let s2 = 1; s2 <= 20; s2++) {
+      t += 1000;
+      p.update({ ...prog('market-streams', s2, s2 * 5000), unit: 'messages' });
+      p.update({ ...prog('rest-mix', s2, s2 * 400, s2), p99Ms: 20 + s2 });
+      p.update({ ...prog('order-flow', s2, s2 * 100), p99Ms: 250.5 });
+    }
+    p.done();
+    expect(writes.pop()).toBe('\n');
+    for (const w of writes) {
+      const line = w.replace('\r\u001b[2K', '');
+      expect([...line].length, line).toBeLessThan(80);
+      expect(line).not.toContain('\n');
+    }
+    const last = writes[writes.length - 1]!;
+    expect(last).toMatch(/rest-mix \d+% 400\/s 20 err p99 40\.00 ms/);
+    const narrow: string[] = [];
+    const q = createProgress({ tty: true, write: (x) => narrow.push(x), now: () => 0, width: 40 });
+    q.update({ ...prog('rest-mix', 10, 4000, 40), p99Ms: 21.37 });
+    expect([...narrow[0]!.replace('\r\u001b[2K', '')].length).toBeLessThan(40);
   });
 });

@@ -19,6 +19,7 @@
  */
 import type { EndpointResult } from '../../result/model.js';
 import { EndpointRecorder } from '../../result/recorder.js';
+import { createHistogram, recordUs } from '../../result/histogram.js';
 import type { HttpEndpoint, Workload } from '../../suite/schema.js';
 import { classifyResponse, classifyTransportError, extractErrorCode, prepareWorkload, RequestFactory, type PlannedRequest } from '../exchange-requests.js';
 import type { ThreadHealthProbe } from '../generator-health.js';
@@ -42,8 +43,8 @@ export interface RunnerOptions {
   signal?: AbortSignal | undefined;
   transport: TransportName;
   probe: ThreadHealthProbe;
-  /** Called about once a second. */
-  onProgress?: (p: { elapsedSec: number; requests: number; errors: number }) => void;
+  /** Called about once a second; `p99Ms` is the corrected latency p99 so far (all endpoints). */
+  onProgress?: (p: { elapsedSec: number; requests: number; errors: number; p99Ms?: number }) => void;
   /** Resting orders created in setup for cancelOrder. Default 200. */
   orderPool?: number;
 }
@@ -159,6 +160,8 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
   const c: ArrivalCounts = { scheduled: 0, sent: 0, late: 0, lateByPool: 0, lateByGenerator: 0, dropped: 0, droppedRunEnded: 0, droppedQueueTimeout: 0, droppedQueueFull: 0, abandonedInFlight: 0 };
   let requests = 0;
   let errors = 0;
+  // Only for the live progress line (p99 so far): the recorders keep the real, per-endpoint histograms.
+  const liveLatency = createHistogram();
   const queue = new Fifo<Pending>();
   const inFlight = new Set<Pending>();
   let stopped = false;
@@ -200,7 +203,8 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
     f.sentMs = sentMs;
     inFlight.add(f);
     const r = p.req;
-    transport.send({ method: r.method, path: r.path, headers: r.headers, body: r.body, wantBody: r.endpoint === 'createOrder' }, (o) => {
+    // Signed now, not when scheduled: an arrival that waited in the backlog carries a fresh timestamp.
+    transport.send({ method: r.method, path: r.path, headers: factory.signedNow(r), body: r.body, wantBody: r.endpoint === 'createOrder' }, (o) => {
       if (f.done) return;
       f.done = true;
       inFlight.delete(f);
@@ -219,6 +223,7 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
         const code = o.status >= 400 ? extractErrorCode(o.body) : undefined;
         const errorClass = classifyResponse(o.status, code);
         if (errorClass !== undefined) errors++;
+        recordUs(liveLatency, (t - f.intendedMs) * 1000);
         rec.recordResponse({
           atMs: t - originMs,
           latencyUs: (t - f.intendedMs) * 1000,
@@ -284,7 +289,10 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
     else timer = setTimeout(tick, Math.max(1, Math.floor(delay)));
   };
 
-  const progressTimer = setInterval(() => opts.onProgress?.({ elapsedSec: Math.max(0, (now() - startAtMs) / 1000), requests, errors }), 1000);
+  const progressTimer = setInterval(() => {
+    const p99Ms = liveLatency.totalCount > 0 ? liveLatency.getValueAtPercentile(99) / 1000 : undefined;
+    opts.onProgress?.({ elapsedSec: Math.max(0, (now() - startAtMs) / 1000), requests, errors, ...(p99Ms !== undefined ? { p99Ms } : {}) });
+  }, 1000);
   progressTimer.unref();
 
   const done = new Promise<void>((resolve) => {

@@ -20,6 +20,6 @@ export interface WorkerInput {
 
 export type WorkerMessage =
   | { type: 'ready'; notes: string[] }
-  | { type: 'progress'; requests: number; errors: number }
+  | { type: 'progress'; requests: number; errors: number; p99Ms?: number }
   | { type: 'done'; result: RunnerResult; thread: ThreadHealthSample }
   | { type: 'error'; message: string };

@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     signal: abort.signal,
     transport: input.transport,
     probe,
-    onProgress: (p) => post({ type: 'progress', requests: p.requests, errors: p.errors }),
+    onProgress: (p) => post({ type: 'progress', requests: p.requests, errors: p.errors, ...(p.p99Ms !== undefined ? { p99Ms: p.p99Ms } : {}) }),
   });
   const startEpochMs = await new Promise<number>((resolve) => {
     port!.on('message', (m: { type: 'start'; startEpochMs: number } | { type: 'abort' }) => {
