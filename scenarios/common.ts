@@ -10,7 +10,7 @@ import { check } from 'k6';
 import type { Options } from 'k6/options';
 import { parseConfig, SUMMARY_TREND_STATS, type LoadgateK6Config } from './lib/config.ts';
 import { AUTH_HEADERS, signaturePayload } from './lib/auth.ts';
-import { extractOrderId, marketFilters, mulberry32, planRequest, tickerPrice, weightedPicker, type MarketFilter, type PlannedHttp } from './lib/payloads.ts';
+import { extractOrderId, marketFilters, mixPlacesOrders, mulberry32, planRequest, readReferencePrice, weightedPicker, type MarketFilter, type PlannedHttp } from './lib/payloads.ts';
 
 export function loadConfig(): LoadgateK6Config {
   const inline = __ENV.LOADGATE_CONFIG_JSON;
@@ -65,16 +65,26 @@ export interface SetupData {
 /**
  * setup(): market filters and reference prices, so limit orders rest away from the touch with valid sizes.
  * Its requests are tagged `setup:*` (group ::setup): loadgate leaves them out of the endpoints.
+ * A scenario that places orders refuses to start without a reference price for every symbol (issue 16:
+ * never invent a price); the thrown error ends k6 in setup, so loadgate exits 3 with this message.
  */
 export function setup(): SetupData {
+  return setupData(mixPlacesOrders(CONFIG.mix));
+}
+
+export function setupData(placesOrders: boolean): SetupData {
   const markets = http.get(`${CONFIG.baseUrl}/api/v1/markets`, { tags: { name: 'setup:fetchMarkets' }, responseType: 'text' });
   const filters = marketFilters(markets.body as string | null);
   const prices: Record<string, number> = {};
+  const missing: string[] = [];
   for (const s of CONFIG.symbols) {
     const r = http.get(`${CONFIG.baseUrl}/api/v1/ticker?symbol=${encodeURIComponent(s)}`, { tags: { name: 'setup:fetchTicker' }, responseType: 'text' });
-    const p = tickerPrice(r.body as string | null);
-    if (p !== undefined) prices[s] = p;
+    // status 0: the request itself failed (k6 puts the reason in r.error).
+    const read = r.status === 0 ? { problem: `the ticker request failed (${r.error})` } : readReferencePrice(r.status, r.body as string | null);
+    if ('price' in read) prices[s] = read.price;
+    else missing.push(`${s}: ${read.problem}`);
   }
+  if (placesOrders && missing.length > 0) throw new Error(`workload ${CONFIG.workload}: no reference price, so no order was placed; ${missing.join('; ')}`);
   return { prices, filters };
 }
 
@@ -92,7 +102,7 @@ export function restIteration(data: SetupData): void {
   const entry = pick();
   const symbol = CONFIG.symbols[symbolIdx++ % CONFIG.symbols.length]!;
   const clientOrderId = `lg-k6-${exec.vu.idInTest}-${++seq}`;
-  const plan = planRequest(entry, symbol, { order: CONFIG.order, refPrice: data.prices[symbol] ?? 1, filter: data.filters[symbol], rnd, clientOrderId, orderId: entry.endpoint === 'cancelOrder' ? openOrders.pop() : undefined });
+  const plan = planRequest(entry, symbol, { order: CONFIG.order, refPrice: data.prices[symbol], filter: data.filters[symbol], rnd, clientOrderId, orderId: entry.endpoint === 'cancelOrder' ? openOrders.pop() : undefined });
   const res = send(plan, CONFIG);
   if (plan.name === 'createOrder' && res.status >= 200 && res.status < 300) {
     const id = extractOrderId(res.body);

@@ -67,7 +67,9 @@ export const ORDERS_PATH = '/api/v1/orders';
  * The JSON body of a new order. Limit orders are priced `priceOffsetPct` away from `refPrice` so they rest;
  * the size is a notional in quote currency, turned into a quantity snapped to the market's step size.
  */
-export function orderBody(o: OrderSpec, symbol: string, refPrice: number, filter: MarketFilter | undefined, rnd: () => number, clientOrderId: string): string {
+export function orderBody(o: OrderSpec, symbol: string, refPrice: number | undefined, filter: MarketFilter | undefined, rnd: () => number, clientOrderId: string): string {
+  // Never invent a price (issue 16): set-up refuses to start without one, this is the last line.
+  if (refPrice === undefined || !(refPrice > 0)) throw new Error(`no reference price for ${symbol}: refusing to place an order`);
   const side = o.side === 'both' ? (rnd() < 0.5 ? 'buy' : 'sell') : o.side;
   const price = snap(refPrice * (side === 'buy' ? 1 - o.priceOffsetPct / 100 : 1 + o.priceOffsetPct / 100), filter?.tickSize);
   const notional = o.notionalMin + (o.notionalMax - o.notionalMin) * rnd();
@@ -102,7 +104,7 @@ export function cancelPath(orderId: string): string {
 export function planRequest(
   entry: MixEntry,
   symbol: string,
-  ctx: { order: OrderSpec; refPrice: number; filter: MarketFilter | undefined; rnd: () => number; clientOrderId: string; orderId: string | undefined },
+  ctx: { order: OrderSpec; refPrice: number | undefined; filter: MarketFilter | undefined; rnd: () => number; clientOrderId: string; orderId: string | undefined },
 ): PlannedHttp {
   const q = encodeURIComponent(symbol);
   switch (entry.endpoint) {
@@ -128,8 +130,42 @@ export function extractOrderId(body: string | null | undefined): string | undefi
 
 /** A reference price from a ticker body (`last`), or undefined. */
 export function tickerPrice(body: string | null | undefined): number | undefined {
-  if (typeof body !== 'string') return undefined;
-  const m = /"last"\s*:\s*"?([0-9.eE+-]+)"?/.exec(body);
-  const v = m ? Number(m[1]) : Number.NaN;
-  return Number.isFinite(v) && v > 0 ? v : undefined;
+  const r = readReferencePrice(200, body);
+  return 'price' in r ? r.price : undefined;
+}
+
+/**
+ * The reference price of a ticker answer (`last`, a number or a decimal string), or what was read instead, in
+ * words for the refusal (issue 16: a missing price must never become 1). Orders are only placed at a price
+ * read from the target.
+ */
+export function readReferencePrice(status: number, body: string | null | undefined): { price: number } | { problem: string } {
+  if (!(status >= 200 && status < 300)) return { problem: `the ticker answered HTTP ${status}${bodyHint(body)}` };
+  if (typeof body !== 'string' || body === '') return { problem: `the ticker answered HTTP ${status} with an empty body` };
+  let data: unknown;
+  try {
+    data = JSON.parse(body);
+  } catch {
+    return { problem: `the ticker answered HTTP ${status} with a body that is not JSON${bodyHint(body)}` };
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return { problem: `the ticker body is not a JSON object${bodyHint(body)}` };
+  const o = data as Record<string, unknown>;
+  if (!('last' in o)) {
+    const keys = Object.keys(o).slice(0, 12);
+    return { problem: `the ticker body has no "last" field (keys: ${keys.length ? keys.join(', ') : 'none'})` };
+  }
+  const v = typeof o.last === 'number' ? o.last : typeof o.last === 'string' && o.last.trim() !== '' ? Number(o.last) : Number.NaN;
+  if (!Number.isFinite(v) || v <= 0) return { problem: `the ticker's "last" is not a positive number (${JSON.stringify(o.last)})` };
+  return { price: v };
+}
+
+function bodyHint(body: string | null | undefined): string {
+  if (typeof body !== 'string' || body === '') return '';
+  const s = body.length > 120 ? `${body.slice(0, 120)}…` : body;
+  return `: ${s}`;
+}
+
+/** Whether a mix places orders (createOrder, or cancelOrder, whose set-up creates orders to cancel). */
+export function mixPlacesOrders(mix: ReadonlyArray<{ endpoint: string }>): boolean {
+  return mix.some((m) => m.endpoint === 'createOrder' || m.endpoint === 'cancelOrder');
 }

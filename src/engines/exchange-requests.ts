@@ -8,6 +8,8 @@ import type { HttpEndpoint, Workload } from '../suite/schema.js';
 import { AUTH_HEADERS, signaturePayload } from '../../scenarios/lib/auth.js';
 import type { Credentials } from './types.js';
 import { mulberry32 } from '../../scenarios/lib/random.js';
+import { mixPlacesOrders, readReferencePrice } from '../../scenarios/lib/payloads.js';
+import { RunError } from '../errors.js';
 
 export interface PlannedRequest {
   endpoint: HttpEndpoint;
@@ -97,6 +99,15 @@ export class RequestFactory {
     return this.endpoints.includes('cancelOrder');
   }
 
+  /** Whether this workload places orders (so needs a reference price for every symbol). */
+  get placesOrders(): boolean {
+    return mixPlacesOrders(this.w.mix ?? []);
+  }
+
+  get workloadName(): string {
+    return this.w.name;
+  }
+
   private symbol(): string {
     const s = this.symbols[this.symbolIdx % this.symbols.length]!;
     this.symbolIdx++;
@@ -122,7 +133,9 @@ export class RequestFactory {
         const o = this.w.order;
         const side = o.side === 'both' ? (this.rng() < 0.5 ? 'buy' : 'sell') : o.side;
         const symbol = this.symbol();
-        const ref = this.referencePrices.get(symbol) ?? 1;
+        const ref = this.referencePrices.get(symbol);
+        // Never invent a price: set-up refuses to run without one (prepareWorkload).
+        if (ref === undefined) throw new RunError('LG_NO_REFERENCE_PRICE', `no reference price for ${symbol}: refusing to place an order`);
         const f = this.filters.get(symbol);
         // Resting limit orders: priced away from the reference (last price, read in setup) so they rest.
         const price = snap(ref * (side === 'buy' ? 1 - o.priceOffsetPct / 100 : 1 + o.priceOffsetPct / 100), f?.tickSize);
@@ -227,17 +240,28 @@ export async function prepareWorkload(baseUrl: string, factory: RequestFactory, 
   } catch {
     notes.push('setup: could not read market filters; order quantities are not snapped to step sizes');
   }
+  // Orders are only ever placed at a price read from the target (issue 16: a missing `last` once became
+  // price 1, a marketable order far from the book). Without one for every symbol, no order is placed.
+  const missing: string[] = [];
   for (const symbol of symbols) {
+    if (opts.signal?.aborted) break;
+    let read: { price: number } | { problem: string };
     try {
-      if (opts.signal?.aborted) break;
       const res = await fetch(`${baseUrl}/api/v1/ticker?symbol=${encodeURIComponent(symbol)}`, { signal: signal() });
-      const body = (await res.json()) as { last?: number | string };
-      const last = Number(body.last);
-      if (res.ok && Number.isFinite(last) && last > 0) factory.referencePrices.set(symbol, last);
-    } catch {
-      notes.push(`setup: could not read a reference price for ${symbol}; limit orders use price 1`);
+      read = readReferencePrice(res.status, await res.text());
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string } }).cause;
+      read = { problem: `the ticker request failed (${cause?.code ?? (e as Error).name ?? 'error'}: ${(e as Error).message})` };
     }
+    if ('price' in read) factory.referencePrices.set(symbol, read.price);
+    else missing.push(`${symbol}: ${read.problem}`);
   }
+  if (factory.placesOrders && missing.length > 0 && !opts.signal?.aborted) {
+    throw new RunError('LG_NO_REFERENCE_PRICE', `workload ${factory.workloadName}: no reference price, so no order was placed; ${missing.join('; ')}`, {
+      hint: 'loadgate prices limit orders from the ticker\'s "last" field (GET /api/v1/ticker?symbol=…); map your exchange\'s ticker to it, or drop createOrder/cancelOrder from the mix',
+    });
+  }
+  for (const m of missing) notes.push(`setup: no reference price for ${m}`);
   if (!factory.needsOrders) return notes;
   // 8 at a time: quick, without looking like a load test of its own.
   let remaining = opts.orderPool;

@@ -22,6 +22,7 @@ describe('request planning', () => {
   it('signs private requests with the mock exchange scheme and cancels orders it created', () => {
     const suite = parseSuite('s.yaml', { target: { mock: true }, workloads: [{ name: 'w', load: { model: 'closed', connections: 1, durationSec: 1 }, mix: [{ endpoint: 'createOrder' }, { endpoint: 'cancelOrder' }] }] });
     const f = new RequestFactory({ workload: suite.workloads[0]!, credentials: { apiKey: 'k', apiSecret: 's' }, seed: 1, wallClock: () => 1_700_000_000_000 });
+    f.referencePrices.set('BTC-USDT', 65_000);
     const create = f.next();
     expect(create.endpoint).toBe('createOrder');
     const expected = createHmac('sha256', 's').update(signaturePayload(1_700_000_000_000, 'POST', '/api/v1/orders', create.body!)).digest('hex');
@@ -30,6 +31,15 @@ describe('request planning', () => {
     f.noteResponse('createOrder', 201, '{"orderId":"ord-42","status":"open"}');
     const cancel = f.next();
     expect(cancel.path).toBe('/api/v1/orders/ord-42');
+  });
+
+  it('never invents a price: an order for a symbol without a reference price is refused, not sent at 1', () => {
+    const suite = parseSuite('s.yaml', { target: { mock: true }, workloads: [{ name: 'w', load: { model: 'closed', connections: 1, durationSec: 1 }, mix: [{ endpoint: 'createOrder' }], symbols: ['BTC-USDT'], order: { side: 'both', type: 'limit', notionalMin: 20, notionalMax: 100, priceOffsetPct: 5 } }] });
+    const f = new RequestFactory({ workload: suite.workloads[0]!, credentials: undefined, seed: 1 });
+    expect(() => f.next()).toThrow(/no reference price for BTC-USDT/);
+    f.referencePrices.set('BTC-USDT', 100);
+    const body = JSON.parse(f.next().body!) as { price: number; side: string };
+    expect(body.price).toBe(body.side === 'buy' ? 95 : 105);
   });
 
   it('classifies responses into error classes', () => {
