@@ -42,6 +42,8 @@ export interface MockStats {
   stallsHeld: number;
   /** TCP connections accepted. */
   connections: number;
+  /** Orders resting in the order store now (a gauge: not zeroed by `resetStats`). */
+  openOrders: number;
   /** WebSocket stream counters (mocks/streams.ts); the same object as `streams.stats`. */
   ws?: MockStreamStats;
 }
@@ -117,6 +119,7 @@ function createStats(): MockStats {
     errorsInjected: 0,
     stallsHeld: 0,
     connections: 0,
+    openOrders: 0,
   };
   clearStats(stats);
   return stats;
@@ -311,6 +314,7 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
     if (typeof auth !== 'string') return auth;
     if (route.name === 'cancelOrder') {
       const order = orders.cancel(auth, route.orderId ?? '');
+      stats.openOrders = orders.size;
       if (!order) return fail(404, 'orderNotFound', `no open order ${route.orderId ?? ''}`);
       return json(200, { orderId: order.orderId, clientOrderId: order.clientOrderId, symbol: order.symbol, status: 'canceled', canceledAtMs: Math.floor(nowMs) });
     }
@@ -319,6 +323,7 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
     const wanted = parsedOrder.value;
     const notional = wanted.qty * (wanted.price ?? market.midPrice(wanted.symbol) ?? 0);
     const order = orders.create(auth, wanted, notional, Math.floor(nowMs));
+    stats.openOrders = orders.size;
     if (!order) {
       const quote = market.market(wanted.symbol)?.quote ?? '';
       return fail(400, 'insufficientMargin', `order needs ${notional.toFixed(2)} ${quote}; ${orders.remaining(auth).toFixed(2)} available`);
@@ -504,6 +509,7 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
     },
     resetStats(): void {
       clearStats(stats);
+      stats.openOrders = orders.size;
       serverTimes.clear();
       streams.resetStats();
     },

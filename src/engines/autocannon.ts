@@ -16,7 +16,7 @@ import autocannon from 'autocannon';
 import type { HttpEndpoint } from '../suite/schema.js';
 import { EndpointRecorder } from '../result/recorder.js';
 import type { Engine, EngineContext, EngineOutput, PrepareContext } from './types.js';
-import { classifyResponse, extractErrorCode, prepareWorkload, RequestFactory, type PlannedRequest } from './exchange-requests.js';
+import { cancelRestingOrders, classifyResponse, describeCleanup, extractErrorCode, prepareWorkload, RequestFactory, type PlannedRequest } from './exchange-requests.js';
 
 const require = createRequire(import.meta.url);
 const AUTOCANNON_VERSION: string = (require('autocannon/package.json') as { version: string }).version;
@@ -60,9 +60,12 @@ export const autocannonEngine: Engine = {
     const timeoutUs = ctx.target.timeoutMs * 1000;
     const host = new URL(ctx.target.baseUrl).host;
 
+    // Every connection's unanswered requests, for the clean-up's count of orders of unknown fate.
+    const allInFlight: Array<Array<{ p: PlannedRequest; sentAt: number }>> = [];
     const setupClient = (client: AcClient) => {
       // Requests written on this connection and not yet answered, oldest first (pipelining keeps order).
       const inFlight: Array<{ p: PlannedRequest; sentAt: number }> = [];
+      allInFlight.push(inFlight);
       let last: { p: PlannedRequest; status: number; body: string } | undefined;
       let lastConnError: Error | undefined;
       let connectedOnce = false;
@@ -92,7 +95,7 @@ export const autocannonEngine: Engine = {
         if (l === undefined) return;
         const code = status >= 400 ? extractErrorCode(l.body) : undefined;
         const errorClass = classifyResponse(status, code);
-        factory.noteResponse(l.p.endpoint, status, l.body);
+        factory.noteResponse(l.p.endpoint, status, l.body, l.p.orderId);
         requests++;
         if (errorClass) errors++;
         rec(l.p.endpoint).recordResponse({
@@ -116,6 +119,7 @@ export const autocannonEngine: Engine = {
           const now = ctx.now();
           const code = (lastConnError as NodeJS.ErrnoException | undefined)?.code ?? 'ECONNCLOSED';
           for (const f of inFlight.splice(0)) {
+            factory.noteResponse(f.p.endpoint, 0, undefined, f.p.orderId);
             const timedOut = (now - f.sentAt) * 1000 >= timeoutUs * 0.99;
             requests++;
             errors++;
@@ -168,6 +172,14 @@ export const autocannonEngine: Engine = {
       ctx.signal.removeEventListener('abort', onAbort);
     }
     ctx.progress({ workload: w.name, elapsedSec: (ctx.now() - startedAt) / 1000, totalSec: load.durationSec, requests, errors });
+    // Orders the run created and left resting are cancelled, also on abort (then within a shorter bound).
+    const cleanup = await cancelRestingOrders(ctx.target.baseUrl, factory, { timeoutMs: Math.min(ctx.target.timeoutMs, 5_000), budgetMs: ctx.signal.aborted ? 3_000 : 10_000 });
+    notes.push(...describeCleanup(w.name, cleanup));
+    // autocannon closes its connections at the end without waiting for answers: an order sent then may rest.
+    const unknown = allInFlight.flatMap((q) => q.filter((f) => f.p.endpoint === 'createOrder').map((f) => f.p.correlationId));
+    if (unknown.length > 0) {
+      notes.push(`${w.name}: ${unknown.length} createOrder requests were unanswered when autocannon closed its connections; their orders may rest (clientOrderIds: ${unknown.slice(0, 20).join(', ')}${unknown.length > 20 ? ', …' : ''})`);
+    }
 
     const endpoints = Object.fromEntries([...recorders].map(([name, r]) => [name, r.toResult()]));
     const out: EngineOutput = { engine: { name: 'autocannon', version: AUTOCANNON_VERSION }, endpoints, notes };

@@ -19,6 +19,8 @@ export interface PlannedRequest {
   headers: Record<string, string>;
   body: string | undefined;
   correlationId: string;
+  /** cancelOrder: the order this cancels (one the run created), so a failed cancel puts it back. */
+  orderId?: string;
 }
 
 /** Seeded PRNG: reproducible mixes and order sizes. */
@@ -149,9 +151,12 @@ export class RequestFactory {
       }
       case 'cancelOrder': {
         // Cancel our own resting orders; with none left the cancel is honest about it (404 orderNotFound).
-        const id = this.orderIds.pop() ?? `unknown-${correlationId}`;
+        const own = this.orderIds.pop();
+        const id = own ?? `unknown-${correlationId}`;
         const path = `/api/v1/orders/${encodeURIComponent(id)}`;
-        return { endpoint, method: 'DELETE', path, headers: { ...headers, ...this.sign('DELETE', path, '') }, body: undefined, correlationId };
+        const req: PlannedRequest = { endpoint, method: 'DELETE', path, headers: { ...headers, ...this.sign('DELETE', path, '') }, body: undefined, correlationId };
+        if (own !== undefined) req.orderId = own;
+        return req;
       }
     }
   }
@@ -170,8 +175,16 @@ export class RequestFactory {
     return this.creds ? signHeaders(this.creds, method, path, body, this.wallClock()) : {};
   }
 
-  /** Feed a createOrder response body back so later cancels target real orders. */
-  noteResponse(endpoint: HttpEndpoint, status: number, body: string | undefined): void {
+  /**
+   * Feed a response back: a created order's id, so later cancels (and the clean-up at the end) target real
+   * orders; a cancel that did not go through (`status` 0: no response) puts its order back. 404 means the
+   * order is gone already.
+   */
+  noteResponse(endpoint: HttpEndpoint, status: number, body: string | undefined, orderId?: string): void {
+    if (endpoint === 'cancelOrder') {
+      if (orderId !== undefined && !(status >= 200 && status < 300) && status !== 404 && this.orderIds.length < 100_000) this.orderIds.push(orderId);
+      return;
+    }
     if (endpoint !== 'createOrder' || status < 200 || status >= 300 || body === undefined) return;
     const id = extractOrderId(body);
     if (id !== undefined && this.orderIds.length < 100_000) this.orderIds.push(id);
@@ -180,6 +193,85 @@ export class RequestFactory {
   get openOrders(): number {
     return this.orderIds.length;
   }
+
+  /** The orders this run created that no cancel has taken, newest first; the factory forgets them. */
+  takeRestingOrders(): string[] {
+    return this.orderIds.splice(0).reverse();
+  }
+
+  /** A signed cancel of `orderId` (the clean-up's request). */
+  cancelRequest(orderId: string): PlannedRequest {
+    const correlationId = nextCorrelationId();
+    const path = `/api/v1/orders/${encodeURIComponent(orderId)}`;
+    const headers = { 'x-correlation-id': correlationId, accept: 'application/json', ...this.sign('DELETE', path, '') };
+    return { endpoint: 'cancelOrder', method: 'DELETE', path, headers, body: undefined, correlationId, orderId };
+  }
+}
+
+/** What the end-of-run clean-up did with the orders the run created and left resting. */
+export interface OrderCleanup {
+  /** Resting orders the run had created when it ended. */
+  resting: number;
+  cancelled: number;
+  /** Already gone at the target (404): filled, expired or evicted. */
+  gone: number;
+  /** Still resting as far as loadgate knows: the cancel failed, or the time or count bound was reached first. */
+  leftIds: string[];
+}
+
+export const EMPTY_CLEANUP: OrderCleanup = { resting: 0, cancelled: 0, gone: 0, leftIds: [] };
+
+export function addCleanup(a: OrderCleanup, b: OrderCleanup): OrderCleanup {
+  return { resting: a.resting + b.resting, cancelled: a.cancelled + b.cancelled, gone: a.gone + b.gone, leftIds: [...a.leftIds, ...b.leftIds].slice(0, MAX_LEFT_IDS) };
+}
+
+const MAX_LEFT_IDS = 1000;
+
+/**
+ * Cancels the orders the run created and left resting (issue 16 item 2), best effort and bounded: at most
+ * `maxOrders` cancels, 8 at a time, each within `timeoutMs`, all within `budgetMs`. Not measured.
+ */
+export async function cancelRestingOrders(
+  baseUrl: string,
+  factory: RequestFactory,
+  opts: { timeoutMs: number; budgetMs?: number; maxOrders?: number },
+): Promise<OrderCleanup> {
+  const ids = factory.takeRestingOrders();
+  const out: OrderCleanup = { resting: ids.length, cancelled: 0, gone: 0, leftIds: [] };
+  if (ids.length === 0) return out;
+  const budget = AbortSignal.timeout(opts.budgetMs ?? 10_000);
+  const todo = ids.slice(0, opts.maxOrders ?? 2_000);
+  const skipped = ids.slice(todo.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < todo.length && !budget.aborted) {
+      const id = todo[next++]!;
+      const req = factory.cancelRequest(id);
+      try {
+        const res = await fetch(baseUrl + req.path, { method: 'DELETE', headers: req.headers, signal: AbortSignal.any([budget, AbortSignal.timeout(opts.timeoutMs)]) });
+        await res.arrayBuffer();
+        if (res.status >= 200 && res.status < 300) out.cancelled++;
+        else if (res.status === 404) out.gone++;
+        else out.leftIds.push(id);
+      } catch {
+        out.leftIds.push(id);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, todo.length) }, worker));
+  // Whatever the time bound left untried is still resting too.
+  out.leftIds.push(...todo.slice(next), ...skipped);
+  out.leftIds = out.leftIds.slice(0, MAX_LEFT_IDS);
+  return out;
+}
+
+/** The report note for a clean-up: how many cancelled, how many left, and their ids. */
+export function describeCleanup(workload: string, c: OrderCleanup): string[] {
+  if (c.resting === 0) return [];
+  const left = c.resting - c.cancelled - c.gone;
+  const shown = c.leftIds.slice(0, 20);
+  const ids = left > 0 ? ` (ids: ${shown.join(', ')}${left > shown.length ? `, … ${left - shown.length} more` : ''})` : '';
+  return [`${workload}: clean-up cancelled ${c.cancelled} of ${c.resting} resting orders the run created${c.gone ? `, ${c.gone} already gone` : ''}; ${left} left resting${ids}`];
 }
 
 /** Round to a multiple of `step` (and to the step's decimals, so 0.1 + 0.2 style noise never reaches the wire). */
@@ -279,6 +371,12 @@ export async function prepareWorkload(baseUrl: string, factory: RequestFactory, 
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));
+  // Stopped during set-up (Ctrl-C, or another workload's set-up failed): the run will not start, so the
+  // orders made for it are cancelled here.
+  if (opts.signal?.aborted) {
+    await cancelRestingOrders(baseUrl, factory, { timeoutMs: Math.min(opts.timeoutMs, 5_000), budgetMs: 3_000 });
+    return notes;
+  }
   if (factory.openOrders < opts.orderPool) notes.push(`setup: created ${factory.openOrders} of ${opts.orderPool} orders for cancelOrder to cancel`);
   return notes;
 }

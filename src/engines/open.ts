@@ -18,6 +18,7 @@ import { addCounts, describeArrivals, openLoadOf, prepareRunner, type ArrivalCou
 import { DEFAULT_TRANSPORT, type TransportName } from './open/transport.js';
 import type { WorkerInput, WorkerMessage } from './open/worker-protocol.js';
 import type { Engine, EngineContext, EngineOutput, PrepareContext } from './types.js';
+import { addCleanup, describeCleanup, EMPTY_CLEANUP } from './exchange-requests.js';
 
 export const OPEN_ENGINE_VERSION = '1.0.0';
 
@@ -112,6 +113,7 @@ async function runOpen(ctx: EngineContext, transport: TransportName, preparedOpe
 
   const notes = [...new Set(parts.flatMap((p) => p.setupNotes))];
   notes.push(...describeArrivals(ctx.workload.name, c, load, ctx.target.timeoutMs));
+  notes.push(...describeCleanup(ctx.workload.name, parts.reduce((a, p) => addCleanup(a, p.result.cleanup ?? EMPTY_CLEANUP), EMPTY_CLEANUP)));
   notes.push(...usage.notes, ...healthNotes);
   if (workers > 1) notes.push(`${ctx.workload.name}: ${workers} worker threads; generator cpuPct is the whole process (all threads), event-loop lag is the worst thread's`);
   // Saturation is not restated here: the verdict says it once, one sentence per cause (src/sla/trust.ts).

@@ -21,7 +21,7 @@ import type { EndpointResult } from '../../result/model.js';
 import { EndpointRecorder } from '../../result/recorder.js';
 import { createHistogram, recordUs } from '../../result/histogram.js';
 import type { HttpEndpoint, Workload } from '../../suite/schema.js';
-import { classifyResponse, classifyTransportError, extractErrorCode, prepareWorkload, RequestFactory, type PlannedRequest } from '../exchange-requests.js';
+import { cancelRestingOrders, classifyResponse, classifyTransportError, extractErrorCode, prepareWorkload, RequestFactory, type OrderCleanup, type PlannedRequest } from '../exchange-requests.js';
 import type { ThreadHealthProbe } from '../generator-health.js';
 import type { Credentials } from '../types.js';
 import { ArrivalSchedule, buildRateProfile, peakRatePerSec, type RateProfile } from './schedule.js';
@@ -67,6 +67,8 @@ export interface RunnerResult {
   endpoints: Record<string, EndpointResult>;
   counts: ArrivalCounts;
   aborted: boolean;
+  /** What the end-of-run clean-up did with the orders this thread created and left resting. */
+  cleanup: OrderCleanup;
 }
 
 /** One arrival: queued, then in flight. One object per arrival (no copy on send: this is the hot path). */
@@ -214,6 +216,7 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
       if ('error' in o) {
         const { errorClass, errorCode } = classifyTransportError(o.error);
         errors++;
+        factory.noteResponse(r.endpoint, 0, undefined, r.orderId);
         rec.recordError(
           errorClass === 'timeout'
             ? { atMs: t - originMs, errorClass, errorCode, correlationId: r.correlationId, latencyUs: (t - f.intendedMs) * 1000, latencyUncorrectedUs: (t - sentMs) * 1000 }
@@ -233,7 +236,7 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
           errorCode: code,
           correlationId: r.correlationId,
         });
-        factory.noteResponse(r.endpoint, o.status, o.body);
+        factory.noteResponse(r.endpoint, o.status, o.body, r.orderId);
       }
       pump();
       if (stopped && inFlight.size === 0) drained?.();
@@ -346,6 +349,7 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
   for (const f of inFlight) {
     f.done = true;
     c.abandonedInFlight++;
+    factory.noteResponse(f.req.endpoint, 0, undefined, f.req.orderId);
     const t = now();
     recorderOf(f.req.endpoint).recordError({
       atMs: t - originMs,
@@ -358,13 +362,15 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
   }
   inFlight.clear();
   await transport.close();
+  // Orders the run created and left resting are cancelled, also on abort (then within a shorter bound).
+  const cleanup = await cancelRestingOrders(opts.baseUrl, factory, { timeoutMs: Math.min(opts.timeoutMs, 5_000), budgetMs: aborted ? 3_000 : 10_000 });
 
   const endpoints: Record<string, EndpointResult> = {};
   for (const [ep, rec] of recorders) {
     rec.arrivals = { ...arrivalsOf(ep) };
     endpoints[ep] = rec.toResult();
   }
-  return { endpoints, counts: c, aborted };
+  return { endpoints, counts: c, aborted, cleanup };
 }
 
 export function addCounts(a: ArrivalCounts, b: ArrivalCounts): ArrivalCounts {
