@@ -69,6 +69,18 @@ export const streamFaultsSchema = z.strictObject({
   slowConsumer: z.strictObject({ maxBufferedBytes: z.number().int().positive(), policy: z.enum(['drop', 'disconnect']) }).optional(),
   /** WebSocket ping frame interval; a client that missed the previous pong is terminated. 0 turns heartbeats off. Default 20 000. */
   heartbeatIntervalMs: z.number().int().min(0).default(20_000),
+  /**
+   * Silence (issue 16): while set, the listed channels (default all) send no data on open connections, as a
+   * feed that stops delivering without closing. `seq: advance` (default) consumes the unsent messages' seqs
+   * (a gap, so loss once it resumes); `freeze` produces nothing (a silent publisher: no gap). Lift it with
+   * `setFaults` without `pause`.
+   */
+  pause: z
+    .strictObject({
+      channels: z.array(z.enum(MOCK_STREAM_CHANNELS)).min(1).optional(),
+      seq: z.enum(['advance', 'freeze']).default('advance'),
+    })
+    .optional(),
 });
 export type StreamFaults = z.input<typeof streamFaultsSchema>;
 type StreamFaultsConfig = z.output<typeof streamFaultsSchema>;
@@ -116,6 +128,8 @@ export interface MockStreamStats {
   heartbeatTimeouts: number;
   /** `op: ping` requests answered. */
   pongs: number;
+  /** Data messages not sent because their channel was paused (`pause`, `seq: advance`). */
+  pauseDrops: number;
 }
 
 export interface StreamDeps {
@@ -170,6 +184,10 @@ const MIN_TICK_MS = 5;
 /** A tick that fell further behind than this many messages skips them (the mock was starved, not the client slow). */
 const MAX_CATCHUP = 50;
 
+function isPaused(f: StreamFaultsConfig, channel: MockStreamChannel): boolean {
+  return f.pause !== undefined && (f.pause.channels === undefined || f.pause.channels.includes(channel));
+}
+
 export function parseStreamOptions(opts: unknown): StreamConfig {
   const r = streamOptionsSchema.safeParse(opts ?? {});
   if (!r.success) {
@@ -199,6 +217,7 @@ function emptyStats(): MockStreamStats {
     slowConsumerDisconnects: 0,
     heartbeatTimeouts: 0,
     pongs: 0,
+    pauseDrops: 0,
   };
 }
 
@@ -249,6 +268,10 @@ export function attachStreams(server: http.Server, opts: StreamOptions | StreamC
     if (!sub.active) return;
     sub.processedSeq = seq;
     const f = faults;
+    if (f.pause !== undefined && isPaused(f, sub.channel)) {
+      stats.pauseDrops++;
+      return;
+    }
     if (dropSet.has(seq) || (f.dropRatePct > 0 && rng.next() * 100 < f.dropRatePct)) {
       stats.dropsInjected++;
       return;
@@ -354,6 +377,7 @@ export function attachStreams(server: http.Server, opts: StreamOptions | StreamC
     const bySymbol = subsByChannel.get(channel)!;
     const tsUs = Math.round(stampMs * 1000);
     const f = faults;
+    if (f.pause?.seq === 'freeze' && isPaused(f, channel)) return;
     let dueMs = f.holdMs > 0 ? stampMs + f.holdMs : 0;
     if (f.stall !== undefined) {
       const release = stallReleaseAtMs(stampMs, startedAtMs, f.stall);

@@ -15,6 +15,7 @@ import { mergeEndpoint } from './result/merge.js';
 import { EndpointRecorder } from './result/recorder.js';
 import { engineOf, type Suite, type Workload } from './suite/schema.js';
 import { getEngine } from './engines/registry.js';
+import { setLongTimeout, sleepLong } from './engines/timers.js';
 import type { Credentials, EngineOutput, Progress, ResolvedTarget } from './engines/types.js';
 import { classifyResponse, classifyTransportError, nextCorrelationId } from './engines/exchange-requests.js';
 
@@ -185,7 +186,7 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
     // The mock's own time counts from here (not the set-up) and again from the end of the warm-up.
     const mock = handle.mock;
     mock?.resetStats();
-    const warmupReset = mock !== undefined && suite.warmupSec > 0 ? setTimeout(() => mock.resetStats(), suite.warmupSec * 1000) : undefined;
+    const warmupReset = mock !== undefined && suite.warmupSec > 0 ? setLongTimeout(() => mock.resetStats(), suite.warmupSec * 1000) : undefined;
     const probes = startHealthProbes(handle.target, suite.target.healthPath, suite.target.healthIntervalSec, originMs, now);
     // The measured window closes where the planned load ends (or where it was stopped), in whole seconds:
     // the drain, teardown and shutdown after it stall the last second and stay out of every check (issue #13).
@@ -195,7 +196,7 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
     if (signal.aborted) onStop();
     const outcomes = await Promise.allSettled(
       plans.map(async ({ w, engine }, i) => {
-        if (w.startAfterSec > 0) await sleep(w.startAfterSec * 1000, undefined, { signal }).catch(() => {});
+        if (w.startAfterSec > 0) await sleepLong(w.startAfterSec * 1000, signal);
         if (signal.aborted) return undefined;
         return engine.run({ suite, workload: w, target: handle.target, originMs, now, signal, progress, seed: seedFor(seed, i) }, prepared[i]);
       }),
@@ -205,7 +206,7 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
     const measuredEndSec = Math.max(0, Math.floor(stoppedAtMs === undefined ? plannedDurationSec(suite) : Math.min(plannedDurationSec(suite), (stoppedAtMs - originMs) / 1000)));
     const health = await probes.stop();
     const endedAt = wallClock();
-    clearTimeout(warmupReset);
+    warmupReset?.clear();
     const serverTimeMs = mock === undefined ? undefined : await mockServerTime(mock);
 
     const outputs: EngineOutput[] = [];

@@ -15,6 +15,8 @@ import { createRequire } from 'node:module';
 import autocannon from 'autocannon';
 import type { HttpEndpoint } from '../suite/schema.js';
 import { EndpointRecorder } from '../result/recorder.js';
+import { InputError } from '../errors.js';
+import { MAX_TIMER_MS } from './timers.js';
 import type { Engine, EngineContext, EngineOutput, PrepareContext } from './types.js';
 import { cancelRestingOrders, classifyResponse, describeCleanup, extractErrorCode, prepareWorkload, RequestFactory, type PlannedRequest } from './exchange-requests.js';
 
@@ -42,6 +44,12 @@ export const autocannonEngine: Engine = {
   async prepare(ctx: PrepareContext): Promise<Prepared> {
     const w = ctx.workload;
     if (w.load.model !== 'closed') throw new Error(`autocannon engine runs closed workloads; "${w.name}" is ${w.load.model}`);
+    // autocannon ends a run with one setTimeout(durationSec * 1000): past Node's timer limit it would end at once.
+    if (w.load.durationSec * 1000 > MAX_TIMER_MS) {
+      throw new InputError('LG_DURATION_TOO_LONG', `workload "${w.name}": load.durationSec ${w.load.durationSec} is longer than autocannon can time (${Math.floor(MAX_TIMER_MS / 1000)} s, about 24.8 days)`, {
+        hint: 'split the soak into shorter runs, or use the open model (model: open)',
+      });
+    }
     const factory = new RequestFactory({ workload: w, credentials: ctx.target.credentials, seed: ctx.seed });
     const notes = await prepareWorkload(ctx.target.baseUrl, factory, { orderPool: Math.min(2000, w.load.connections * 50), timeoutMs: ctx.target.timeoutMs, signal: ctx.signal });
     return { factory, notes };

@@ -11,6 +11,7 @@ import { InputError } from '../errors.js';
 import { mulberry32 } from './exchange-requests.js';
 import { assessGenerator, ProcessUsageMonitor, ThreadHealthProbe } from './generator-health.js';
 import type { Engine, EngineContext, EngineOutput } from './types.js';
+import { setLongTimeout, type LongTimeout } from './timers.js';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './ws/backoff.js';
 import { estimateClockOffset, isLocalUrl } from './ws/clock-offset.js';
 import { WsCollector, type ClockOffset } from './ws/collector.js';
@@ -31,6 +32,8 @@ export interface WsEngineDeps {
   stopGraceMs?: number;
   /** Seq reorder window per subscription. Default 4096. */
   seqWindow?: number;
+  /** How often subscriptions are checked for silence, ms. Default 100. */
+  silenceCheckMs?: number;
 }
 
 const WS_VERSION: string = (createRequire(import.meta.url)('ws/package.json') as { version: string }).version;
@@ -99,6 +102,8 @@ async function runWs(ctx: EngineContext, deps: WsEngineDeps): Promise<EngineOutp
     clockOffsetUs: (clockOffset?.offsetMs ?? 0) * 1000,
     originMs: ctx.originMs,
     seqWindow: deps.seqWindow,
+    silenceFactor: load.silenceFactor,
+    ...(load.maxSilenceMs !== undefined ? { maxSilenceMs: load.maxSilenceMs } : {}),
   };
 
   // ---- generator health: beyond its thresholds the client's own queuing shows up as message latency ----
@@ -125,24 +130,33 @@ async function runWs(ctx: EngineContext, deps: WsEngineDeps): Promise<EngineOutp
     if (conns.length < load.connections) pacer = setT(openDue, Math.max(1, startMs + conns.length * connectIntervalMs - ctx.now()));
   };
 
+  // One watchdog for every connection: a subscription that stops delivering is an outage (connection.ts).
+  const silenceCheckMs = Math.max(20, Math.min(deps.silenceCheckMs ?? 100, load.maxSilenceMs ?? Number.POSITIVE_INFINITY));
+  const watchdog = setInterval(() => {
+    for (const c of conns) c.checkSilence();
+  }, silenceCheckMs);
+  watchdog.unref();
+
   const progress = setInterval(() => {
     ctx.progress({ workload: w.name, elapsedSec: (ctx.now() - startMs) / 1000, totalSec: load.durationSec, requests: collector.messages, errors: collector.errors, unit: 'messages' });
   }, 1000);
 
-  let endTimer: unknown;
+  let endTimer: LongTimeout | undefined;
   let onAbort: (() => void) | undefined;
   try {
     openDue();
     await new Promise<void>((resolve) => {
       if (ctx.signal.aborted) return resolve();
-      endTimer = setT(resolve, durationMs);
+      // Chained: a durationSec past ~24.8 days would overflow one timer and end the run at once (issue 16).
+      endTimer = setLongTimeout(resolve, durationMs, setT, clearT);
       onAbort = resolve;
       ctx.signal.addEventListener('abort', onAbort, { once: true });
     });
   } finally {
-    if (endTimer !== undefined) clearT(endTimer);
+    endTimer?.clear();
     if (pacer !== undefined) clearT(pacer);
     if (onAbort) ctx.signal.removeEventListener('abort', onAbort);
+    clearInterval(watchdog);
     await Promise.all(conns.map((c) => c.stop(deps.stopGraceMs ?? 1000)));
     clearInterval(progress);
   }
@@ -156,6 +170,11 @@ async function runWs(ctx: EngineContext, deps: WsEngineDeps): Promise<EngineOutp
   if (collector.downAtEnd > 0) notes.push(`${collector.downAtEnd} stream connection(s) were down (never connected, or reconnecting) when the run ended`);
   if (collector.negativeLatency > 0) {
     notes.push(`${collector.negativeLatency} message(s) arrived "before" they were sent by the server's clock (recorded as 1 µs): the clocks disagree`);
+  }
+  for (const [channel, sil] of collector.silences) {
+    notes.push(
+      `ws:${channel}: ${sil.count} silence(s): a live subscription delivered nothing for longer than ${load.silenceFactor}× its usual interval${load.maxSilenceMs !== undefined ? ` or ${load.maxSilenceMs} ms` : ''}, ${(sil.totalMs / 1000).toFixed(1)} s in all${sil.atEnd ? ` (${sil.atEnd} still silent at the end)` : ''}; counted as downtime, and seqs skipped meanwhile as loss`,
+    );
   }
   if (collector.noTimestamp > 0) notes.push(`${collector.noTimestamp} message(s) carried no server \`ts\`: counted in stream.messages, not in message latency`);
 

@@ -51,7 +51,7 @@ export function formatZodError(file: string, error: z.ZodError): string {
     if (iss.code === 'invalid_type') {
       const got = 'input' in iss ? describeInput(iss.input) : 'input' in raw ? describeInput(raw.input) : 'another type';
       const key = String(iss.path.at(-1) ?? '');
-      const unit = /Ms$/.test(key) ? ' in milliseconds' : /Sec$/.test(key) ? ' in seconds' : /Pct$/.test(key) ? ' in percent' : '';
+      const unit = /PerSec$/.test(key) ? ' per second' : /Ms$/.test(key) ? ' in milliseconds' : /Sec$/.test(key) ? ' in seconds' : /Pct$/.test(key) ? ' in percent' : '';
       const expected = unit && String(iss.expected).startsWith('number') ? `a number${unit}${String(iss.expected).includes('object') ? ' (or { limit, window, optional })' : ''}` : iss.expected;
       msg = `expected ${expected}, got ${got}`;
     } else if (iss.code === 'unrecognized_keys') {

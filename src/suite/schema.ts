@@ -172,6 +172,13 @@ const streamLoad = z.strictObject({
   connections: positiveInt,
   connectRatePerSec: z.number().positive().default(100),
   durationSec,
+  /**
+   * A subscription that delivers nothing for longer than this many times its usual message interval is silent:
+   * counted as an outage (downtime) until it delivers again, and as loss if the seq skipped. Default 10.
+   */
+  silenceFactor: z.number().min(2).max(10_000).default(10),
+  /** ...or for longer than this many ms, whichever comes first (also for subscriptions too new to have an interval). */
+  maxSilenceMs: z.number().positive().max(86_400_000).optional(),
 });
 
 const mixEntry = z.strictObject({

@@ -26,6 +26,7 @@ import type { ThreadHealthProbe } from '../generator-health.js';
 import type { Credentials } from '../types.js';
 import { ArrivalSchedule, buildRateProfile, peakRatePerSec, type RateProfile } from './schedule.js';
 import { createTransport, type Transport, type TransportName } from './transport.js';
+import { setLongTimeout, type LongTimeout } from '../timers.js';
 
 export type OpenLoad = Extract<Workload['load'], { model: 'open' }>;
 
@@ -169,6 +170,8 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
   let stopped = false;
   let aborted = false;
   let timer: NodeJS.Timeout | undefined;
+  /** The start wait and the end of the schedule: durations from the suite, chained past Node's timer limit. */
+  let endTimer: LongTimeout | undefined;
   let immediate: NodeJS.Immediate | undefined;
   let nextT = schedule.next();
 
@@ -283,7 +286,7 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
     while (queue.length > 0 && t - queue.peek()!.intendedMs > opts.timeoutMs) drop(queue.shift()!, 'queueTimeout');
     if (nextT === undefined) {
       const rest = endMs - now();
-      if (rest > 0) timer = setTimeout(finishScheduling, Math.ceil(rest));
+      if (rest > 0) endTimer = setLongTimeout(finishScheduling, Math.ceil(rest));
       else finishScheduling();
       return;
     }
@@ -303,6 +306,7 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
       if (stopped) return;
       stopped = true;
       if (timer) clearTimeout(timer);
+      endTimer?.clear();
       if (immediate) clearImmediate(immediate);
       for (const p of queue.drain()) drop(p, 'runEnded');
       // On abort, arrivals already due that a loop running behind had not reached yet are still on the books:
@@ -328,7 +332,7 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
 
   const wait = startAtMs - now();
   if (!stopped) {
-    if (wait > 0) timer = setTimeout(tick, Math.floor(wait));
+    if (wait > 0) endTimer = setLongTimeout(tick, Math.floor(wait));
     else tick();
   }
   await done;

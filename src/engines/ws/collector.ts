@@ -39,6 +39,10 @@ export interface StreamSink {
   uptime(ms: number): void;
   downtime(ms: number): void;
   stillDownAtEnd(): void;
+  /** A live subscription stopped delivering (see connection.ts). */
+  silenceStarted(channel: string): void;
+  /** It delivered again after `silentMs` (or the run ended first: `atEnd`). */
+  silenceEnded(channel: string, silentMs: number, atEnd?: boolean): void;
 }
 
 export class WsCollector implements StreamSink {
@@ -59,6 +63,8 @@ export class WsCollector implements StreamSink {
   noTimestamp = 0;
   messages = 0;
   errors = 0;
+  /** Silences (a live subscription that stopped delivering) by channel: how many, how long in all, still silent at the end. */
+  readonly silences = new Map<string, { count: number; totalMs: number; atEnd: number }>();
 
   constructor(channels: readonly string[], workload: string) {
     for (const c of channels) {
@@ -134,6 +140,17 @@ export class WsCollector implements StreamSink {
   }
   stillDownAtEnd(): void {
     this.downAtEnd++;
+  }
+  silenceStarted(channel: string): void {
+    let s = this.silences.get(channel);
+    if (s === undefined) this.silences.set(channel, (s = { count: 0, totalMs: 0, atEnd: 0 }));
+    s.count++;
+  }
+  silenceEnded(channel: string, silentMs: number, atEnd = false): void {
+    const s = this.silences.get(channel);
+    if (s === undefined) return;
+    s.totalMs += silentMs;
+    if (atEnd) s.atEnd++;
   }
 
   /** Totals over channels, for progress and tests. */

@@ -16,6 +16,11 @@
  * first attempt failed. Both end when `stop` is called, so up + down is the connection's time since it first went
  * live (or first failed), never more.
  *
+ * Silence (issue 16): a live subscription that delivers nothing for longer than `silenceFactor` × its usual
+ * message interval (or `maxSilenceMs`, whichever is first) is an outage from its last message until it delivers
+ * again: the connection counts as down meanwhile (downtime, not uptime), and a seq that skipped while it was
+ * silent is loss like any gap. `checkSilence()` is called by the engine on a short interval.
+ *
  * The socket is anything browser-shaped (`ws`'s WebSocket, mock-socket's), so tests drive it without sockets; the
  * clock and randomness are injected.
  */
@@ -63,13 +68,28 @@ export interface ConnectionOptions {
   /** The run's origin in `clock.now()` ms (atMs = now − origin). */
   originMs: number;
   seqWindow?: number;
+  /** Silent after this many usual intervals without a message. Default 10. */
+  silenceFactor?: number;
+  /** Silent after this long without a message, ms, whatever the interval (also before one is known). */
+  maxSilenceMs?: number;
 }
+
+/** Never silent sooner than this: a GC pause or a busy event loop is not an outage. */
+export const MIN_SILENCE_MS = 250;
 
 interface LiveSub {
   channel: string;
   symbol: string;
   tracker: SeqTracker;
   acked: boolean;
+  /** When the subscription was acked, then when its last message arrived (clock.now ms). */
+  lastMs: number;
+  /** Sum and count of the intervals between messages delivered while not silent: the usual interval. */
+  intervalSumMs: number;
+  intervals: number;
+  messages: number;
+  /** Set while silent: when the silence began (its last message). */
+  silentSinceMs: number | undefined;
 }
 
 interface Pending {
@@ -99,6 +119,8 @@ export class StreamConnection {
   private readonly pending = new Map<number, Pending>();
   /** Subscriptions the server refused (bad symbol…): not retried on reconnect. */
   private readonly refused = new Set<string>();
+  /** Live subscriptions now silent; the connection is down while there is one. */
+  private silentSubs = 0;
   private stopResolve: (() => void) | undefined;
   private stopPromise: Promise<void> | undefined;
 
@@ -200,7 +222,7 @@ export class StreamConnection {
     for (const s of this.opts.subscriptions) {
       const key = `${s.channel}:${s.symbol}`;
       if (this.refused.has(key)) continue;
-      this.subs.set(key, { channel: s.channel, symbol: s.symbol, tracker: new SeqTracker(this.opts.seqWindow), acked: false });
+      this.subs.set(key, { channel: s.channel, symbol: s.symbol, tracker: new SeqTracker(this.opts.seqWindow), acked: false, lastMs: t, intervalSumMs: 0, intervals: 0, messages: 0, silentSinceMs: undefined });
       const id = nextId++;
       this.pending.set(id, { key, sentMs: t, op: 'subscribe' });
       this.send({ op: 'subscribe', channel: s.channel, symbol: s.symbol, id });
@@ -249,6 +271,7 @@ export class StreamConnection {
       if (p.op === 'subscribe' && sub !== undefined) {
         if (msg.op === 'ack') {
           sub.acked = true;
+          sub.lastMs = this.clock.now();
           this.sink.subscribeAcked(sub.channel, (this.clock.now() - p.sentMs) * 1000);
         } else {
           this.refused.add(p.key);
@@ -267,6 +290,7 @@ export class StreamConnection {
   private onData(channel: string, symbol: string, seq: number, tsUs: number | undefined): void {
     const sub = this.subs.get(`${channel}:${symbol}`);
     if (sub === undefined) return;
+    this.delivered(sub);
     if (sub.tracker.observe(seq) === 'duplicate') {
       this.sink.duplicate(sub.channel);
       return;
@@ -295,9 +319,11 @@ export class StreamConnection {
       return;
     }
     if (wasState === 'connecting') this.sink.connectFailed();
+    this.silentSubs = 0;
     if (wasState === 'live') {
       this.sink.disconnected();
-      this.downSinceMs = t;
+      // A silence that ends in a close: the outage began when the feed went quiet.
+      this.downSinceMs ??= t;
     } else if (!this.everLive && this.downSinceMs === undefined) {
       // The first attempt failed: the connection has been down since it started.
       this.downSinceMs = this.startedMs ?? this.connectStartMs;
@@ -307,6 +333,55 @@ export class StreamConnection {
       this.sink.reconnectAttempted(false);
     }
     this.scheduleReconnect();
+  }
+
+  /** A message on `sub`: learn its usual interval, and end its silence. */
+  private delivered(sub: LiveSub): void {
+    const t = this.clock.now();
+    if (sub.silentSinceMs !== undefined) {
+      this.sink.silenceEnded(sub.channel, t - sub.silentSinceMs);
+      sub.silentSinceMs = undefined;
+      if (--this.silentSubs === 0 && this.state === 'live' && this.downSinceMs !== undefined) {
+        this.sink.downtime(t - this.downSinceMs);
+        this.downSinceMs = undefined;
+        this.liveSinceMs = t;
+      }
+    } else if (sub.messages > 0) {
+      sub.intervalSumMs += t - sub.lastMs;
+      sub.intervals++;
+    }
+    sub.messages++;
+    sub.lastMs = t;
+  }
+
+  /** How long `sub` may go without a message before it is silent, ms; undefined while that is unknown. */
+  private silenceLimitMs(sub: LiveSub): number | undefined {
+    const factor = this.opts.silenceFactor ?? 10;
+    // Two intervals at least: one is no "usual".
+    const byInterval = sub.intervals >= 2 ? Math.max(MIN_SILENCE_MS, factor * (sub.intervalSumMs / sub.intervals)) : undefined;
+    const max = this.opts.maxSilenceMs;
+    if (byInterval === undefined) return max;
+    return max === undefined ? byInterval : Math.min(byInterval, max);
+  }
+
+  /** Marks subscriptions that stopped delivering as silent; the first one takes the connection down. */
+  checkSilence(): void {
+    if (this.state !== 'live') return;
+    const t = this.clock.now();
+    for (const sub of this.subs.values()) {
+      if (!sub.acked || sub.silentSinceMs !== undefined) continue;
+      const limit = this.silenceLimitMs(sub);
+      if (limit === undefined || t - sub.lastMs <= limit) continue;
+      sub.silentSinceMs = sub.lastMs;
+      this.sink.silenceStarted(sub.channel);
+      if (this.silentSubs++ === 0 && this.liveSinceMs !== undefined) {
+        // Up until the silence began (not before the connection went live), down from there.
+        const from = Math.max(sub.lastMs, this.liveSinceMs);
+        this.sink.uptime(from - this.liveSinceMs);
+        this.liveSinceMs = undefined;
+        this.downSinceMs = from;
+      }
+    }
   }
 
   private scheduleReconnect(): void {
@@ -336,6 +411,19 @@ export class StreamConnection {
 
   /** Closes the uptime / downtime books at `t` (the stop), so the unsubscribe grace and close handshake count as neither. */
   private endAccounting(t: number): void {
+    if (this.silentSubs > 0) {
+      for (const sub of this.subs.values()) {
+        if (sub.silentSinceMs === undefined) continue;
+        this.sink.silenceEnded(sub.channel, t - sub.silentSinceMs, true);
+        sub.silentSinceMs = undefined;
+      }
+      this.silentSubs = 0;
+      // Down at the end because a feed was silent, not because the connection was: counted as downtime only.
+      if (this.downSinceMs !== undefined) {
+        this.sink.downtime(t - this.downSinceMs);
+        this.downSinceMs = undefined;
+      }
+    }
     if (this.liveSinceMs !== undefined) {
       this.sink.uptime(t - this.liveSinceMs);
       this.liveSinceMs = undefined;
