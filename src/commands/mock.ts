@@ -1,5 +1,5 @@
 import { EXIT, InputError } from '../errors.js';
-import { startMockExchange, mockOptionsSchema, DEFAULT_MOCK_CREDENTIALS } from '../../mocks/index.js';
+import { startMockExchange, mockOptionsSchema } from '../../mocks/index.js';
 import { loadSuite, formatZodError, readStructuredFile } from '../suite/load.js';
 import { resolve } from 'node:path';
 import { parseCommandArgs, type Command } from './types.js';
@@ -45,7 +45,10 @@ Options:
     if (values.seed !== undefined) opts.seed = Number(values.seed);
     const mock = await startMockExchange({ ...opts, port, ...(values.host ? { host: values.host } : {}) } as never);
     io.stdout.write(`mock exchange listening on ${mock.url} (WebSocket ${mock.wsUrl})\n`);
-    io.stdout.write(`test credentials: api key ${DEFAULT_MOCK_CREDENTIALS.apiKey}, secret ${DEFAULT_MOCK_CREDENTIALS.apiSecret}\n`);
+    // The credentials it accepts: the configured ones (issue 16: the banner used to print the defaults regardless).
+    const creds = mock.options.credentials;
+    for (const c of creds.slice(0, 5)) io.stdout.write(`test credentials: api key ${c.apiKey}, secret ${c.apiSecret}\n`);
+    if (creds.length > 5) io.stdout.write(`(and ${creds.length - 5} more key pairs from the config)\n`);
     io.stdout.write(`press Ctrl-C to stop\n`);
     await new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve(), { once: true }));
     await mock.close();

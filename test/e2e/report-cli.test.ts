@@ -24,11 +24,29 @@ sla: { overall: { p99Ms: 5000 } }
 }, 60_000);
 
 describe('loadgate report', () => {
-  it('re-evaluates a result against the SLA stored in it (exit 0) and writes the reports next to it', async () => {
-    const r = await runCli(['report', join(dir, 'run', 'result.json'), '--format', 'md,prom']);
+  it('re-evaluates a result against the SLA stored in it (exit 0) and writes the reports beside the run\'s own, in report-<n>', async () => {
+    const before = await readFile(join(dir, 'run', 'report.json'), 'utf8');
+    const r = await runCli(['report', join(dir, 'run', 'result.json'), '--format', 'json,md,prom']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(await readFile(join(dir, 'run', 'metrics.prom'), 'utf8')).toMatch(/loadgate_run_pass 1/);
+    expect(await readFile(join(dir, 'run', 'report-1', 'metrics.prom'), 'utf8')).toMatch(/loadgate_run_pass 1/);
+    // The run's own report is untouched; a second report goes to the next free folder.
+    expect(await readFile(join(dir, 'run', 'report.json'), 'utf8')).toBe(before);
+    const again = await runCli(['report', join(dir, 'run', 'result.json'), '--format', 'md']);
+    expect(again.code).toBe(0);
+    expect(await readFile(join(dir, 'run', 'report-2', 'report.md'), 'utf8')).toMatch(/PASS|pass/);
+  });
+
+  it('refuses to overwrite reports in --out without --force (exit 2), and overwrites with it', async () => {
+    const before = await readFile(join(dir, 'run', 'report.json'), 'utf8');
+    const r = await runCli(['report', join(dir, 'run', 'result.json'), '--out', join(dir, 'run'), '--format', 'json']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/already holds report\.json/);
+    expect(r.stderr).toMatch(/--force/);
+    expect(await readFile(join(dir, 'run', 'report.json'), 'utf8')).toBe(before);
+    const forced = await runCli(['report', join(dir, 'run', 'result.json'), '--out', join(dir, 'run'), '--format', 'json', '--force']);
+    expect(forced.code).toBe(0);
+    expect(await readFile(join(dir, 'run', 'report.json'), 'utf8')).not.toBe(before);
   });
 
   it('exits 1 against a stricter SLA file, naming the failed check', async () => {
