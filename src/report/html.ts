@@ -2,7 +2,7 @@
  * report.html: one self-contained file (inline CSS and SVG, no scripts, no external assets). Every string from
  * the result is escaped; only `extraSections` (trusted HTML from loadgate's own compare) is embedded as-is. Pure.
  */
-import { decodeHistogram, mergeEncoded, percentileMs } from '../result/histogram.js';
+import { addEncoded, createHistogram, percentileMs } from '../result/histogram.js';
 import type { EndpointResult } from '../result/model.js';
 import type { CheckResult } from '../sla/evaluate.js';
 import { buildView, connectionCells, ERROR_ALIGN, ERROR_HEADERS, errorRows, SUMMARY_ALIGN, SUMMARY_HEADERS, summaryRows, verdictHeadline, connectionGroups, streamCells, CONNECTION_ALIGN, CONNECTION_HEADERS, metricRows, statusLabel, STREAM_ALIGN, STREAM_HEADERS, type MetricRow, type ReportView } from './derive.js';
@@ -91,12 +91,15 @@ export function chartPoints(ep: EndpointResult, durationSec = Infinity): Point[]
     b.latency.push(p.latency);
     buckets.set(k, b);
   }
+  // One histogram reused for every point: a fresh one per second was most of the chart's cost (issue 16).
+  const h = createHistogram();
   return [...buckets.entries()]
     .filter(([tSec]) => tSec + step <= durationSec + 1e-9)
     .sort((x, y) => x[0] - y[0])
     .map(([tSec, b]) => {
       // Two percentiles per point, read from the histogram (a full summary would also walk it for mean and stddev).
-      const h = b.latency.length === 1 ? decodeHistogram(b.latency[0]!) : mergeEncoded(b.latency);
+      h.reset();
+      for (const e of b.latency) addEncoded(h, e);
       const empty = h.totalCount === 0;
       return { tSec, perSec: b.requests / step, p50Ms: empty ? undefined : percentileMs(h, 50), p99Ms: empty ? undefined : percentileMs(h, 99) };
     });

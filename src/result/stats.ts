@@ -3,7 +3,7 @@
  * time window. Pure.
  */
 import type { EndpointResult, RunResult } from './model.js';
-import { createHistogram, decodeHistogram, encodeHistogram as encode, summarizeHistogram, type Histogram, type LatencySummaryMs } from './histogram.js';
+import { addEncoded, createHistogram, decodeHistogram, encodeHistogram as encode, summarizeHistogram, type Histogram, type LatencySummaryMs } from './histogram.js';
 
 export interface Window {
   /** Inclusive start, seconds since run start. */
@@ -60,7 +60,7 @@ export function endpointStats(name: string, ep: EndpointResult, durationSec: num
       if (p.tSec < window.fromSec || p.tSec >= window.toSec) continue;
       requests += p.requests;
       for (const [k, v] of Object.entries(p.errors)) errorsByClass[k] = (errorsByClass[k] ?? 0) + v;
-      hist.add(decodeHistogram(latencyOf(p, opts.uncorrected === true)));
+      addEncoded(hist, latencyOf(p, opts.uncorrected === true));
     }
     dur = Math.max(0, Math.min(window.toSec, durationSec) - window.fromSec);
   } else {
@@ -105,7 +105,9 @@ export function overallEndpoint(result: RunResult): EndpointResult | undefined {
   const seriesAsSent = withAsSent && eps.every((e) => e.latencyUncorrected === undefined || hasAsSentSeries(e));
   const hist = createHistogram();
   const histAsSent = withAsSent ? createHistogram() : undefined;
-  type Acc = { tSec: number; requests: number; errors: Record<string, number>; hist: Histogram; asSent: Histogram | undefined };
+  // Each second's encoded parts, added into one reused histogram when the second is encoded: a fresh 190 KB
+  // histogram per second and side made `report` of a long run allocate hundreds of MB (issue 16).
+  type Acc = { tSec: number; requests: number; errors: Record<string, number>; parts: string[]; asSent: string[] | undefined };
   const series = new Map<number, Acc>();
   const out: EndpointResult = {
     kind: 'http',
@@ -120,25 +122,31 @@ export function overallEndpoint(result: RunResult): EndpointResult | undefined {
   };
   for (const e of eps) {
     out.requests += e.requests;
-    hist.add(decodeHistogram(e.latency));
-    histAsSent?.add(decodeHistogram(latencyOf(e, true)));
+    addEncoded(hist, e.latency);
+    if (histAsSent) addEncoded(histAsSent, latencyOf(e, true));
     for (const [k, v] of Object.entries(e.errors)) out.errors[k] = (out.errors[k] ?? 0) + v;
     for (const [k, v] of Object.entries(e.statusCodes)) out.statusCodes[k] = (out.statusCodes[k] ?? 0) + v;
     for (const [k, v] of Object.entries(e.errorCodes)) out.errorCodes[k] = (out.errorCodes[k] ?? 0) + v;
     for (const p of e.series) {
       let s = series.get(p.tSec);
-      if (s === undefined) series.set(p.tSec, (s = { tSec: p.tSec, requests: 0, errors: {}, hist: createHistogram(), asSent: seriesAsSent ? createHistogram() : undefined }));
+      if (s === undefined) series.set(p.tSec, (s = { tSec: p.tSec, requests: 0, errors: {}, parts: [], asSent: seriesAsSent ? [] : undefined }));
       s.requests += p.requests;
       for (const [k, v] of Object.entries(p.errors)) s.errors[k] = (s.errors[k] ?? 0) + v;
-      s.hist.add(decodeHistogram(p.latency));
-      s.asSent?.add(decodeHistogram(latencyOf(p, true)));
+      s.parts.push(p.latency);
+      s.asSent?.push(latencyOf(p, true));
     }
   }
   out.latency = encode(hist);
   if (histAsSent !== undefined) out.latencyUncorrected = encode(histAsSent);
+  const scratch = createHistogram();
+  const encodeSum = (parts: string[]): string => {
+    scratch.reset();
+    for (const e of parts) addEncoded(scratch, e);
+    return encode(scratch);
+  };
   out.series = [...series.values()]
     .sort((a, b) => a.tSec - b.tSec)
-    .map((s) => ({ tSec: s.tSec, requests: s.requests, errors: s.errors, latency: encode(s.hist), ...(s.asSent ? { latencyUncorrected: encode(s.asSent) } : {}) }));
+    .map((s) => ({ tSec: s.tSec, requests: s.requests, errors: s.errors, latency: encodeSum(s.parts), ...(s.asSent ? { latencyUncorrected: encodeSum(s.asSent) } : {}) }));
   return out;
 }
 
