@@ -260,8 +260,8 @@ export async function cancelRestingOrders(
   };
   await Promise.all(Array.from({ length: Math.min(8, todo.length) }, worker));
   // Whatever the time bound left untried is still resting too.
-  out.leftIds.push(...todo.slice(next), ...skipped);
-  out.leftIds = out.leftIds.slice(0, MAX_LEFT_IDS);
+  // concat, not push(...): `skipped` can hold 100k ids, past what a spread call takes.
+  out.leftIds = out.leftIds.concat(todo.slice(next), skipped).slice(0, MAX_LEFT_IDS);
   return out;
 }
 

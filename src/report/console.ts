@@ -40,7 +40,8 @@ const MIN_SHRUNK = 8;
 function table(headers: string[], rows: Cell[][], align: Align[], p: Paint, width: number, shrink: number[] = [0]): string[] {
   const hs0 = headers.map(clean);
   const rs0 = rows.map((r) => r.map((c) => ({ ...c, text: clean(c.text) })));
-  const widths = hs0.map((h, i) => Math.max(visibleLength(h), ...rs0.map((r) => visibleLength(r[i]?.text ?? ''))));
+  // A loop, not Math.max(...rows): a spread of 100k+ rows (a k6 run with a name per URL) overflows the stack.
+  const widths = hs0.map((h, i) => rs0.reduce((w, r) => Math.max(w, visibleLength(r[i]?.text ?? '')), visibleLength(h)));
   let gap = 2;
   const total = () => widths.reduce((a, b) => a + b, 0) + gap * (widths.length - 1);
   if (total() > width) gap = 1;

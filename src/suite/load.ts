@@ -86,7 +86,9 @@ export function parseStructured(path: string, text: string): unknown {
     if (/\.json$/i.test(path)) return JSON.parse(text);
     return parseYaml(text, { prettyErrors: true });
   } catch (e) {
-    const detail = e instanceof YAMLParseError ? e.message.split('\n')[0] : (e as Error).message;
+    // The parser recurses per nesting level: a file nested thousands deep overflows the stack. Say that, not V8's words.
+    const tooDeep = e instanceof RangeError || /Maximum call stack size exceeded/.test((e as Error)?.message ?? '');
+    const detail = tooDeep ? 'nested too deeply to read (thousands of levels of lists or maps)' : e instanceof YAMLParseError ? e.message.split('\n')[0] : (e as Error).message;
     throw new InputError('LG_FILE_SYNTAX', `${path}: not valid ${/\.json$/i.test(path) ? 'JSON' : 'YAML'}: ${detail}`, { cause: e });
   }
 }

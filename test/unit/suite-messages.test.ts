@@ -11,3 +11,19 @@ describe('suite error messages', () => {
     expect(() => parseSuite('s.yaml', suite({ model: 'stream', connections: 1, connectRatePerSec: 'x', durationSec: 1 }))).toThrow(/connectRatePerSec: expected a number per second/);
   });
 });
+
+describe('files nested too deeply', () => {
+  it('say so in words, not with V8\'s "Maximum call stack size exceeded"', async () => {
+    const { parseStructured } = await import('../../src/suite/load.js');
+    const deep = `a: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`;
+    let message = '';
+    try {
+      parseStructured('deep.yaml', deep);
+    } catch (e) {
+      message = (e as Error).message;
+      expect((e as { code?: string }).code).toBe('LG_FILE_SYNTAX');
+    }
+    expect(message).toMatch(/^deep\.yaml: not valid YAML: nested too deeply to read/);
+    expect(message).not.toMatch(/call stack/);
+  });
+});
