@@ -44,6 +44,11 @@ export interface MockStats {
   connections: number;
   /** Orders resting in the order store now (a gauge: not zeroed by `resetStats`). */
   openOrders: number;
+  /**
+   * Requests of a run's end-of-run order clean-up (header `x-loadgate-phase: cleanup`): answered as usual, but kept
+   * out of the counters above and of `serverTimeMs`, which describe the measured run.
+   */
+  cleanupRequests: number;
   /** WebSocket stream counters (mocks/streams.ts); the same object as `streams.stats`. */
   ws?: MockStreamStats;
 }
@@ -91,6 +96,7 @@ const MAX_BODY_BYTES = 64 * 1024;
 const DEFAULT_DEPTH = 20;
 const MAX_DEPTH = 500;
 const CORRELATION_HEADER = 'x-correlation-id';
+const PHASE_HEADER = 'x-loadgate-phase';
 const API = '/api/v1';
 const ORDERS_PATH = `${API}/orders`;
 
@@ -120,6 +126,7 @@ function createStats(): MockStats {
     stallsHeld: 0,
     connections: 0,
     openOrders: 0,
+    cleanupRequests: 0,
   };
   clearStats(stats);
   return stats;
@@ -131,6 +138,7 @@ function clearStats(stats: MockStats): void {
   stats.errorsInjected = 0;
   stats.stallsHeld = 0;
   stats.connections = 0;
+  stats.cleanupRequests = 0;
   for (const key of Object.keys(stats.byStatus)) delete stats.byStatus[key];
   for (const route of ROUTES) {
     stats.byEndpoint[route] = 0;
@@ -355,8 +363,10 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
     if (correlationId !== undefined) headers[CORRELATION_HEADER] = correlationId;
     if (reply.retryAfterSec !== undefined) headers['retry-after'] = String(reply.retryAfterSec);
     if (reply === INJECTED.internalError || reply === INJECTED.serviceUnavailable) stats.errorsInjected++;
-    countStatus(route, String(reply.status));
-    recordServerTime(route, receivedAtMs);
+    if (req.headers[PHASE_HEADER] !== 'cleanup') {
+      countStatus(route, String(reply.status));
+      recordServerTime(route, receivedAtMs);
+    }
     res.writeHead(reply.status, headers);
     res.end(reply.body);
   };
@@ -435,8 +445,11 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
     const q = rawUrl.indexOf('?');
     const path = q === -1 ? rawUrl : rawUrl.slice(0, q);
     const route = matchRoute(req.method ?? 'GET', path);
-    stats.requestsTotal++;
-    stats.byEndpoint[route.name]++;
+    if (req.headers[PHASE_HEADER] === 'cleanup') stats.cleanupRequests++;
+    else {
+      stats.requestsTotal++;
+      stats.byEndpoint[route.name]++;
+    }
     const plan = faults.plan(route.name);
     const targetMs = t0 + plan.delayMs;
     if (plan.outcome === 'reset') return respond(req, res, route.name, t0, targetMs, null);

@@ -203,7 +203,8 @@ export class RequestFactory {
   cancelRequest(orderId: string): PlannedRequest {
     const correlationId = nextCorrelationId();
     const path = `/api/v1/orders/${encodeURIComponent(orderId)}`;
-    const headers = { 'x-correlation-id': correlationId, accept: 'application/json', ...this.sign('DELETE', path, '') };
+    // The phase header tells a test target (the built-in mock) that this request is not part of the measured run.
+    const headers = { 'x-correlation-id': correlationId, accept: 'application/json', 'x-loadgate-phase': 'cleanup', ...this.sign('DELETE', path, '') };
     return { endpoint: 'cancelOrder', method: 'DELETE', path, headers, body: undefined, correlationId, orderId };
   }
 }
