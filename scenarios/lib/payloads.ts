@@ -135,6 +135,7 @@ export function tickerPrice(body: string | null | undefined): number | undefined
 }
 
 /**
+ * (k6's copy of src/engines/reference-price.ts; test/unit/reference-price.test.ts holds the two equal.)
  * The reference price of a ticker answer (`last`, a number or a decimal string), or what was read instead, in
  * words for the refusal (issue 16: a missing price must never become 1). Orders are only placed at a price
  * read from the target.

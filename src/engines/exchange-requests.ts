@@ -8,7 +8,7 @@ import type { HttpEndpoint, Workload } from '../suite/schema.js';
 import { AUTH_HEADERS, signaturePayload } from '../../scenarios/lib/auth.js';
 import type { Credentials } from './types.js';
 import { mulberry32 } from '../../scenarios/lib/random.js';
-import { mixPlacesOrders, readReferencePrice } from '../../scenarios/lib/payloads.js';
+import { mixPlacesOrders, readReferencePrice } from './reference-price.js';
 import { RunError } from '../errors.js';
 
 export interface PlannedRequest {
