@@ -3,7 +3,7 @@
  * axis of 1 / (1 − q), so p50, p90, p99, p99.9 and p99.99 sit one decade apart and the tail gets the room.
  * Read from the histogram of the measured window (the SLA's), never from samples. Pure: returns an SVG string.
  */
-import { createHistogram, decodeHistogram, percentileMs, type Histogram } from '../result/histogram.js';
+import { addEncoded, createHistogram, decodeHistogram, percentileMs, type Histogram } from '../result/histogram.js';
 import type { EndpointResult } from '../result/model.js';
 import type { Window } from '../result/stats.js';
 import { escapeHtml as esc, fmtCount, fmtPlain } from './format.js';
@@ -35,7 +35,7 @@ function niceMax(v: number): number {
 function windowHistogram(ep: EndpointResult, window: Window | undefined): Histogram {
   if (window === undefined || ep.series.length === 0) return decodeHistogram(ep.latency);
   const h = createHistogram();
-  for (const p of ep.series) if (p.tSec >= window.fromSec && p.tSec < window.toSec) h.add(decodeHistogram(p.latency));
+  for (const p of ep.series) if (p.tSec >= window.fromSec && p.tSec < window.toSec) addEncoded(h, p.latency);
   return h;
 }
 
