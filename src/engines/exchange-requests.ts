@@ -230,7 +230,8 @@ const MAX_LEFT_IDS = 1000;
 
 /**
  * Cancels the orders the run created and left resting (issue 16 item 2), best effort and bounded: at most
- * `maxOrders` cancels, 8 at a time, each within `timeoutMs`, all within `budgetMs`. Not measured.
+ * `maxOrders` (default 10 000) cancels, 8 at a time, each within `timeoutMs`, all within `budgetMs` (default 10 s).
+ * Not measured.
  */
 export async function cancelRestingOrders(
   baseUrl: string,
@@ -241,7 +242,7 @@ export async function cancelRestingOrders(
   const out: OrderCleanup = { resting: ids.length, cancelled: 0, gone: 0, leftIds: [] };
   if (ids.length === 0) return out;
   const budget = AbortSignal.timeout(opts.budgetMs ?? 10_000);
-  const todo = ids.slice(0, opts.maxOrders ?? 2_000);
+  const todo = ids.slice(0, opts.maxOrders ?? 10_000);
   const skipped = ids.slice(todo.length);
   let next = 0;
   const worker = async (): Promise<void> => {
