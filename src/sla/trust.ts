@@ -36,6 +36,9 @@ const LATE_ARRIVALS_REASON = /^(\d+) of (\d+) arrivals \(([\d.]+)%\) were late o
 /** The short head of a generator reason (`event-loop lag p99 80 ms > 50 ms: the generator …` → before the colon). */
 function shortReason(r: string): string {
   const head = r.split(':')[0]!.trim();
+  // `event loop stalled: for 1.13% of the run (…)`: the share is the number that matters.
+  const share = /^event loop stalled: for ([\d.]+)% of the run/.exec(r);
+  if (share) return `event loop stalled ${share[1]}% of the run`;
   return head.length > 0 ? head : r;
 }
 

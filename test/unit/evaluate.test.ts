@@ -207,6 +207,7 @@ describe('trust is part of the verdict (issue #13, #14)', () => {
       saturated: true,
       reasons: [
         'event-loop lag p99 80 ms > 50 ms: the generator ran its callbacks late',
+        'event loop stalled: for 1.13% of the run (226 of 20087 ms) an incoming event waited > 50 ms, more than 1%: latencies include the generator\'s own stalls',
         '564 of 8000 arrivals (7.05%) were late or dropped because the generator was behind, not because the pool was full',
       ],
     };
@@ -214,7 +215,7 @@ describe('trust is part of the verdict (issue #13, #14)', () => {
     expect(v.status).toBe('untrustworthy');
     expect(v.trust.issues.map((i) => i.sentence)).toEqual([
       '564 of 8,000 arrivals (7.05%) left late because the generator was behind.',
-      'The load generator was saturated (event-loop lag p99 80 ms > 50 ms), so latencies include its own stalls.',
+      'The load generator was saturated (event-loop lag p99 80 ms > 50 ms; event loop stalled 1.13% of the run), so latencies include its own stalls.',
     ]);
     const byOption = evaluate(plan, r, { acceptUntrustworthy: true });
     expect(byOption).toMatchObject({ status: 'pass', trust: { accepted: true } });
