@@ -79,7 +79,15 @@ export function assessTrust(result: RunResult): TrustIssue[] {
         issues.push({ cause: 'late-arrivals', level: 'untrustworthy', sentence: `${fmt(Number(late[1]))} of ${fmt(Number(late[2]))} arrivals (${late[3]}%) left late because the generator was behind.` });
       } else others.push(shortReason(r));
     }
-    const uniq = [...new Set(others)];
+    // Several workloads each report their event loop: one phrase per kind of reason, the worst one.
+    const byKind = new Map<string, string>();
+    const size = (x: string) => Number(/\s([\d.]+)/.exec(x)?.[1] ?? 0);
+    for (const o of others) {
+      const kind = o.replace(/[\d.]+/g, '#');
+      const prev = byKind.get(kind);
+      if (prev === undefined || size(o) > size(prev)) byKind.set(kind, o);
+    }
+    const uniq = [...byKind.values()];
     if (uniq.length > 0 || !issues.some((i) => i.cause === 'late-arrivals')) {
       issues.push({ cause: 'saturated', level: 'untrustworthy', sentence: `The load generator was saturated${uniq.length > 0 ? ` (${uniq.join('; ')})` : ''}, so latencies include its own stalls.` });
     }

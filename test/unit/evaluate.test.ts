@@ -206,6 +206,7 @@ describe('trust is part of the verdict (issue #13, #14)', () => {
     r.generator = {
       saturated: true,
       reasons: [
+        'event-loop lag p99 70.5 ms > 50 ms: the generator ran its callbacks late',
         'event-loop lag p99 80 ms > 50 ms: the generator ran its callbacks late',
         'event loop stalled: for 1.13% of the run (226 of 20087 ms) an incoming event waited > 50 ms, more than 1%: latencies include the generator\'s own stalls',
         '564 of 8000 arrivals (7.05%) were late or dropped because the generator was behind, not because the pool was full',
