@@ -109,8 +109,9 @@ function checkDetail(c: CheckResult): string | undefined {
   if (c.windows !== undefined && c.status !== 'pass') {
     parts.push(`${c.windows.failed} of ${c.windows.checked} windows failed; worst starts at ${fmtPlain(c.windows.worstFromSec)} s`);
   }
-  if (c.status === 'no-data' && c.optional) parts.push('optional, so it does not fail the run');
-  if (c.detail !== undefined && c.status !== 'pass') parts.push(c.detail);
+  // SKIP: an optional check without data does not fail the run; say why there is none, in one line.
+  if (c.detail !== undefined && c.status !== 'pass') parts.push(c.status === 'no-data' && c.optional ? `optional: ${c.detail}` : c.detail);
+  else if (c.status === 'no-data' && c.optional) parts.push('optional, so it does not fail the run');
   return parts.length > 0 ? parts.join('; ') : undefined;
 }
 

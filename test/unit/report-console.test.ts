@@ -88,7 +88,7 @@ describe('renderConsole', () => {
     // An optional check without data is skipped (as in JUnit), and the detail line says so.
     const j = lines.findIndex((l) => /^SKIP\s+ws:trades\.lossPct/.test(l));
     expect(j).toBeGreaterThan(0);
-    expect(lines[j + 1]).toContain('optional, so it does not fail the run');
+    expect(lines[j + 1]).toContain('└ optional: nothing was measured for "ws:trades"');
   });
 
   it('notes the warm-up, corrected vs uncorrected latency and late arrivals, without restating the headline', () => {
