@@ -5,11 +5,12 @@
  */
 import { htmlPage } from '../report/html.js';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { compare, renderCompareJson, renderCompareHtmlSection, renderCompareMarkdown, type CompareOptions } from '../compare/index.js';
+import { compare, renderCompareJson, renderCompareHtmlSection, renderCompareMarkdown, MAX_ITERATIONS, type CompareOptions, type Comparison } from '../compare/index.js';
 import { EXIT, InputError } from '../errors.js';
 import { parseCommandArgs, type CliIO, type Command } from './types.js';
-import { readSide, refuseUntrustworthy } from './shared.js';
+import { readSide } from './shared.js';
 import { comparisonAnnotations, publishToGithub } from '../report/github.js';
 
 const USAGE = `loadgate compare — compare a baseline with a candidate and tell a regression from noise
@@ -18,16 +19,21 @@ Usage:
   loadgate compare <base> <cand> [options]
   loadgate compare --base a1.json a2.json --cand b1.json b2.json [options]
 
-Each side is a result file, several repeated runs, or a folder (every *.json loadgate result in it).
-One run per side: bootstrap of the recorded histograms. Two or more per side: Mann–Whitney U across runs
-(at least 4 per side for a verdict at 95%).
+Each side is a result file, several repeated runs, or a folder: every *.json loadgate result in it, or, for
+a folder written by \`loadgate run --repeat N\`, its repeat-1 … repeat-N runs (not their merge).
+One run per side: block bootstrap over per-second windows; a change every endpoint shares (a busier
+machine looks like that) counts only beyond --shared-noise-floor; each endpoint is also compared with the
+run's other endpoints in the same seconds ("tail vs others"). Two or more per side: Mann–Whitney U across
+runs (at least 4 per side for a verdict at 95%).
 
 Options:
   --base <file|dir>      baseline result(s); repeat the flag or list several files after it
   --cand <file|dir>      candidate result(s)
-  --noise-floor <pct>    changes smaller than this are "unchanged" (default 5)
+  --noise-floor <pct>    changes smaller than this are "unchanged" (default 5; p99 twice, p99.9 four times)
+  --noise-floor-ms <ms>  latency changes smaller than this are "unchanged" too (default 0.5)
+  --shared-noise-floor <pct>  one run per side: floor for a change every endpoint shares (default 100)
   --confidence <level>   interval level (default 0.95)
-  --iterations <n>       bootstrap replicates (default 2000)
+  --iterations <n>       bootstrap replicates (default 2000, at most 100000)
   --seed <n>             seed of the bootstrap (default 1; same inputs + seed → same output)
   --latency-basis <b>    auto | uncorrected (default auto: corrected open-model latency unless a run lacks it
                          for an endpoint, then latency as sent on every run; uncorrected: as sent everywhere)
@@ -37,12 +43,15 @@ Options:
   -h, --help             this text
 
 Exit codes: 0 no gate tripped, 1 regression with --fail-on regression, 2 unreadable or invalid input,
-3 with --fail-on regression and no regression, but an input was incomplete or its generator saturated.`;
+3 with --fail-on regression and no regression, but an input was incomplete, its generator saturated, or it
+has no endpoints or no measured time.`;
 
 const OPTIONS = {
   base: { type: 'string', multiple: true },
   cand: { type: 'string', multiple: true },
   'noise-floor': { type: 'string' },
+  'noise-floor-ms': { type: 'string' },
+  'shared-noise-floor': { type: 'string' },
   confidence: { type: 'string' },
   iterations: { type: 'string' },
   seed: { type: 'string' },
@@ -85,6 +94,42 @@ function numberOption(name: string, raw: string | undefined, check: (n: number) 
   return n;
 }
 
+/** `  cand.json: the load generator was saturated` for each untrustworthy input. */
+function untrustworthyLines(c: Comparison, baseFiles: string[], candFiles: string[]): string[] {
+  return c.untrustworthy.map((u) => {
+    const files = u.side === 'base' ? baseFiles : candFiles;
+    return `  ${files[(u.run ?? 1) - 1] ?? u.side}: ${u.reason}`;
+  });
+}
+
+/**
+ * A folder written by \`loadgate run --repeat N\` holds the merge (result.json) and the runs (repeat-1/ …):
+ * compare reads the runs, so the test goes across them. Other paths pass through.
+ */
+export async function expandRepeats(paths: string[], cwd: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    const abs = resolve(cwd, p);
+    const isDir = await stat(abs).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
+    const repeats = isDir
+      ? (await readdir(abs, { withFileTypes: true }))
+          .filter((d) => d.isDirectory() && /^repeat-\d+$/.test(d.name))
+          .map((d) => d.name)
+          .sort((a, b) => Number(a.slice(7)) - Number(b.slice(7)))
+      : [];
+    const files: string[] = [];
+    for (const r of repeats) {
+      const f = join(p, r, 'result.json');
+      if (await stat(resolve(cwd, f)).then(() => true, () => false)) files.push(f);
+    }
+    out.push(...(files.length > 0 ? files : [p]));
+  }
+  return out;
+}
+
 export const compareCommand: Command = {
   name: 'compare',
   usage: USAGE,
@@ -118,7 +163,11 @@ export const compareCommand: Command = {
     if (floor !== undefined) opts.noiseFloorPct = floor;
     const conf = numberOption('confidence', values.confidence, (n) => n > 0 && n < 1, 'a level between 0 and 1, e.g. 0.95');
     if (conf !== undefined) opts.confidence = conf;
-    const iters = numberOption('iterations', values.iterations, (n) => Number.isInteger(n) && n >= 100, 'an integer ≥ 100');
+    const floorMs = numberOption('noise-floor-ms', values['noise-floor-ms'], (n) => n >= 0, 'milliseconds ≥ 0');
+    if (floorMs !== undefined) opts.noiseFloorMs = floorMs;
+    const shared = numberOption('shared-noise-floor', values['shared-noise-floor'], (n) => n >= 0, 'a percentage ≥ 0');
+    if (shared !== undefined) opts.sharedNoiseFloorPct = shared;
+    const iters = numberOption('iterations', values.iterations, (n) => Number.isInteger(n) && n >= 100 && n <= MAX_ITERATIONS, `an integer from 100 to ${MAX_ITERATIONS}`);
     if (iters !== undefined) opts.bootstrapIterations = iters;
     const seed = numberOption('seed', values.seed, (n) => Number.isInteger(n), 'an integer');
     if (seed !== undefined) opts.seed = seed;
@@ -128,8 +177,8 @@ export const compareCommand: Command = {
       opts.latencyBasis = basis;
     }
 
-    const base = await readSide('base', basePaths, io.cwd);
-    const cand = await readSide('candidate', candPaths, io.cwd);
+    const base = await readSide('base', await expandRepeats(basePaths, io.cwd), io.cwd);
+    const cand = await readSide('candidate', await expandRepeats(candPaths, io.cwd), io.cwd);
     const c = compare(base.results, cand.results, opts);
     const markdown = renderCompareMarkdown(c);
     io.stdout.write(format === 'json' ? renderCompareJson(c) : markdown);
@@ -143,7 +192,11 @@ export const compareCommand: Command = {
     }
     await publishToGithub(io, markdown, failOn === 'regression' ? comparisonAnnotations(c) : [], format === 'json' ? 'stderr' : 'stdout');
     if (failOn === 'regression' && c.counts.regressed > 0) return EXIT.breach;
-    if (failOn === 'regression' && refuseUntrustworthy(io, 'compare', [base, cand])) return EXIT.runFailed;
+    if (failOn === 'regression' && c.untrustworthy.length > 0) {
+      io.stderr.write(`loadgate compare: cannot clear the gate on untrustworthy input:\n${untrustworthyLines(c, base.files, cand.files).join('\n')}\n`);
+      io.stderr.write('hint: re-run those results (complete, with a generator that keeps up), or gate without --fail-on\n');
+      return EXIT.runFailed;
+    }
     return EXIT.ok;
   },
 };

@@ -64,6 +64,8 @@ Exit codes: 0 merged (and the SLA passed), 1 the SLA failed, 2 invalid input.`,
     const results: RunResult[] = [];
     for (const f of positionals) results.push(await readAnyResult(resolve(io.cwd, f), values['include-setup'] === true, given?.suite));
     const merged = mergeResults(results, positionals);
+    const known = new Set(results.flatMap((r) => r.meta.notes));
+    for (const n of merged.meta.notes) if (!known.has(n)) io.stderr.write(`loadgate merge: note: ${n}\n`);
     const check = runResultSchema.safeParse(merged);
     if (!check.success) throw new Error(`merge produced an invalid result:\n${formatZodError('merged', check.error)}`);
     const text = `${JSON.stringify(merged)}\n`;

@@ -19,6 +19,8 @@
 import { InputError } from '../errors.js';
 import type { RunResult } from '../result/model.js';
 import { compileSla } from '../sla/checks.js';
+import { measuredWindow } from '../result/stats.js';
+import { slaSchema } from '../suite/schema.js';
 import { evaluate } from '../sla/evaluate.js';
 import { PRESETS } from '../sla/presets.js';
 import {
@@ -30,11 +32,14 @@ import {
   cdfOf,
   rankOf,
   valueAtCount,
+  mergeBuckets,
+  type Buckets,
   type Cdf,
   type EndpointData,
   type MetricId,
 } from './data.js';
 import { hashArray, hashWords, mulberry32, type RngFactory } from './random.js';
+import { beyondFloorPValue, blockReplicates, drawWeights, medianOf, observed, ratioReplicates, secondTable, type SecondTable } from './blocks.js';
 import { benjaminiHochberg, bootstrapPValue, hodgesLehmann, logRiskRatio, mannWhitney, mannWhitneyMinP, percentileInterval, type Interval } from './tests.js';
 
 export type { MetricId } from './data.js';
@@ -42,8 +47,18 @@ export type { MetricId } from './data.js';
 export type MetricVerdict = 'improved' | 'regressed' | 'unchanged' | 'inconclusive';
 
 export interface CompareOptions {
-  /** Relative changes smaller than this are "unchanged" even when significant. Percent, default 5. */
+  /**
+   * Relative changes smaller than this are "unchanged" even when significant. Percent, default 5; p99 uses
+   * twice and p99.9 four times this (tails move more between identical runs).
+   */
   noiseFloorPct?: number;
+  /** Latency changes smaller than this many ms are "unchanged" whatever their percentage (near-zero latencies). Default 0.5. */
+  noiseFloorMs?: number;
+  /**
+   * One run per side: a latency change that every endpoint of the kind (http, ws) shares — the signature of a
+   * busier machine — counts only beyond this, and only when both runs' generator health is alike. Percent, default 100.
+   */
+  sharedNoiseFloorPct?: number;
   /** Confidence level of intervals and of the family of verdicts. Default 0.95. */
   confidence?: number;
   /** Bootstrap replicates per metric. Default 2000 (enough for p-values down to 0.001 after adjustment). */
@@ -84,7 +99,7 @@ export interface MetricComparison {
   pValue?: number;
   /** p-value adjusted across the comparison (Benjamini–Hochberg), what the verdict uses. */
   qValue?: number;
-  method: 'bootstrap-histogram' | 'bootstrap-series' | 'binomial' | 'mann-whitney' | 'none';
+  method: 'bootstrap-blocks' | 'bootstrap-histogram' | 'bootstrap-series' | 'binomial' | 'mann-whitney' | 'none';
   /** What the numbers rest on per side: samples (latency), seconds (throughput), requests or messages, or runs. */
   n: { base: number; cand: number; of: 'samples' | 'seconds' | 'requests' | 'messages' | 'runs' };
   /** Tail percentiles: samples beyond the percentile on each side (the fewest of any run with repeated runs). */
@@ -114,6 +129,26 @@ export interface PhaseCheck {
   note?: string;
 }
 
+/** The SLA each run carried (its suite's `sla` block), evaluated on each side. */
+export interface SlaSide {
+  /** Runs of the side that carried an SLA. */
+  runs: number;
+  /** Of those, runs where every check passed. */
+  passed: number;
+  /** Checks per run (of the first run with an SLA). */
+  checks: number;
+  /** Checks that failed or had no data in any run (one entry per check id). */
+  failed: Array<{ id: string; status: 'fail' | 'no-data'; actual?: number; limit: number; op: string; unit: string }>;
+}
+
+/** One reason an input cannot be trusted for a gate. */
+export interface TrustProblem {
+  side: 'base' | 'candidate';
+  /** 1-based run of the side, when it has several. */
+  run?: number;
+  reason: string;
+}
+
 export interface SideSummary {
   runs: number;
   labels: string[];
@@ -135,11 +170,22 @@ export interface Comparison {
   counts: Record<MetricVerdict, number>;
   endpoints: EndpointComparison[];
   phases: { base?: PhaseCheck; cand?: PhaseCheck; candNext?: PhaseCheck };
+  /** Each side's own SLA outcome, when the runs carried one; `changed` when the sides' outcomes differ. */
+  sla?: { base?: SlaSide; cand?: SlaSide; changed: boolean };
+  /**
+   * Inputs a gate must not pass on: interrupted, generator saturated, no endpoints, or no measured time.
+   * With `--fail-on regression` and no regression, compare exits 3 on any of these.
+   */
+  untrustworthy: TrustProblem[];
+  /** Differences of the inputs a reader must see with the verdict (e.g. different suites). */
+  caveats: string[];
   notes: string[];
 }
 
 export const DEFAULT_COMPARE_OPTIONS: ResolvedCompareOptions = {
   noiseFloorPct: 5,
+  noiseFloorMs: 0.5,
+  sharedNoiseFloorPct: 100,
   confidence: 0.95,
   bootstrapIterations: 2000,
   seed: 1,
@@ -153,10 +199,14 @@ const METRICS: Array<{ id: MetricId; label: string; unit: MetricComparison['unit
   { id: 'p99Ms', label: 'p99', unit: 'ms', better: 'lower' },
   { id: 'p999Ms', label: 'p99.9', unit: 'ms', better: 'lower' },
   { id: 'maxMs', label: 'max', unit: 'ms', better: 'lower' },
+  { id: 'tailVsOthersPct', label: 'tail vs others', unit: '%', better: 'lower' },
   { id: 'errorRatePct', label: 'error rate', unit: '%', better: 'lower' },
   { id: 'throughputPerSec', label: 'throughput', unit: '/s', better: 'higher' },
   { id: 'lossPct', label: 'ws loss', unit: '%', better: 'lower' },
 ];
+
+/** Most bootstrap replicates accepted (issue #16 item 5: `--iterations 1e9` never returned). */
+export const MAX_ITERATIONS = 100_000;
 
 /** A tail percentile with fewer samples than this beyond it is flagged. */
 export const THIN_TAIL_SAMPLES = 10;
@@ -166,6 +216,10 @@ export const MIN_SECONDS = 5;
 /** What a metric's test produced before the family-wide adjustment. */
 interface Tested {
   m: MetricComparison;
+  /** log of this metric's noise floor (relative and absolute, see floorLogFor). */
+  floorLog?: number;
+  /** Block bootstrap (one run per side): which path gave the p-value, and the change relative to the kind's median endpoint. */
+  block?: { path: 'relative' | 'shared' | 'none'; relative?: number; shared?: number; sharedFloorLog: number; parity: Parity };
   /** log-ratio estimate and interval; absent when there is no test. */
   est?: number;
   interval?: Interval;
@@ -177,9 +231,13 @@ function resolve(opts: CompareOptions): ResolvedCompareOptions {
   const o = { ...DEFAULT_COMPARE_OPTIONS };
   for (const k of Object.keys(o) as Array<keyof ResolvedCompareOptions>) if (opts[k] !== undefined) (o as Record<string, unknown>)[k] = opts[k];
   if (!(o.noiseFloorPct >= 0)) throw new InputError('LG_COMPARE_OPTION', `noise floor must be ≥ 0 %, got ${o.noiseFloorPct}`);
+  if (!(o.noiseFloorMs >= 0)) throw new InputError('LG_COMPARE_OPTION', `absolute noise floor must be ≥ 0 ms, got ${o.noiseFloorMs}`);
+  if (!(o.sharedNoiseFloorPct >= 0)) throw new InputError('LG_COMPARE_OPTION', `shared noise floor must be ≥ 0 %, got ${o.sharedNoiseFloorPct}`);
   if (!(o.confidence > 0 && o.confidence < 1)) throw new InputError('LG_COMPARE_OPTION', `confidence must be between 0 and 1, got ${o.confidence}`, { hint: 'e.g. 0.95' });
-  if (!(Number.isInteger(o.bootstrapIterations) && o.bootstrapIterations >= 100)) {
-    throw new InputError('LG_COMPARE_OPTION', `bootstrap iterations must be an integer ≥ 100, got ${o.bootstrapIterations}`);
+  if (!(Number.isInteger(o.bootstrapIterations) && o.bootstrapIterations >= 100 && o.bootstrapIterations <= MAX_ITERATIONS)) {
+    throw new InputError('LG_COMPARE_OPTION', `bootstrap iterations must be an integer from 100 to ${MAX_ITERATIONS}, got ${o.bootstrapIterations}`, {
+      hint: `the default 2000 resolves p-values to 0.001; more than ${MAX_ITERATIONS} only costs time`,
+    });
   }
   if (o.latencyBasis !== 'auto' && o.latencyBasis !== 'uncorrected') {
     throw new InputError('LG_COMPARE_OPTION', `latency basis must be auto or uncorrected, got ${String(o.latencyBasis)}`);
@@ -254,17 +312,21 @@ export function compare(base: RunResult[], cand: RunResult[], options: CompareOp
 
   const asSent = asSentEndpoints(base, cand, opts.latencyBasis, notes);
   // Per side: endpoint name → per-run data.
-  const collect = (runs: RunResult[]) => {
+  const bRuns = base.map((r) => runData(r, asSent));
+  const cRuns = cand.map((r) => runData(r, asSent));
+  const collect = (runs: Array<Map<string, EndpointData>>) => {
     const out = new Map<string, EndpointData[]>();
-    for (const r of runs) for (const [name, d] of runData(r, asSent)) out.set(name, [...(out.get(name) ?? []), d]);
+    for (const r of runs) for (const [name, d] of r) out.set(name, [...(out.get(name) ?? []), d]);
     return out;
   };
-  const b = collect(base);
-  const c = collect(cand);
+  const b = collect(bRuns);
+  const c = collect(cRuns);
   const names = [...new Set([...b.keys(), ...c.keys()])];
   const kindOf = (n: string) => (b.get(n) ?? c.get(n))![0]!.kind;
   names.sort((x, y) => (x === OVERALL ? -1 : y === OVERALL ? 1 : KIND_ORDER[kindOf(x)] - KIND_ORDER[kindOf(y)] || (x < y ? -1 : x > y ? 1 : 0)));
 
+  const parity = healthParity(base, cand);
+  const blocks = mode === 'pooled' ? blockPlan(bRuns, cRuns, names, kindOf, opts, makeRng) : new Map<string, EndpointBlocks>();
   const tested: Tested[] = [];
   const endpoints: EndpointComparison[] = [];
   for (const name of names) {
@@ -283,7 +345,7 @@ export function compare(base: RunResult[], cand: RunResult[], options: CompareOp
           ? onlyOneSide(def, bd, cd)
           : mode === 'runs'
             ? testRuns(def, bd, cd, opts)
-            : testPooled(def, name, bd, cd, opts, makeRng);
+            : testPooled(def, name, bd, cd, opts, makeRng, blocks.get(name), parity);
       if (t === undefined) continue;
       tested.push(t);
       ec.metrics.push(t.m);
@@ -296,14 +358,13 @@ export function compare(base: RunResult[], cand: RunResult[], options: CompareOp
   const withP = tested.filter((t) => t.fixed === undefined && t.m.pValue !== undefined);
   const q = opts.adjust === 'bh' ? benjaminiHochberg(withP.map((t) => t.m.pValue!)) : withP.map((t) => t.m.pValue!);
   withP.forEach((t, i) => (t.m.qValue = q[i]!));
-  const floorLog = Math.log1p(opts.noiseFloorPct / 100);
   for (const t of tested) {
     if (t.fixed !== undefined) {
       t.m.verdict = t.fixed.verdict;
       t.m.reason = t.fixed.reason;
       continue;
     }
-    const v = decide(t, floorLog, alpha, opts, withP.length);
+    const v = decide(t, alpha, opts, withP.length);
     t.m.verdict = v.verdict;
     t.m.reason = v.reason;
   }
@@ -317,12 +378,18 @@ export function compare(base: RunResult[], cand: RunResult[], options: CompareOp
   if (baseSide.engines.join() !== candSide.engines.join()) {
     notes.push(`engines differ (${baseSide.engines.join(', ') || '?'} vs ${candSide.engines.join(', ') || '?'}): compared on the shared result model`);
   }
-  if (baseSide.suites.join() !== candSide.suites.join()) notes.push(`suites differ (${baseSide.suites.join(', ')} vs ${candSide.suites.join(', ')})`);
+  const caveats: string[] = [];
+  if (baseSide.suites.join() !== candSide.suites.join()) caveats.push(`suites differ (${baseSide.suites.join(', ')} vs ${candSide.suites.join(', ')})`);
+  const untrustworthy: TrustProblem[] = [];
   for (const [side, runs] of [['base', base], ['candidate', cand]] as const) {
     runs.forEach((r, i) => {
-      const which = runs.length > 1 ? `${side} run ${i + 1}` : side;
-      if (r.generator?.saturated) notes.push(`${which}: the load generator was saturated, its numbers are not trustworthy (${r.generator.reasons.join('; ')})`);
-      if (r.meta.incomplete) notes.push(`${which}: incomplete run (${r.meta.incomplete.reason})`);
+      const at = runs.length > 1 ? { run: i + 1 } : {};
+      if (r.meta.incomplete) untrustworthy.push({ side, ...at, reason: `incomplete run (${r.meta.incomplete.reason})` });
+      if (r.generator?.saturated) untrustworthy.push({ side, ...at, reason: `the load generator was saturated (${r.generator.reasons.join('; ')})` });
+      if (Object.keys(r.endpoints).length === 0) untrustworthy.push({ side, ...at, reason: 'no endpoints: nothing was measured' });
+      else if (!(r.meta.durationSec > 0) || measuredWindow(r).toSec <= measuredWindow(r).fromSec) {
+        untrustworthy.push({ side, ...at, reason: `no measured time (duration ${r.meta.durationSec} s, warm-up ${r.meta.warmupSec} s)` });
+      }
     });
   }
   if (opts.adjust === 'bh' && withP.length > 1) {
@@ -340,8 +407,44 @@ export function compare(base: RunResult[], cand: RunResult[], options: CompareOp
     counts,
     endpoints,
     phases: phaseChecks(base, cand, notes),
+    ...slaOutcome(base, cand, notes),
+    untrustworthy,
+    caveats,
     notes,
   };
+}
+
+/** Each side's own SLA (from the runs' `meta.sla`), evaluated as `loadgate report` would. */
+function slaOutcome(base: RunResult[], cand: RunResult[], notes: string[]): { sla?: NonNullable<Comparison['sla']> } {
+  const side = (runs: RunResult[], name: string): SlaSide | undefined => {
+    const out: SlaSide = { runs: 0, passed: 0, checks: 0, failed: [] };
+    const failed = new Map<string, SlaSide['failed'][number]>();
+    runs.forEach((r, i) => {
+      if (r.meta.sla === undefined) return;
+      const parsed = slaSchema.safeParse(r.meta.sla);
+      if (!parsed.success) {
+        notes.push(`${name}${runs.length > 1 ? ` run ${i + 1}` : ''}: its SLA block does not validate, so it is not evaluated here`);
+        return;
+      }
+      const driven = new Set(Object.keys(r.endpoints));
+      const open = new Set(Object.entries(r.endpoints).filter(([, e]) => e.arrivals !== undefined).map(([n]) => n));
+      const v = evaluate(compileSla(parsed.data, { drivenEndpoints: driven, openModelEndpoints: open }), r);
+      out.runs++;
+      if (v.status === 'pass') out.passed++;
+      if (out.checks === 0) out.checks = v.summary.total;
+      for (const c of v.checks) {
+        if (c.status === 'pass' || (c.status === 'no-data' && c.optional) || failed.has(c.id)) continue;
+        failed.set(c.id, { id: c.id, status: c.status === 'fail' ? 'fail' : 'no-data', ...(c.actual !== undefined ? { actual: c.actual } : {}), limit: c.limit, op: c.op, unit: c.unit });
+      }
+    });
+    out.failed = [...failed.values()];
+    return out.runs > 0 ? out : undefined;
+  };
+  const b = side(base, 'base');
+  const c = side(cand, 'candidate');
+  if (b === undefined && c === undefined) return {};
+  const state = (x: SlaSide | undefined) => (x === undefined ? 'none' : x.passed === x.runs ? 'pass' : `fail:${x.failed.map((f) => f.id).join(',')}`);
+  return { sla: { ...(b ? { base: b } : {}), ...(c ? { cand: c } : {}), changed: state(b) !== state(c) } };
 }
 
 function fmtP(p: number): string {
@@ -352,23 +455,300 @@ function fmtPct(x: number): string {
   return `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
 }
 
-function decide(t: Tested, floorLog: number, alpha: number, opts: ResolvedCompareOptions, family: number): { verdict: MetricVerdict; reason: string } {
+function decide(t: Tested, alpha: number, opts: ResolvedCompareOptions, family: number): { verdict: MetricVerdict; reason: string } {
   const { m } = t;
   const est = t.est!;
   const iv = t.interval!;
   const q = m.qValue!;
   const sig = q <= alpha;
-  const floor = `±${opts.noiseFloorPct}%`;
+  const floorLog = t.floorLog ?? Math.log1p(opts.noiseFloorPct / 100);
+  const floorPct = Math.expm1(floorLog) * 100;
+  const floor = `±${fmtFloor(floorPct)}%`;
   const ci = `${fmtPct(Math.expm1(iv.lo) * 100)} … ${fmtPct(Math.expm1(iv.hi) * 100)}`;
   const pq = opts.adjust === 'bh' && family > 1 ? `q=${fmtP(q)}` : `p=${fmtP(q)}`;
+  const worse = m.better === 'lower' ? est > 0 : est < 0;
+  const bl = t.block;
+  if (bl !== undefined) {
+    if (sig && bl.path !== 'none') {
+      const how =
+        bl.path === 'relative'
+          ? `beyond the ${floor} noise floor against the run's other ${t.m.unit === 'ms' ? 'endpoints of its kind' : 'endpoints'} (${fmtPct(Math.expm1(bl.relative!) * 100)} relative to their median change of ${fmtPct(Math.expm1(bl.shared!) * 100)})`
+          : `beyond the ±${fmtFloor(Math.expm1(bl.sharedFloorLog) * 100)}% floor for a change every endpoint shares, with generator health alike on both sides`;
+      return { verdict: worse ? 'regressed' : 'improved', reason: `significant (${pq}, block bootstrap over seconds) and ${how}` };
+    }
+    if (iv.lo >= -floorLog && iv.hi <= floorLog) return { verdict: 'unchanged', reason: `the interval (${ci}) lies within the noise floor (${floor})` };
+    if (Math.abs(est) <= floorLog) return { verdict: 'unchanged', reason: `the change is within the noise floor (${floor}); the interval (${ci}) is wide` };
+    if (bl.relative !== undefined && Math.abs(bl.relative) <= floorLog) {
+      return {
+        verdict: 'inconclusive',
+        reason:
+          `moved with the run's other endpoints (their median ${fmtPct(Math.expm1(bl.shared!) * 100)}, this one ${fmtPct(Math.expm1(est) * 100)}): a shift every endpoint shares is what a busier machine looks like` +
+          `${bl.parity.ok ? '' : ` (${bl.parity.why})`}; repeat runs (loadgate run --repeat 5) to tell it from a change of the whole target`,
+      };
+    }
+    if (m.thinTail) return { verdict: 'inconclusive', reason: `rests on fewer than ${THIN_TAIL_SAMPLES} samples beyond the percentile on a side: no verdict on a tail that thin` };
+    return { verdict: 'inconclusive', reason: `no significant change beyond the noise floor (${pq}); the interval (${ci}) reaches beyond ${floor}: repeat runs would tell` };
+  }
   if (sig && Math.abs(est) > floorLog) {
-    const worse = m.better === 'lower' ? est > 0 : est < 0;
-    return { verdict: worse ? 'regressed' : 'improved', reason: `significant (${pq}) and beyond the ${opts.noiseFloorPct}% noise floor` };
+    return { verdict: worse ? 'regressed' : 'improved', reason: `significant (${pq}) and beyond the ${floor} noise floor` };
   }
   if (iv.lo >= -floorLog && iv.hi <= floorLog) return { verdict: 'unchanged', reason: `the interval (${ci}) lies within the noise floor (${floor})` };
-  if (sig) return { verdict: 'unchanged', reason: `significant (${pq}) but smaller than the ${opts.noiseFloorPct}% noise floor` };
+  if (sig) return { verdict: 'unchanged', reason: `significant (${pq}) but smaller than the ${floor} noise floor` };
   const adj = m.pValue! <= alpha && opts.adjust === 'bh' && family > 1 ? ` after adjusting for ${family} tests (p=${fmtP(m.pValue!)}, q=${fmtP(q)})` : ` (${pq})`;
   return { verdict: 'inconclusive', reason: `no significant change${adj}, but the interval (${ci}) reaches beyond ${floor}: more samples or runs would tell` };
+}
+
+function fmtFloor(pct: number): string {
+  return pct >= 10 ? pct.toFixed(0) : pct.toFixed(1).replace(/\.0$/, '');
+}
+
+/** Tails move more than the middle between identical runs: p99 gets twice the relative floor, p99.9 four times. */
+const TAIL_FLOOR: Partial<Record<MetricId, number>> = { p99Ms: 2, p999Ms: 4, maxMs: 4 };
+
+/**
+ * The noise floor of one metric, as a log ratio: the relative floor (wider for tails), or the absolute one
+ * (`noiseFloorMs`) when that is larger — +0.2 ms on a 2.7 ms p50 is +8% and still nothing. The absolute floor
+ * is taken against the geometric mean of both sides, so it is the same whichever side is the base.
+ */
+function floorLogFor(id: MetricId, unit: MetricComparison['unit'], base: number | undefined, cand: number | undefined, opts: ResolvedCompareOptions): number {
+  const rel = Math.log1p(((TAIL_FLOOR[id] ?? 1) * opts.noiseFloorPct) / 100);
+  if (unit !== 'ms' || base === undefined || cand === undefined || !(base > 0 && cand > 0)) return rel;
+  return Math.max(rel, Math.log1p(opts.noiseFloorMs / Math.sqrt(base * cand)));
+}
+
+// ---- block bootstrap over seconds (one run per side) ----
+
+const BLOCK_METRICS: MetricId[] = ['p50Ms', 'p95Ms', 'p99Ms', 'p999Ms'];
+const BLOCK_PERCENTILES = BLOCK_METRICS.map((id) => PERCENTILES[id]!);
+
+/** One endpoint and percentile, from the block bootstrap. */
+interface BlockEstimate {
+  /** Observed values over the full seconds, ms. */
+  base: number;
+  cand: number;
+  /** Observed log(cand / base). */
+  d: number;
+  /** Replicates of d. */
+  D: Float64Array;
+  /** Change relative to the median change of the endpoints of the same kind, with replicates (≥ 3 endpoints of the kind). */
+  r?: number;
+  shared?: number;
+  samples: { base: number; cand: number };
+}
+
+/** Whether the two sides' load generators were in comparable health (event-loop lag and schedule slip p99 within 2×). */
+interface Parity {
+  ok: boolean;
+  why?: string;
+}
+
+function healthParity(base: RunResult[], cand: RunResult[]): Parity {
+  const worst = (runs: RunResult[], f: (r: RunResult) => number | undefined) => {
+    const xs = runs.map(f);
+    return xs.some((x) => x === undefined) ? undefined : Math.max(...(xs as number[]));
+  };
+  for (const [what, f] of [
+    ['event-loop lag p99', (r: RunResult) => r.generator?.eventLoopLagMs?.p99],
+    ['schedule slip p99', (r: RunResult) => r.generator?.scheduleSlipMs?.p99],
+  ] as const) {
+    const a = worst(base, f);
+    const b = worst(cand, f);
+    if (a === undefined || b === undefined) continue;
+    // +1 ms: a lag of 0.2 against 0.5 ms is no difference in health.
+    if (Math.max(a + 1, b + 1) / Math.min(a + 1, b + 1) > 2) return { ok: false, why: `the generators' health differs: ${what} ${fmtMs(a)} vs ${fmtMs(b)} ms` };
+  }
+  return { ok: true };
+}
+
+function fmtMs(x: number): string {
+  return x >= 10 ? x.toFixed(0) : x.toFixed(1);
+}
+
+/**
+ * One endpoint against the other http endpoints of its run, second by second: the mean Savage (exponential)
+ * score of its requests' ranks among the others' requests of the same second. 1 when it is like them; above 1
+ * when its tail is slower. Whatever slows the whole machine in a second slows all endpoints in that second,
+ * so it cancels here: this is what can see one endpoint's change through run-to-run noise.
+ */
+interface ScoreEstimate {
+  base: number;
+  cand: number;
+  /** Observed log(cand / base), replicates, and the requests each side rests on. */
+  d: number;
+  D: Float64Array;
+  requests: { base: number; cand: number };
+}
+
+interface EndpointBlocks {
+  latency: BlockEstimate[];
+  /** http endpoints with at least two other http endpoints in the run. */
+  vsOthers?: ScoreEstimate;
+}
+
+/**
+ * Per second: the sum of Savage scores −ln(1 − u) of the endpoint's requests, u its mid-rank among the other
+ * endpoints' requests of that second (clamped below 1 − 1/2N), and its request count. Seconds where the
+ * others recorded nothing are left out.
+ */
+function tailScores(rows: Buckets[], otherRows: Buckets[]): { score: Float64Array; tot: Float64Array; S: number; T: number } {
+  const score = new Float64Array(rows.length);
+  const tot = new Float64Array(rows.length);
+  rows.forEach((row, s) => {
+    if (row.valuesUs.length === 0) return;
+    const o = cdfOf([otherRows[s]!]);
+    const N = o.total;
+    if (N === 0) return;
+    let j = 0;
+    for (let i = 0; i < row.valuesUs.length; i++) {
+      const v = row.valuesUs[i]!;
+      while (j < o.valuesUs.length && o.valuesUs[j]! < v) j++;
+      const below = j === 0 ? 0 : o.cumulative[j - 1]!;
+      const equal = j < o.valuesUs.length && o.valuesUs[j] === v ? o.cumulative[j]! - below : 0;
+      const u = Math.min(1 - 0.5 / N, (below + 0.5 * equal) / N);
+      score[s]! += row.counts[i]! * -Math.log1p(-u);
+      tot[s]! += row.counts[i]!;
+    }
+  });
+  let S = 0;
+  let T = 0;
+  for (let s = 0; s < rows.length; s++) (S += score[s]!), (T += tot[s]!);
+  return { score, tot, S, T };
+}
+
+/**
+ * Joint block-bootstrap replicates for every endpoint with per-second latency on both sides. A side's runs
+ * are laid end to end (pooled); each endpoint has one row per second of the side, empty where it recorded nothing.
+ */
+function blockPlan(
+  bRuns: Array<Map<string, EndpointData>>,
+  cRuns: Array<Map<string, EndpointData>>,
+  names: string[],
+  kindOf: (n: string) => EndpointData['kind'],
+  opts: ResolvedCompareOptions,
+  makeRng: RngFactory,
+): Map<string, EndpointBlocks> {
+  const out = new Map<string, EndpointBlocks>();
+  const none: Buckets = { valuesUs: new Float64Array(0), counts: new Float64Array(0) };
+  const rowsOf = (runs: Array<Map<string, EndpointData>>, name: string): Buckets[] =>
+    runs.flatMap((r) => {
+      const n = Math.max(0, ...[...r.values()].map((d) => d.seconds.length));
+      const d = r.get(name);
+      return d !== undefined && d.seconds.length === n ? d.seconds : Array.from({ length: n }, () => none);
+    });
+  const eligible: Array<{ name: string; rb: Buckets[]; rc: Buckets[]; tb: SecondTable; tc: SecondTable }> = [];
+  for (const name of names) {
+    if (kindOf(name) === 'probe') continue;
+    const rb = rowsOf(bRuns, name);
+    const rc = rowsOf(cRuns, name);
+    const tb = secondTable(rb);
+    const tc = secondTable(rc);
+    const total = (t: SecondTable) => t.seconds.reduce((a, x) => a + x.total, 0);
+    if (tb.seconds.length < MIN_SECONDS || tc.seconds.length < MIN_SECONDS || total(tb) === 0 || total(tc) === 0) continue;
+    eligible.push({ name, rb, rc, tb, tc });
+  }
+  if (eligible.length === 0) return out;
+  const fp = (tables: SecondTable[]) =>
+    hashWords(tables.flatMap((t, i) => [eligible[i]!.name, hashArray(t.valuesUs), hashArray(t.seconds.map((x) => x.total)), hashArray(t.cumulative)]));
+  const fb = fp(eligible.map((e) => e.tb));
+  const fc = fp(eligible.map((e) => e.tc));
+  const lo = Math.min(fb, fc);
+  const hi = Math.max(fb, fc);
+  const B = opts.bootstrapIterations;
+  const P = BLOCK_PERCENTILES.length;
+  const nb = eligible[0]!.tb.seconds.length;
+  const nc = eligible[0]!.tc.seconds.length;
+  const wb = drawWeights(nb, B, makeRng(hashWords([opts.seed, 'blocks', lo, hi, fb === lo ? 0 : 1])));
+  const wc = drawWeights(nc, B, makeRng(hashWords([opts.seed, 'blocks', lo, hi, fb === fc ? 1 : fc === lo ? 0 : 1])));
+  // Identical sides: symmetrise the replicates (D ∪ −D) so the mirror stays exact.
+  const sym = fb === fc;
+  const diff = (xb: Float64Array, xc: Float64Array, stride: number, k: number) => {
+    const d = new Float64Array(sym ? 2 * B : B);
+    for (let i = 0; i < B; i++) d[i] = xc[i * stride + k]! - xb[i * stride + k]!;
+    if (sym) for (let i = 0; i < B; i++) d[B + i] = -d[i]!;
+    return d;
+  };
+  const est = eligible.map((e) => ({ ob: observed(e.tb, BLOCK_PERCENTILES), oc: observed(e.tc, BLOCK_PERCENTILES) }));
+  const httpPeers = eligible.filter((e) => e.name !== OVERALL && kindOf(e.name) === 'http');
+  eligible.forEach((e, i) => {
+    const xb = blockReplicates(e.tb, BLOCK_PERCENTILES, wb, B);
+    const xc = blockReplicates(e.tc, BLOCK_PERCENTILES, wc, B);
+    const total = (t: SecondTable) => t.seconds.reduce((a, x) => a + x.total, 0);
+    // The median change of the endpoints of this kind: only to say "moved with the rest of the run".
+    const peers = e.name === OVERALL ? [] : eligible.map((x, j) => (x.name !== OVERALL && kindOf(x.name) === kindOf(e.name) ? j : -1)).filter((j) => j >= 0);
+    const latency = BLOCK_PERCENTILES.map((_p, k) => {
+      const be: BlockEstimate = {
+        base: Math.exp(est[i]!.ob[k]!),
+        cand: Math.exp(est[i]!.oc[k]!),
+        d: est[i]!.oc[k]! - est[i]!.ob[k]!,
+        D: diff(xb, xc, P, k),
+        samples: { base: total(e.tb), cand: total(e.tc) },
+      };
+      if (peers.length >= 3) {
+        be.shared = medianOf(peers.map((j) => est[j]!.oc[k]! - est[j]!.ob[k]!));
+        be.r = be.d - be.shared;
+      }
+      return be;
+    });
+    out.set(e.name, { latency });
+  });
+  for (const [name, se] of vsOthersPlan(httpPeers, wb, wc, B, diff, 1 - opts.confidence)) out.get(name)!.vsOthers = se;
+  return out;
+}
+
+/**
+ * "tail vs others" for every http endpoint. Stage 1, robust: the endpoint against each other endpoint on its
+ * own, the median of those changes — one changed endpoint cannot make the rest look faster. Those that stand
+ * out at the marginal level (p < alpha) leave the reference. Stage 2, powerful: the endpoint against the
+ * pooled remaining others (at least two), or the stage-1 estimate when too few remain.
+ */
+function vsOthersPlan(
+  http: Array<{ name: string; rb: Buckets[]; rc: Buckets[] }>,
+  wb: Float64Array,
+  wc: Float64Array,
+  B: number,
+  diff: (xb: Float64Array, xc: Float64Array, stride: number, k: number) => Float64Array,
+  alpha: number,
+): Map<string, ScoreEstimate> {
+  type Side = { rb: Buckets[]; rc: Buckets[] };
+  const pooled = (rows: Buckets[][]): Buckets[] => rows[0]!.map((_, s) => mergeBuckets(rows.map((r) => r[s]!)));
+  const against = (e: Side, ref: Side): ScoreEstimate | undefined => {
+    const sb = tailScores(e.rb, ref.rb);
+    const sc = tailScores(e.rc, ref.rc);
+    if (sb.S === 0 || sc.S === 0) return undefined;
+    return {
+      base: sb.S / sb.T,
+      cand: sc.S / sc.T,
+      d: Math.log(sc.S / sc.T) - Math.log(sb.S / sb.T),
+      D: diff(ratioReplicates(sb.score, sb.tot, wb, B), ratioReplicates(sc.score, sc.tot, wc, B), 1, 0),
+      requests: { base: sb.T, cand: sc.T },
+    };
+  };
+  const stage1 = new Map<string, ScoreEstimate>();
+  for (const e of http) {
+    const per = http.filter((o) => o.name !== e.name).map((o) => against(e, o)).filter((x): x is ScoreEstimate => x !== undefined);
+    if (per.length < 2) continue;
+    const D = new Float64Array(per[0]!.D.length);
+    const row = new Float64Array(per.length);
+    for (let b = 0; b < D.length; b++) {
+      per.forEach((x, j) => (row[j] = x.D[b]!));
+      D[b] = medianOf(row);
+    }
+    stage1.set(e.name, {
+      base: Math.exp(medianOf(per.map((x) => Math.log(x.base)))),
+      cand: Math.exp(medianOf(per.map((x) => Math.log(x.cand)))),
+      d: medianOf(per.map((x) => x.d)),
+      D,
+      requests: per[0]!.requests,
+    });
+  }
+  const outliers = new Set([...stage1].filter(([, se]) => beyondFloorPValue(se.D, se.d, 0) < alpha).map(([n]) => n));
+  const out = new Map<string, ScoreEstimate>();
+  for (const [name, se] of stage1) {
+    const ref = http.filter((o) => o.name !== name && !outliers.has(o.name));
+    const s2 = ref.length >= 2 ? against(http.find((e) => e.name === name)!, { rb: pooled(ref.map((o) => o.rb)), rc: pooled(ref.map((o) => o.rc)) }) : undefined;
+    out.set(name, s2 ?? se);
+  }
+  return out;
 }
 
 function blank(def: (typeof METRICS)[number], of: MetricComparison['n']['of']): MetricComparison {
@@ -402,9 +782,21 @@ function onlyOneSide(def: (typeof METRICS)[number], bd: EndpointData[] | undefin
 }
 
 /** One run per side (or pooled runs): bootstrap and binomial tests on the samples. */
-function testPooled(def: (typeof METRICS)[number], endpoint: string, bd: EndpointData[], cd: EndpointData[], opts: ResolvedCompareOptions, makeRng: RngFactory): Tested | undefined {
+function testPooled(
+  def: (typeof METRICS)[number],
+  endpoint: string,
+  bd: EndpointData[],
+  cd: EndpointData[],
+  opts: ResolvedCompareOptions,
+  makeRng: RngFactory,
+  block: EndpointBlocks | undefined,
+  parity: Parity,
+): Tested | undefined {
   const B = opts.bootstrapIterations;
   const percentile = PERCENTILES[def.id];
+  const k = BLOCK_METRICS.indexOf(def.id);
+  if (block !== undefined && k >= 0) return testBlock(def, block.latency[k]!, opts, parity);
+  if (def.id === 'tailVsOthersPct') return testVsOthers(def, block?.vsOthers, opts);
   if (percentile !== undefined || def.id === 'maxMs') {
     const m = blank(def, 'samples');
     const bc = cdfs(bd);
@@ -436,7 +828,7 @@ function testPooled(def: (typeof METRICS)[number], endpoint: string, bd: Endpoin
     }
     const diffs = pairedBootstrap(bc.fingerprint, cc.fingerprint, `${endpoint}/${def.id}`, opts.seed, makeRng, (rng) => bootstrapLogPercentile(bc, percentile!, B, rng), (rng) => bootstrapLogPercentile(cc, percentile!, B, rng));
     m.method = 'bootstrap-histogram';
-    const t: Tested = { m };
+    const t: Tested = { m, floorLog: floorLogFor(def.id, def.unit, m.base, m.cand, opts) };
     setEstimate(t, Math.log(m.cand!) - Math.log(m.base!), percentileInterval(diffs, opts.confidence), bootstrapPValue(diffs), opts.confidence);
     return t;
   }
@@ -486,6 +878,62 @@ function testPooled(def: (typeof METRICS)[number], endpoint: string, bd: Endpoin
   m.method = 'binomial';
   const t: Tested = { m };
   setEstimate(t, rr.estimate, rr.interval, rr.pValue, opts.confidence);
+  return t;
+}
+
+/** A latency percentile from the block bootstrap over seconds (see blocks.ts and the README's compare section). */
+function testBlock(def: (typeof METRICS)[number], be: BlockEstimate, opts: ResolvedCompareOptions, parity: Parity): Tested {
+  const m = blank(def, 'samples');
+  m.n = { base: be.samples.base, cand: be.samples.cand, of: 'samples' };
+  setValues(m, be.base, be.cand);
+  const percentile = PERCENTILES[def.id]!;
+  const tb = be.samples.base - rankOf(be.samples.base, percentile);
+  const tc = be.samples.cand - rankOf(be.samples.cand, percentile);
+  m.tail = { base: tb, cand: tc };
+  m.thinTail = Math.min(tb, tc) < THIN_TAIL_SAMPLES;
+  if ((percentile / 100) * Math.min(be.samples.base, be.samples.cand) > Math.min(be.samples.base, be.samples.cand) - 1) {
+    const need = Math.ceil(1 / (1 - percentile / 100));
+    return { m, fixed: { verdict: 'inconclusive', reason: `${def.label} needs ≥ ${need} samples per side to be more than the maximum (have ${Math.min(be.samples.base, be.samples.cand)})` } };
+  }
+  const floorLog = floorLogFor(def.id, def.unit, be.base, be.cand, opts);
+  const sharedFloorLog = Math.max(floorLog, Math.log1p(opts.sharedNoiseFloorPct / 100));
+  m.method = 'bootstrap-blocks';
+  const t: Tested = { m, floorLog, block: { path: 'none', sharedFloorLog, parity } };
+  if (be.r !== undefined) {
+    t.block!.relative = be.r;
+    t.block!.shared = be.shared!;
+  }
+  // One run per side cannot tell a busier machine from a slower target when the whole run moved: an endpoint's
+  // own percentile counts only beyond the wide shared floor, with both generators in similar health, and never
+  // on a thin tail. What one endpoint does against the others of its run is the "> others' p95/p99" rows.
+  const iv = percentileInterval(be.D, opts.confidence);
+  if (m.thinTail || !parity.ok) {
+    // Untestable whatever the data: kept out of the family-wide adjustment.
+    setEstimate(t, be.d, iv, 1, opts.confidence);
+    delete m.pValue;
+    const v = decide({ ...t, m: { ...m, qValue: 1 } }, 1 - opts.confidence, opts, 1);
+    t.fixed = v;
+    return t;
+  }
+  t.block!.path = 'shared';
+  setEstimate(t, be.d, iv, beyondFloorPValue(be.D, be.d, sharedFloorLog), opts.confidence);
+  return t;
+}
+
+/** Relative floor of "tail vs others", percent of the score (see README: it needs no allowance for a busier machine). */
+export const VS_OTHERS_FLOOR_PCT = 0;
+
+/** "tail vs others": the endpoint's tail against the run's other http endpoints in the same seconds (Savage scores). */
+function testVsOthers(def: (typeof METRICS)[number], se: ScoreEstimate | undefined, opts: ResolvedCompareOptions): Tested | undefined {
+  if (se === undefined) return undefined;
+  const m = blank(def, 'requests');
+  m.n = { base: se.requests.base, cand: se.requests.cand, of: 'requests' };
+  // Shown as percent: 0 when the endpoint ranks like the others, +10% when its scores are 10% higher.
+  setValues(m, (se.base - 1) * 100, (se.cand - 1) * 100);
+  const floorLog = Math.log1p(VS_OTHERS_FLOOR_PCT / 100);
+  m.method = 'bootstrap-blocks';
+  const t: Tested = { m, floorLog, block: { path: 'relative', sharedFloorLog: floorLog, parity: { ok: true } } };
+  setEstimate(t, se.d, percentileInterval(se.D, opts.confidence), beyondFloorPValue(se.D, se.d, floorLog), opts.confidence);
   return t;
 }
 
@@ -594,7 +1042,7 @@ function testRuns(def: (typeof METRICS)[number], bd: EndpointData[], cd: Endpoin
     m.pValue = mw.pValue;
     return { m, fixed: { verdict: 'inconclusive', reason: `too few runs (${lb.length} vs ${lc.length}) for a ${opts.confidence * 100}% interval of the shift` } };
   }
-  const t: Tested = { m };
+  const t: Tested = { m, floorLog: floorLogFor(def.id, def.unit, m.base, m.cand, opts) };
   setEstimate(t, hl.estimate, hl.interval, mw.pValue, hl.achievedLevel ?? opts.confidence);
   return t;
 }

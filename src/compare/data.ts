@@ -135,6 +135,8 @@ export interface EndpointData {
   samples: number;
   /** Requests per full second of the measured window, zeros included. */
   perSecond: number[];
+  /** Latency per full second of the measured window (same seconds as `perSecond`); empty without a series. */
+  seconds: Buckets[];
   requests: number;
   errors: number;
   /** Whole-run stream counts (ws). */
@@ -148,7 +150,7 @@ export interface EndpointData {
   cdf?: Cdf;
 }
 
-export type MetricId = 'p50Ms' | 'p95Ms' | 'p99Ms' | 'p999Ms' | 'maxMs' | 'errorRatePct' | 'throughputPerSec' | 'lossPct';
+export type MetricId = 'p50Ms' | 'p95Ms' | 'p99Ms' | 'p999Ms' | 'maxMs' | 'tailVsOthersPct' | 'errorRatePct' | 'throughputPerSec' | 'lossPct';
 
 export const PERCENTILES: Partial<Record<MetricId, number>> = { p50Ms: 50, p95Ms: 95, p99Ms: 99, p999Ms: 99.9 };
 
@@ -168,10 +170,11 @@ export function runData(result: RunResult, asSent: ReadonlySet<string> = new Set
     const buckets = mergeBuckets(http.map((d) => d.buckets));
     const len = Math.max(...http.map((d) => d.perSecond.length));
     const perSecond = Array.from({ length: len }, (_, i) => http.reduce((a, d) => a + (d.perSecond[i] ?? 0), 0));
+    const seconds = Array.from({ length: len }, (_, i) => mergeBuckets(http.map((d) => d.seconds[i]).filter((x): x is Buckets => x !== undefined)));
     const requests = http.reduce((a, d) => a + d.requests, 0);
     const errors = http.reduce((a, d) => a + d.errors, 0);
     const dur = Math.min(measuredWindow(result).toSec, result.meta.durationSec) - measuredWindow(result).fromSec;
-    out.set(OVERALL, withValues({ kind: 'http', buckets, samples: 0, perSecond, requests, errors, lost: undefined, expected: undefined, values: {}, summarySource: undefined }, dur, undefined));
+    out.set(OVERALL, withValues({ kind: 'http', buckets, samples: 0, perSecond, seconds, requests, errors, lost: undefined, expected: undefined, values: {}, summarySource: undefined }, dur, undefined));
   }
   return out;
 }
@@ -227,11 +230,17 @@ export function endpointData(result: RunResult, ep: EndpointResult, asSent = fal
   // Full seconds only: a partial last second would read as a drop in throughput.
   const lastFull = Math.floor(result.meta.durationSec);
   const perSecond: number[] = [];
+  const seconds: Buckets[] = [];
   if (ep.series.length > 0) {
-    const byT = new Map(ep.series.map((p) => [p.tSec, p.requests]));
-    for (let t = win.fromSec; t < lastFull; t++) perSecond.push(byT.get(t) ?? 0);
+    const byT = new Map(ep.series.map((p) => [p.tSec, p]));
+    const none: Buckets = { valuesUs: new Float64Array(0), counts: new Float64Array(0) };
+    for (let t = Math.ceil(win.fromSec); t < lastFull; t++) {
+      const p = byT.get(t);
+      perSecond.push(p?.requests ?? 0);
+      if (seriesLatency) seconds.push(p === undefined ? none : bucketsOf(decodeRaw(latencyOf(p, asSent))));
+    }
   }
   const dur = Math.min(win.toSec, result.meta.durationSec) - win.fromSec;
-  const d: EndpointData = { kind: ep.kind, buckets, samples: 0, perSecond, requests, errors, lost: ep.stream?.lost, expected: ep.stream?.expected, values: {}, summarySource: undefined };
+  const d: EndpointData = { kind: ep.kind, buckets, samples: 0, perSecond, seconds, requests, errors, lost: ep.stream?.lost, expected: ep.stream?.expected, values: {}, summarySource: undefined };
   return withValues(d, dur, ep.latencySummaryMs);
 }

@@ -1,5 +1,5 @@
 /** Renderers for a Comparison: Markdown for a PR comment, JSON, and an HTML section. Pure: they return strings. */
-import type { Comparison, EndpointComparison, MetricComparison, MetricVerdict, PhaseCheck } from './compare.js';
+import type { Comparison, EndpointComparison, MetricComparison, MetricVerdict, PhaseCheck, SlaSide } from './compare.js';
 
 export const VERDICT_ICON: Record<MetricVerdict, string> = { improved: '✅', regressed: '❌', unchanged: '➖', inconclusive: '❔' };
 
@@ -27,13 +27,30 @@ function deltaCell(m: MetricComparison): string {
   return v;
 }
 
+/**
+ * A relative change for a reader: a percentage up to ±1000% (and down to −90%), beyond that the ratio —
+ * `×155,300` says what `+15530000.0%` does not (issue #13 item 6).
+ */
+export function fmtChange(pct: number): string {
+  if (!Number.isFinite(pct)) return pct > 0 ? '×∞' : '—';
+  const ratio = 1 + pct / 100;
+  if (pct >= 1000) return `×${ratioText(ratio)}`;
+  if (pct <= -90 && ratio > 0) return `÷${ratioText(1 / ratio)}`;
+  return `${signed(pct)}%`;
+}
+
+function ratioText(r: number): string {
+  if (r >= 1000) return Number(r.toPrecision(4)).toLocaleString('en-US');
+  return r >= 100 ? r.toFixed(0) : r.toFixed(1);
+}
+
 function deltaPctCell(m: MetricComparison): string {
   if (m.unit === '%' && m.base === 0) return m.cand === 0 ? '0%' : 'new';
-  return m.deltaPct === undefined ? '—' : `${signed(m.deltaPct)}%`;
+  return m.deltaPct === undefined ? '—' : fmtChange(m.deltaPct);
 }
 
 function ciCell(m: MetricComparison): string {
-  return m.ci === undefined ? '—' : `${signed(m.ci.lowPct)}% … ${signed(m.ci.highPct)}%`;
+  return m.ci === undefined ? '—' : `${fmtChange(m.ci.lowPct)} … ${fmtChange(m.ci.highPct)}`;
 }
 
 function metricLabel(m: MetricComparison): string {
@@ -51,7 +68,47 @@ function sideLine(c: Comparison, side: 'base' | 'cand'): string {
 
 function headline(c: Comparison): string {
   const k = c.counts;
-  return `${VERDICT_ICON[c.verdict]} **${c.verdict}** — ${k.regressed} regressed, ${k.improved} improved, ${k.unchanged} unchanged, ${k.inconclusive} inconclusive`;
+  const warn = [
+    ...(c.untrustworthy.length ? ['⚠️ **untrustworthy input**'] : []),
+    ...(c.sla?.changed ? [`SLA ${slaChange(c.sla)}`] : []),
+    ...c.caveats.map((x) => `⚠️ ${x}`),
+  ];
+  return `${VERDICT_ICON[c.verdict]} **${c.verdict}** — ${k.regressed} regressed, ${k.improved} improved, ${k.unchanged} unchanged, ${k.inconclusive} inconclusive${warn.length ? ` · ${warn.join(' · ')}` : ''}`;
+}
+
+/** "base passed all 25 checks, candidate failed 1" (short, for the headline). */
+function slaChange(sla: NonNullable<Comparison['sla']>): string {
+  const one = (name: string, x: SlaSide | undefined) => {
+    if (x === undefined) return `${name} had no SLA`;
+    if (x.passed === x.runs) return `${name} passed all ${x.checks} checks${x.runs > 1 ? ` in ${x.runs} runs` : ''}`;
+    return `${name} failed ${x.failed.length}${x.runs > 1 ? ` (${x.runs - x.passed} of ${x.runs} runs)` : ''}`;
+  };
+  return `${one('base', sla.base)}, ${one('candidate', sla.cand)}`;
+}
+
+/** The SLA outcome of each side, in full: which checks failed, actual against limit. */
+function slaLines(c: Comparison): string[] {
+  if (c.sla === undefined) return [];
+  const side = (name: string, x: SlaSide | undefined) => {
+    if (x === undefined) return `${name}: no SLA in the result`;
+    if (x.passed === x.runs) return `${name}: ✅ all ${x.checks} checks passed${x.runs > 1 ? ` in ${x.runs} runs` : ''}`;
+    return `${name}: ❌ ${x.failed.map(failedCheck).join('; ')}`;
+  };
+  return [side('base', c.sla.base), side('candidate', c.sla.cand)];
+}
+
+function failedCheck(f: SlaSide['failed'][number]): string {
+  if (f.status === 'no-data' || f.actual === undefined) return `${f.id}: no data`;
+  const unit = f.unit === 'count' ? '' : ` ${f.unit}`;
+  const upper = f.op === '<' || f.op === '<=';
+  // How far off, as the ratio of actual to limit when it is large (a 0.001 ms limit), else in the unit.
+  const ratio = f.limit !== 0 ? f.actual / f.limit : Infinity;
+  const off = upper && f.limit > 0 && ratio >= 10 ? ` (${fmtChange((ratio - 1) * 100)} the limit)` : '';
+  return `${f.id} ${fmtCheck(f.actual)}${unit} (needs ${f.op} ${f.limit}${unit})${off}`;
+}
+
+function trustLines(c: Comparison): string[] {
+  return c.untrustworthy.map((u) => `${u.side}${u.run !== undefined ? ` run ${u.run}` : ''}: ${u.reason}`);
 }
 
 function method(c: Comparison): string {
@@ -59,8 +116,8 @@ function method(c: Comparison): string {
   const how =
     c.mode === 'runs'
       ? 'Mann–Whitney U across runs, Hodges–Lehmann shift'
-      : `bootstrap of the histograms and per-second series (${o.bootstrapIterations} replicates, seed ${o.seed}), binomial model for error rates`;
-  return `${how}; noise floor ±${o.noiseFloorPct}%; ${Math.round(o.confidence * 1000) / 10}% intervals${o.adjust === 'bh' ? '; verdicts adjusted across the table (Benjamini–Hochberg)' : ''}`;
+      : `block bootstrap over per-second windows (${o.bootstrapIterations} replicates, seed ${o.seed}); a shift every endpoint shares counts beyond ±${o.sharedNoiseFloorPct}% with generator health alike; "tail vs others" compares each endpoint with the run's other endpoints in the same seconds; binomial model for error rates`;
+  return `${how}; noise floor ±${o.noiseFloorPct}% (p99 ×2, p99.9 ×4) or ${o.noiseFloorMs} ms; ${Math.round(o.confidence * 1000) / 10}% intervals${o.adjust === 'bh' ? '; verdicts adjusted across the table (Benjamini–Hochberg)' : ''}`;
 }
 
 function phaseResult(p: PhaseCheck): string {
@@ -97,13 +154,22 @@ function endpointTitle(e: EndpointComparison): string {
 export function renderCompareMarkdown(c: Comparison): string {
   const out: string[] = [];
   out.push(`### loadgate compare: ${headline(c)}`, '');
+  const trust = trustLines(c);
+  if (trust.length) out.push('> ⚠️ **Untrustworthy input** — a gate does not pass on these numbers:', ...trust.map((t) => `> - ${md(t)}`), '');
+  if (c.caveats.length) out.push(...c.caveats.map((x) => `> ⚠️ ${md(x)}`), '');
+  const sla = slaLines(c);
+  if (sla.length) out.push(`**SLA${c.sla!.changed ? ' outcome changed' : ''}:** ${sla.map(md).join(' · ')}`, '');
   out.push(`**base:** ${md(sideLine(c, 'base'))}  `, `**candidate:** ${md(sideLine(c, 'cand'))}  `, `<sub>${md(method(c))}</sub>`, '');
   const level = `${Math.round(c.options.confidence * 1000) / 10}% CI`;
   for (const e of c.endpoints) {
     out.push(`#### ${md(endpointTitle(e))}`, '');
     out.push(`| metric | base | cand | Δ | Δ% | ${level} | verdict |`, '|---|---:|---:|---:|---:|:---:|---|');
     for (const m of e.metrics) {
-      out.push(`| ${md(metricLabel(m))} | ${withUnit(m.base, m.unit)} | ${withUnit(m.cand, m.unit)} | ${deltaCell(m)} | ${deltaPctCell(m)} | ${ciCell(m)} | ${VERDICT_ICON[m.verdict]} ${m.verdict} |`);
+      // Regressed rows in bold, so they stand out in a PR comment.
+      const b = m.verdict === 'regressed' ? '**' : '';
+      out.push(
+        `| ${b}${md(metricLabel(m))}${b} | ${b}${withUnit(m.base, m.unit)}${b} | ${b}${withUnit(m.cand, m.unit)}${b} | ${b}${deltaCell(m)}${b} | ${b}${deltaPctCell(m)}${b} | ${ciCell(m)} | ${VERDICT_ICON[m.verdict]} ${b}${m.verdict}${b} |`,
+      );
     }
     out.push('');
   }
@@ -128,15 +194,77 @@ export function renderCompareJson(c: Comparison): string {
 
 const esc = (s: string) => s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 
+/** Styles of the section: regressed rows stand out, the chart's bars take the verdict's colour. */
+const SECTION_CSS = [
+  '.lg-cmp-table tr.lg-cmp-regressed td{background:#fde2e1;font-weight:600}',
+  '.lg-cmp-table tr.lg-cmp-improved td{background:#e3f5e6}',
+  '.lg-cmp-warn{background:#fff4d6;border-left:4px solid #d89a00;padding:.4em .8em}',
+  '.lg-cmp-chart{max-width:100%;height:auto}',
+  '.lg-cmp-chart text{font:11px sans-serif;fill:#333}',
+  '.lg-cmp-chart .bar-regressed{fill:#d93025}.lg-cmp-chart .bar-improved{fill:#1e8e3e}',
+  '.lg-cmp-chart .bar-unchanged,.lg-cmp-chart .bar-inconclusive{fill:#9aa0a6}',
+  '.lg-cmp-chart .ci{stroke:#333;stroke-width:1}.lg-cmp-chart .axis{stroke:#666;stroke-width:1}',
+].join('');
+
+/** Metrics the chart shows: the latency percentiles a reader gates on, and the tail against the other endpoints. */
+const CHART_METRICS = new Set(['p50Ms', 'p95Ms', 'p99Ms', 'tailVsOthersPct']);
+
+/**
+ * An inline SVG (no script, no external load): one bar per endpoint and metric, the change in percent with its
+ * interval, clipped at ±100% (a clipped bar ends in an arrow and its label says the number).
+ */
+export function compareChartSvg(c: Comparison): string {
+  const rows = c.endpoints.flatMap((e) => e.metrics.filter((m) => CHART_METRICS.has(m.metric) && m.deltaPct !== undefined).map((m) => ({ e, m })));
+  if (rows.length === 0) return '';
+  const rowH = 16;
+  const labelW = 190;
+  const plotW = 360;
+  const valueW = 90;
+  const top = 22;
+  const height = top + rows.length * rowH + 8;
+  const width = labelW + plotW + valueW;
+  const LIM = 100;
+  const x = (pct: number) => labelW + ((Math.max(-LIM, Math.min(LIM, pct)) + LIM) / (2 * LIM)) * plotW;
+  const out: string[] = [];
+  out.push(
+    `<svg class="lg-cmp-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="change per endpoint and metric, percent, with intervals">`,
+  );
+  out.push(`<text x="${x(-LIM)}" y="12">−100%</text><text x="${x(0) - 4}" y="12">0</text><text x="${x(LIM) - 34}" y="12">+100%</text>`);
+  out.push(`<line class="axis" x1="${x(0)}" y1="${top - 6}" x2="${x(0)}" y2="${height - 4}"/>`);
+  rows.forEach(({ e, m }, i) => {
+    const y = top + i * rowH;
+    const d = m.deltaPct!;
+    const x0 = Math.min(x(0), x(d));
+    const w = Math.max(1, Math.abs(x(d) - x(0)));
+    out.push(`<text x="0" y="${y + 11}">${esc(`${e.name} ${m.label}`)}</text>`);
+    out.push(`<rect class="bar-${m.verdict}" x="${x0.toFixed(1)}" y="${y + 3}" width="${w.toFixed(1)}" height="${rowH - 6}"><title>${esc(`${e.name} ${m.label}: ${fmtChange(d)} (${m.verdict})`)}</title></rect>`);
+    if (m.ci !== undefined) {
+      const cy = y + rowH / 2;
+      out.push(`<line class="ci" x1="${x(m.ci.lowPct).toFixed(1)}" y1="${cy}" x2="${x(m.ci.highPct).toFixed(1)}" y2="${cy}"/>`);
+    }
+    const clipped = Math.abs(d) > LIM ? (d > 0 ? ' ▶' : ' ◀') : '';
+    out.push(`<text x="${labelW + plotW + 6}" y="${y + 11}">${esc(`${fmtChange(d)}${clipped}`)}</text>`);
+  });
+  out.push('</svg>');
+  return out.join('');
+}
+
 /** An HTML `<section>` the HTML report can embed (classes prefixed `lg-cmp-`, no inline script). */
 export function renderCompareHtmlSection(c: Comparison): string {
   const out: string[] = [];
-  out.push(`<section class="lg-cmp lg-cmp-${c.verdict}">`);
+  out.push(`<section class="lg-cmp lg-cmp-${c.verdict}">`, `<style>${SECTION_CSS}</style>`);
   const k = c.counts;
   out.push(`<h2>Comparison: <span class="lg-cmp-verdict">${VERDICT_ICON[c.verdict]} ${c.verdict}</span></h2>`);
   out.push(`<p class="lg-cmp-counts">${k.regressed} regressed, ${k.improved} improved, ${k.unchanged} unchanged, ${k.inconclusive} inconclusive</p>`);
+  const trust = trustLines(c);
+  if (trust.length) out.push(`<div class="lg-cmp-warn"><b>⚠️ Untrustworthy input</b> — a gate does not pass on these numbers:<ul>${trust.map((t) => `<li>${esc(t)}</li>`).join('')}</ul></div>`);
+  for (const x of c.caveats) out.push(`<p class="lg-cmp-warn">⚠️ ${esc(x)}</p>`);
+  const sla = slaLines(c);
+  if (sla.length) out.push(`<p class="lg-cmp-sla${c.sla!.changed ? ' lg-cmp-warn' : ''}"><b>SLA${c.sla!.changed ? ' outcome changed' : ''}:</b> ${sla.map(esc).join('<br>')}</p>`);
   out.push(`<p class="lg-cmp-sides"><b>base:</b> ${esc(sideLine(c, 'base'))}<br><b>candidate:</b> ${esc(sideLine(c, 'cand'))}</p>`);
   out.push(`<p class="lg-cmp-method">${esc(method(c))}</p>`);
+  const chart = compareChartSvg(c);
+  if (chart) out.push('<h3>Change per endpoint</h3>', chart);
   const level = `${Math.round(c.options.confidence * 1000) / 10}% CI`;
   for (const e of c.endpoints) {
     out.push(`<h3>${esc(endpointTitle(e))}</h3>`, '<table class="lg-cmp-table">');

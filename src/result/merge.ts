@@ -1,9 +1,10 @@
 /**
  * Exact merge of results: histograms add bucket by bucket, counts add, per-second series are aligned on
- * wall-clock time, and the duration is the union of the runs' time ranges (so rates are recomputed over the
- * time load was actually applied, whether the runs overlapped — distributed runners — or followed each other).
+ * wall-clock time where runs overlap (distributed runners) and laid end to end where they follow each other
+ * (repeated runs), and the duration is the time load was actually applied, so rates are recomputed over it.
  */
-import type { EndpointResult, RunResult, SeriesPoint, StreamStats, CustomMetric, SampleRef } from './model.js';
+import { InputError } from '../errors.js';
+import type { EndpointResult, GeneratorHealth, RunResult, SeriesPoint, StreamStats, CustomMetric, SampleRef } from './model.js';
 import { RESULT_SCHEMA_VERSION } from './model.js';
 import { decodeHistogram, encodeHistogram, mergeEncoded } from './histogram.js';
 import { latencyOf } from './stats.js';
@@ -142,24 +143,97 @@ export function unionLengthMs(ranges: Array<[number, number]>): number {
   return total;
 }
 
-/** Merge several results of the same suite (distributed runners, or split files) into one. */
+/** Identity of a run's data: two results with the same start, end and endpoints are the same run. */
+function sameRun(a: RunResult, b: RunResult): boolean {
+  return a.meta.startedAt === b.meta.startedAt && a.meta.endedAt === b.meta.endedAt && a.meta.suite === b.meta.suite && JSON.stringify(a.endpoints) === JSON.stringify(b.endpoints);
+}
+
+/** The worst generator health of the parts (saturated if any part was), or undefined when no part has one. */
+function mergeGenerator(results: RunResult[], names: string[]): GeneratorHealth | undefined {
+  const parts = results.map((r, i) => [r.generator, names[i]!] as const).filter((x): x is readonly [GeneratorHealth, string] => x[0] !== undefined);
+  if (parts.length === 0) return undefined;
+  const worst = <K extends 'eventLoopLagMs' | 'scheduleSlipMs'>(k: K) =>
+    parts.map(([g]) => g[k]).reduce<GeneratorHealth[K]>((a, x) => (x !== undefined && (a === undefined || x.p99 > a.p99) ? x : a), undefined);
+  const out: GeneratorHealth = {
+    saturated: parts.some(([g]) => g.saturated),
+    reasons: parts.flatMap(([g, n]) => g.reasons.map((r) => (results.length > 1 ? `${n}: ${r}` : r))),
+  };
+  const lag = worst('eventLoopLagMs');
+  const slip = worst('scheduleSlipMs');
+  if (lag) out.eventLoopLagMs = lag;
+  if (slip) out.scheduleSlipMs = slip;
+  const cpu = parts.map(([g]) => g.cpuPct).filter((x): x is number => x !== undefined);
+  if (cpu.length) out.cpuPct = Math.max(...cpu);
+  const rss = parts.map(([g]) => g.maxRssMb).filter((x): x is number => x !== undefined);
+  if (rss.length) out.maxRssMb = Math.max(...rss);
+  return out;
+}
+
+/**
+ * Merge several results of the same suite (distributed runners, split files, repeated runs) into one, keeping
+ * every sample. Parts that overlap in time (runners of one test) are aligned on the wall clock; groups of parts
+ * that do not overlap (runs one after another, `run --repeat`) are laid end to end: the gaps between them are
+ * left out, and so is each later group's warm-up from the measured window (its requests stay in the totals),
+ * so the measured requests of the merge are those of its parts. The same run given twice is refused; parts
+ * that do not overlap, or come from different suites, are said in `meta.notes`.
+ */
 export function mergeResults(results: RunResult[], sources?: string[]): RunResult {
   if (results.length === 0) throw new Error('mergeResults needs at least one result');
+  const names = results.map((r, i) => sources?.[i] ?? `input ${i + 1} (${r.meta.suite}, ${r.meta.startedAt})`);
+  for (let j = 1; j < results.length; j++) {
+    for (let i = 0; i < j; i++) {
+      if (sameRun(results[i]!, results[j]!)) {
+        throw new InputError('LG_MERGE_DUPLICATE', `${names[j]}: the same run as ${names[i]} (same start, end and data): merging it twice would count its requests twice`, {
+          hint: 'give each result once',
+        });
+      }
+    }
+  }
   const starts = results.map((r) => Date.parse(r.meta.startedAt));
-  const ends = results.map((r) => Date.parse(r.meta.endedAt));
-  const origin = Math.min(...starts);
+  const ends = results.map((r) => Math.max(Date.parse(r.meta.endedAt), Date.parse(r.meta.startedAt) + r.meta.durationSec * 1000));
+  const order = results.map((_, i) => i).sort((x, y) => starts[x]! - starts[y]! || x - y);
+  // Groups of parts that overlap in time.
+  const groups: Array<{ members: number[]; start: number; end: number }> = [];
+  for (const i of order) {
+    const g = groups.at(-1);
+    if (g !== undefined && starts[i]! < g.end) {
+      g.members.push(i);
+      g.end = Math.max(g.end, ends[i]!);
+    } else groups.push({ members: [i], start: starts[i]!, end: ends[i]! });
+  }
   const endpoints: Record<string, EndpointResult> = {};
   const custom: Record<string, CustomMetric> = {};
-  results.forEach((r, i) => {
-    const shift = Math.round((starts[i]! - origin) / 1000);
-    for (const [name, ep] of Object.entries(r.endpoints)) {
-      const prev = endpoints[name];
-      endpoints[name] = prev === undefined ? shiftOnly(ep, shift) : mergeEndpoint(prev, ep, shift);
+  let timelineSec = 0;
+  let durationSec = 0;
+  groups.forEach((g, k) => {
+    const lengthSec = (g.end - g.start) / 1000;
+    // A later group's warm-up is left out of the merged series (whole seconds, as the measured window reads them).
+    const skipSec = k === 0 ? 0 : Math.ceil(Math.max(...g.members.map((i) => results[i]!.meta.warmupSec)));
+    const offset = Math.round(timelineSec) - skipSec;
+    for (const i of g.members) {
+      const r = results[i]!;
+      const rel = Math.round((starts[i]! - g.start) / 1000);
+      for (const [name, ep0] of Object.entries(r.endpoints)) {
+        const ep = { ...ep0, series: ep0.series.filter((p) => p.tSec + rel >= skipSec) };
+        const prev = endpoints[name];
+        endpoints[name] = prev === undefined ? shiftOnly(ep, offset + rel) : mergeEndpoint(prev, ep, offset + rel);
+      }
+      for (const [name, m] of Object.entries(r.custom ?? {})) custom[name] = custom[name] ? mergeCustom(custom[name], m) : m;
     }
-    for (const [name, m] of Object.entries(r.custom ?? {})) custom[name] = custom[name] ? mergeCustom(custom[name], m) : m;
+    durationSec += lengthSec - skipSec;
+    timelineSec += lengthSec - skipSec;
   });
-  const first = results[0]!;
+  const first = results[order[0]!]!;
   const notes = [...new Set(results.flatMap((r) => r.meta.notes))];
+  if (groups.length > 1) {
+    const gaps = groups.slice(1).map((g, k) => (g.start - groups[k]!.end) / 1000);
+    notes.push(
+      `merged ${results.length} results in ${groups.length} parts that do not overlap in time (gaps of ${gaps.map((x) => `${x.toFixed(1)} s`).join(', ')}): laid end to end, ` +
+        'rates over the time load was applied; the warm-up of each later part is left out of the measured window (its requests are in the totals)',
+    );
+  }
+  const suites = [...new Set(results.map((r) => r.meta.suite))].sort();
+  if (suites.length > 1) notes.push(`merged results of different suites (${suites.join(', ')}): their endpoints and SLAs may not be like for like`);
   const incomplete = results.map((r) => r.meta.incomplete?.reason).filter((x): x is string => x !== undefined);
   const merged: RunResult = {
     schemaVersion: RESULT_SCHEMA_VERSION,
@@ -167,10 +241,10 @@ export function mergeResults(results: RunResult[], sources?: string[]): RunResul
     meta: {
       ...first.meta,
       engines: dedupe(results.flatMap((r) => r.meta.engines)),
-      startedAt: new Date(origin).toISOString(),
+      startedAt: new Date(groups[0]!.start).toISOString(),
       endedAt: new Date(Math.max(...ends)).toISOString(),
-      durationSec: unionLengthMs(starts.map((s, i) => [s, ends[i]!])) / 1000,
-      warmupSec: Math.max(...results.map((r) => r.meta.warmupSec)),
+      durationSec,
+      warmupSec: Math.max(...groups[0]!.members.map((i) => results[i]!.meta.warmupSec)),
       // The mock's own time is a summary per run: it does not merge, so the merged result has none.
       target: results.length === 1 ? first.meta.target : { url: first.meta.target.url, mock: first.meta.target.mock },
       notes,
@@ -185,6 +259,8 @@ export function mergeResults(results: RunResult[], sources?: string[]): RunResul
   if (measuredEnds.every((e) => e !== undefined)) merged.meta.measuredEndSec = Math.max(...(measuredEnds as number[]));
   else delete merged.meta.measuredEndSec;
   if (Object.keys(custom).length) merged.custom = custom;
+  const generator = mergeGenerator(results, names);
+  if (generator !== undefined) merged.generator = generator;
   return merged;
 }
 

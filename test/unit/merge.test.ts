@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mergeResults, unionLengthMs } from '../../src/result/merge.js';
-import { endpointStats } from '../../src/result/stats.js';
+import { endpointStats, measuredWindow } from '../../src/result/stats.js';
 import { endpoint, result } from '../helpers/results.js';
 
 describe('mergeResults', () => {
@@ -39,7 +39,7 @@ describe('mergeResults', () => {
       meta: { ...r.meta, target: { ...r.meta.target, serverTimeMs: { x: { source: 'built-in mock', count: 1, p50Ms: 1 } } } },
     });
     const a = withServerTime(result({ x: endpoint('x', [{ n: 10, latencyMs: 10 }]) }, { durationSec: 1 }));
-    const b = withServerTime(result({ x: endpoint('x', [{ n: 10, latencyMs: 10 }]) }, { durationSec: 1 }));
+    const b = withServerTime(result({ x: endpoint('x', [{ n: 11, latencyMs: 10 }]) }, { durationSec: 1 }));
     expect(mergeResults([a]).meta.target.serverTimeMs).toEqual(a.meta.target.serverTimeMs);
     expect(mergeResults([a, b]).meta.target).toEqual({ url: a.meta.target.url, mock: true });
   });
@@ -53,6 +53,46 @@ describe('mergeResults', () => {
     // b's series is shifted onto a's clock: second 5 holds both runners' requests.
     expect(m.endpoints.x!.series.find((p) => p.tSec === 5)!.requests).toBe(200);
     expect(m.endpoints.x!.series.at(-1)!.tSec).toBe(14);
+  });
+
+  it('keeps every measured sample of two back-to-back runs (issue #16 item 6): laid end to end, each warm-up left out', () => {
+    // Two 5 s runs, 2 s apart, 1 s warm-up each, 50 requests a second: 200 measured requests each.
+    const run = (startedAt: string, latencyMs: number) =>
+      result({ x: endpoint('x', Array.from({ length: 5 }, () => ({ n: 50, latencyMs }))) }, { durationSec: 5, warmupSec: 1, startedAt });
+    const a = run('2026-11-22T00:00:00Z', 10);
+    const b = run('2026-11-22T00:00:07Z', 30);
+    const m = mergeResults([a, b], ['a.json', 'b.json']);
+    const measured = (r: typeof m) => endpointStats('x', r.endpoints.x!, r.meta.durationSec, measuredWindow(r));
+    expect(measured(a).requests).toBe(200);
+    expect(measured(m).requests).toBe(400);
+    // Rates over the time load was applied after warm-up (4 s + 4 s), not over a window that cut b off.
+    expect(measured(m).throughputPerSec).toBeCloseTo(50, 6);
+    // b's latency (30 ms) is half of what was measured: its seconds are in the window.
+    expect(measured(m).latency!.p50Ms!).toBeCloseTo(10, 0);
+    expect(measured(m).latency!.maxMs!).toBeCloseTo(30, 0);
+    expect(m.endpoints.x!.requests).toBe(500);
+    expect(m.meta.notes.some((n) => /do not overlap in time/.test(n) && /2\.0 s/.test(n))).toBe(true);
+    // Order of the arguments does not matter.
+    expect(measured(mergeResults([b, a])).requests).toBe(400);
+  });
+
+  it('refuses the same result given twice (it would double the throughput)', () => {
+    const a = result({ x: endpoint('x', [{ n: 100, latencyMs: 10 }]) }, { durationSec: 1 });
+    expect(() => mergeResults([a, structuredClone(a)], ['a.json', 'a-copy.json'])).toThrow(expect.objectContaining({ code: 'LG_MERGE_DUPLICATE' }));
+  });
+
+  it('says when the parts come from different suites', () => {
+    const a = result({ x: endpoint('x', [{ n: 100, latencyMs: 10 }]) }, { durationSec: 1 });
+    const b = { ...result({ x: endpoint('x', [{ n: 90, latencyMs: 10 }]) }, { durationSec: 1 }), meta: { ...a.meta, suite: 'other' } };
+    expect(mergeResults([a, b]).meta.notes.some((n) => n.includes('different suites (other, unit)'))).toBe(true);
+    expect(mergeResults([a]).meta.notes).toEqual([]);
+  });
+
+  it('carries generator saturation of any part into the merge', () => {
+    const a = result({ x: endpoint('x', [{ n: 100, latencyMs: 10 }]) }, { durationSec: 1 });
+    const b = { ...result({ x: endpoint('x', [{ n: 90, latencyMs: 10 }]) }, { durationSec: 1 }), generator: { saturated: true, reasons: ['event loop stalled'] } };
+    const m = mergeResults([a, b], ['a.json', 'b.json']);
+    expect(m.generator).toEqual({ saturated: true, reasons: ['b.json: event loop stalled'] });
   });
 
   it('measures the union of intervals', () => {

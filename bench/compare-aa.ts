@@ -1,0 +1,158 @@
+/**
+ * `npm run bench -- compare-aa`: is compare A/A-proof on real runs (issue #13 item 5)?
+ *
+ * Eleven real runs of scenarios/default.suite.yaml through the CLI, one after another on this machine:
+ * six of the suite as it is, five of a copy whose mock answers fetchTicker with a lognormal p99 1.5× the
+ * suite's (15 → 22.5 ms; the issue's 20 → 30 ms), interleaved base, changed, base, … so a drift of the machine's
+ * load does not line up with the change. Then, through the CLI with `--fail-on regression`:
+ * - the 15 pairs of unchanged runs: how many exit 1 (the false-regression rate; the goal is none);
+ * - the 5 pairs (base i, changed i): how many report a regressed metric on fetchTicker (the goal is ≥ 4).
+ *
+ * COMPARE_AA_RUNS=<dir> reuses the runs of an earlier bench (its printed folder) and only compares.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, writeFile, access } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'yaml';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const SUITE = join(ROOT, 'scenarios/default.suite.yaml');
+const CHANGED_ENDPOINT = 'fetchTicker';
+const P99_FACTOR = 1.5;
+const BASE_RUNS = 6;
+const CHANGED_RUNS = 5;
+/** One run of the default suite is about 25 s; anything past this is a hung run. */
+const RUN_TIMEOUT_MS = 180_000;
+
+interface Exec {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], timeoutMs: number): Promise<Exec> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
+/** The suite with the changed endpoint's mock latency: the default latency with its p99 raised. */
+async function changedSuite(dir: string): Promise<{ file: string; from: number; to: number }> {
+  const suite = parse(await readFile(SUITE, 'utf8')) as { target: { mock: { faults: Record<string, { latency?: { type: string; p50Ms: number; p99Ms: number } }> } } };
+  const latency = suite.target.mock.faults.default?.latency;
+  if (latency?.type !== 'lognormal') throw new Error(`${SUITE}: expected target.mock.faults.default.latency to be lognormal`);
+  const to = latency.p99Ms * P99_FACTOR;
+  suite.target.mock.faults[CHANGED_ENDPOINT] = { ...suite.target.mock.faults[CHANGED_ENDPOINT], latency: { ...latency, p99Ms: to } };
+  const file = join(dir, 'changed.suite.yaml');
+  await writeFile(file, stringify(suite));
+  return { file, from: latency.p99Ms, to };
+}
+
+interface RunInfo {
+  name: string;
+  dir: string;
+  code: number;
+  saturated: boolean;
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function runInfo(name: string, dir: string, code: number): Promise<RunInfo> {
+  const r = JSON.parse(await readFile(join(dir, 'result.json'), 'utf8')) as { generator?: { saturated: boolean } };
+  return { name, dir, code, saturated: r.generator?.saturated === true };
+}
+
+interface CompareJson {
+  verdict: string;
+  counts: Record<string, number>;
+  endpoints: Array<{ name: string; metrics: Array<{ label: string; verdict: string; deltaPct?: number }> }>;
+}
+
+async function compareRuns(a: RunInfo, b: RunInfo): Promise<{ code: number; c: CompareJson }> {
+  const x = await cli(['compare', join(a.dir, 'result.json'), join(b.dir, 'result.json'), '--fail-on', 'regression', '--format', 'json'], RUN_TIMEOUT_MS);
+  if (x.code === 2 || x.stdout.trim() === '') throw new Error(`compare ${a.name} ${b.name} failed (exit ${x.code}): ${x.stderr.slice(0, 500)}`);
+  return { code: x.code, c: JSON.parse(x.stdout) as CompareJson };
+}
+
+const regressedList = (c: CompareJson) =>
+  c.endpoints.flatMap((e) => e.metrics.filter((m) => m.verdict === 'regressed').map((m) => `${e.name} ${m.label}${m.deltaPct === undefined ? '' : ` ${m.deltaPct >= 0 ? '+' : ''}${m.deltaPct.toFixed(1)}%`}`));
+
+export async function run(): Promise<string> {
+  const reuse = process.env.COMPARE_AA_RUNS;
+  const dir = reuse ?? join(ROOT, 'reports', 'bench-compare-aa', new Date().toISOString().replace(/[:.]/g, '-'));
+  await mkdir(dir, { recursive: true });
+  const lines: string[] = [];
+  const changed = await changedSuite(dir);
+  const base: RunInfo[] = [];
+  const cand: RunInfo[] = [];
+  const t0 = performance.now();
+  for (let i = 1; i <= BASE_RUNS; i++) {
+    for (const [side, suite, list] of [
+      ['base', SUITE, base],
+      ['changed', changed.file, cand],
+    ] as const) {
+      if (side === 'changed' && i > CHANGED_RUNS) continue;
+      const name = `${side}-${i}`;
+      const out = join(dir, name);
+      let code = 0;
+      if (!reuse || !(await exists(join(out, 'result.json')))) {
+        const x = await cli(['run', suite, '--out', out, '--format', 'json', '--label', name], RUN_TIMEOUT_MS);
+        code = x.code;
+        if (!(await exists(join(out, 'result.json')))) throw new Error(`run ${name} wrote no result (exit ${x.code}): ${x.stderr.slice(-500)}`);
+      }
+      list.push(await runInfo(name, out, code));
+    }
+  }
+  const runSec = (performance.now() - t0) / 1000;
+  lines.push(`runs in ${dir}${reuse ? ' (reused)' : ` (${runSec.toFixed(0)} s for ${base.length + cand.length} runs)`}`);
+  lines.push(`generator saturated (flagged untrustworthy by the run itself): ${[...base, ...cand].filter((r) => r.saturated).map((r) => r.name).join(', ') || 'none'}`);
+
+  let falseRegressions = 0;
+  const exits: Record<number, number> = {};
+  lines.push('', `A/A: ${BASE_RUNS} runs of the unchanged suite, every pair, compare --fail-on regression`);
+  for (let i = 0; i < base.length; i++) {
+    for (let j = i + 1; j < base.length; j++) {
+      const { code, c } = await compareRuns(base[i]!, base[j]!);
+      exits[code] = (exits[code] ?? 0) + 1;
+      if (code === 1) falseRegressions++;
+      const regs = regressedList(c);
+      lines.push(`  ${base[i]!.name} vs ${base[j]!.name}: exit ${code}, ${c.verdict}${regs.length ? ` (${regs.join('; ')})` : ''}`);
+    }
+  }
+  const pairs = (base.length * (base.length - 1)) / 2;
+  let detected = 0;
+  lines.push('', `change: ${CHANGED_ENDPOINT} mock p99 ${changed.from} → ${changed.to} ms, base i vs changed i`);
+  for (let i = 0; i < cand.length; i++) {
+    const { code, c } = await compareRuns(base[i]!, cand[i]!);
+    const regs = regressedList(c);
+    const hit = regs.some((r) => r.startsWith(`${CHANGED_ENDPOINT} `));
+    if (hit) detected++;
+    lines.push(`  ${base[i]!.name} vs ${cand[i]!.name}: exit ${code}, ${hit ? 'detected' : 'missed'}${regs.length ? ` (regressed: ${regs.join('; ')})` : ''}`);
+  }
+  lines.push(
+    '',
+    `false-regression rate: ${falseRegressions}/${pairs} A/A pairs exit 1 (${((falseRegressions / pairs) * 100).toFixed(1)}%; goal 0); exit codes ${Object.entries(exits)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ')}`,
+    `detection rate: ${detected}/${cand.length} pairs report ${CHANGED_ENDPOINT} regressed (${((detected / cand.length) * 100).toFixed(0)}%; goal ≥ 80%)`,
+  );
+  return lines.join('\n');
+}
