@@ -12,6 +12,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile, access } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
@@ -64,6 +65,7 @@ interface RunInfo {
   dir: string;
   code: number;
   saturated: boolean;
+  lagP99Ms: number | undefined;
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -76,8 +78,8 @@ async function exists(p: string): Promise<boolean> {
 }
 
 async function runInfo(name: string, dir: string, code: number): Promise<RunInfo> {
-  const r = JSON.parse(await readFile(join(dir, 'result.json'), 'utf8')) as { generator?: { saturated: boolean } };
-  return { name, dir, code, saturated: r.generator?.saturated === true };
+  const r = JSON.parse(await readFile(join(dir, 'result.json'), 'utf8')) as { generator?: { saturated: boolean; eventLoopLagMs?: { p99: number } } };
+  return { name, dir, code, saturated: r.generator?.saturated === true, lagP99Ms: r.generator?.eventLoopLagMs?.p99 };
 }
 
 interface CompareJson {
@@ -104,6 +106,7 @@ export async function run(): Promise<string> {
   const base: RunInfo[] = [];
   const cand: RunInfo[] = [];
   const t0 = performance.now();
+  const loadStart = loadavg()[0]!;
   for (let i = 1; i <= BASE_RUNS; i++) {
     for (const [side, suite, list] of [
       ['base', SUITE, base],
@@ -123,9 +126,12 @@ export async function run(): Promise<string> {
   }
   const runSec = (performance.now() - t0) / 1000;
   lines.push(`runs in ${dir}${reuse ? ' (reused)' : ` (${runSec.toFixed(0)} s for ${base.length + cand.length} runs)`}`);
+  lines.push(`machine: ${cpus().length} cores, load average ${loadStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} after the runs`);
   lines.push(`generator saturated (flagged untrustworthy by the run itself): ${[...base, ...cand].filter((r) => r.saturated).map((r) => r.name).join(', ') || 'none'}`);
+  lines.push(`generator event-loop lag p99 (ms): ${[...base, ...cand].map((r) => `${r.name} ${r.lagP99Ms?.toFixed(0) ?? '?'}`).join(', ')}`);
 
   let falseRegressions = 0;
+  let regressedVerdicts = 0;
   const exits: Record<number, number> = {};
   lines.push('', `A/A: ${BASE_RUNS} runs of the unchanged suite, every pair, compare --fail-on regression`);
   for (let i = 0; i < base.length; i++) {
@@ -134,6 +140,7 @@ export async function run(): Promise<string> {
       exits[code] = (exits[code] ?? 0) + 1;
       if (code === 1) falseRegressions++;
       const regs = regressedList(c);
+      if (regs.length > 0) regressedVerdicts++;
       lines.push(`  ${base[i]!.name} vs ${base[j]!.name}: exit ${code}, ${c.verdict}${regs.length ? ` (${regs.join('; ')})` : ''}`);
     }
   }
@@ -152,6 +159,7 @@ export async function run(): Promise<string> {
     `false-regression rate: ${falseRegressions}/${pairs} A/A pairs exit 1 (${((falseRegressions / pairs) * 100).toFixed(1)}%; goal 0); exit codes ${Object.entries(exits)
       .map(([k, v]) => `${k}: ${v}`)
       .join(', ')}`,
+    `A/A pairs whose table shows a regressed metric, trusted or not (exit 1 or 3): ${regressedVerdicts}/${pairs}`,
     `detection rate: ${detected}/${cand.length} pairs report ${CHANGED_ENDPOINT} regressed (${((detected / cand.length) * 100).toFixed(0)}%; goal ≥ 80%)`,
   );
   return lines.join('\n');

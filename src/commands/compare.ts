@@ -43,8 +43,8 @@ Options:
   -h, --help             this text
 
 Exit codes: 0 no gate tripped, 1 regression with --fail-on regression, 2 unreadable or invalid input,
-3 with --fail-on regression and no regression, but an input was incomplete, its generator saturated, or it
-has no endpoints or no measured time.`;
+3 with --fail-on regression when an input was incomplete, its generator saturated, or it has no endpoints or
+no measured time (whether or not a metric regressed: such numbers cannot clear nor convict).`;
 
 const OPTIONS = {
   base: { type: 'string', multiple: true },
@@ -191,12 +191,16 @@ export const compareCommand: Command = {
       io.stderr.write(`wrote ${['compare.md', 'compare.json', 'compare.html'].map((f) => join(values.out!, f)).join(', ')}\n`);
     }
     await publishToGithub(io, markdown, failOn === 'regression' ? comparisonAnnotations(c) : [], format === 'json' ? 'stderr' : 'stdout');
-    if (failOn === 'regression' && c.counts.regressed > 0) return EXIT.breach;
+    // Untrustworthy input first: a regression measured by a saturated generator or an interrupted run cannot be
+    // told from the generator's own failure (on an overloaded box two identical runs differ by errors and −40%
+    // throughput), so the gate says "re-run" (3), never "your change regressed" (1) nor a pass.
     if (failOn === 'regression' && c.untrustworthy.length > 0) {
-      io.stderr.write(`loadgate compare: cannot clear the gate on untrustworthy input:\n${untrustworthyLines(c, base.files, cand.files).join('\n')}\n`);
+      const what = c.counts.regressed > 0 ? `${c.counts.regressed} regressed metric(s) on untrustworthy input` : 'untrustworthy input';
+      io.stderr.write(`loadgate compare: ${what}: neither a pass nor a regression of the target can be told:\n${untrustworthyLines(c, base.files, cand.files).join('\n')}\n`);
       io.stderr.write('hint: re-run those results (complete, with a generator that keeps up), or gate without --fail-on\n');
       return EXIT.runFailed;
     }
+    if (failOn === 'regression' && c.counts.regressed > 0) return EXIT.breach;
     return EXIT.ok;
   },
 };

@@ -1,11 +1,17 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { EXIT, InputError } from '../errors.js';
 import { compare, renderCompareHtmlSection, renderCompareJson, renderCompareMarkdown } from '../compare/index.js';
 import { readSide, refuseUntrustworthy } from './shared.js';
+import { expandRepeats } from './compare.js';
 import { loadSuite } from '../suite/load.js';
 import { runSuite, plannedDurationSec } from '../run.js';
 import { evaluate } from '../sla/evaluate.js';
-import { renderAll, createProgress, reportDirFor } from '../report/index.js';
+import { renderAll, createProgress, reportDirFor, writeReportFiles } from '../report/index.js';
+import { mergeResults } from '../result/merge.js';
+import type { RunResult } from '../result/model.js';
+
+/** Most runs `--repeat` accepts (each is a full run of the suite). */
+const MAX_REPEAT = 50;
 import { parseCommandArgs, type Command } from './types.js';
 import { addToHistory } from '../history/store.js';
 import { comparisonAnnotations, publishToGithub } from '../report/github.js';
@@ -25,6 +31,9 @@ Options:
   --format <list>     report formats, comma-separated: json,md,html,junit,prom (default json,md,html,junit)
   --label <text>      a label stored in the result (e.g. "nightly", "rc-2")
   --seed <n>          seed for the mix and order sizes (default 1)
+  --repeat <n>        run the suite n times one after another (1–${MAX_REPEAT}): each run in repeat-1/ … repeat-n/,
+                      their merge (every sample; SLA evaluated on it) in the report directory itself;
+                      \`loadgate compare\` given that directory tests across the runs
   --baseline <path>   compare this run with a baseline result (file or folder of runs): the comparison is
                       added to report.html and report.md, and written as compare.md / compare.json
   --fail-on <what>    regression | none (default none): with --baseline, exit 1 on a significant regression
@@ -47,6 +56,7 @@ reports are still written).`,
       format: { type: 'string' },
       label: { type: 'string' },
       seed: { type: 'string' },
+      repeat: { type: 'string' },
       baseline: { type: 'string' },
       'fail-on': { type: 'string' },
       history: { type: 'string' },
@@ -69,11 +79,15 @@ reports are still written).`,
     if (failOn !== 'regression' && failOn !== 'none') throw new InputError('LG_ARGS', `loadgate run: --fail-on: expected regression or none, got "${failOn}"`);
     if (failOn === 'regression' && !values.baseline) throw new InputError('LG_ARGS', 'loadgate run: --fail-on regression needs --baseline <result.json>');
     // Read the baseline before spending minutes on the run, so a wrong path fails fast (exit 2).
-    const baseline = values.baseline ? await readSide('baseline', [values.baseline], io.cwd) : undefined;
+    const baseline = values.baseline ? await readSide('baseline', await expandRepeats([values.baseline], io.cwd), io.cwd) : undefined;
     const seed = values.seed === undefined ? 1 : Number(values.seed);
     if (!Number.isInteger(seed)) {
       io.stderr.write(`loadgate run: --seed: expected an integer, got ${JSON.stringify(values.seed)}\n`);
       return EXIT.invalidInput;
+    }
+    const repeat = values.repeat === undefined ? 1 : Number(values.repeat);
+    if (!Number.isInteger(repeat) || repeat < 1 || repeat > MAX_REPEAT) {
+      throw new InputError('LG_ARGS', `loadgate run: --repeat: expected an integer from 1 to ${MAX_REPEAT}, got ${JSON.stringify(values.repeat)}`);
     }
     const suite = await loadSuite(resolve(io.cwd, file));
     const plan = planForSuite(suite);
@@ -81,21 +95,38 @@ reports are still written).`,
     const progress = createProgress({ tty: io.stderr.isTTY === true, write: (s) => io.stderr.write(s), now: () => Date.now(), width: io.stderr.columns ?? 80 });
     io.stderr.write(`loadgate: running ${suite.name} (${suite.workloads.length} workload${suite.workloads.length > 1 ? 's' : ''}, ~${Math.ceil(plannedDurationSec(suite))} s) against ${suite.target.mock !== undefined ? 'the built-in mock exchange' : suite.target.url}\n`);
     const gitCommit = detectGitCommit(io.env, io.cwd);
-    const result = await runSuite({
-      suite,
-      env: io.env,
-      signal: io.signal,
-      progress: (p) => progress.update(p),
-      seed,
-      ...(values.engine ? { engine: values.engine } : {}),
-      ...(values.label ? { label: values.label } : {}),
-      ...(gitCommit ? { gitCommit } : {}),
-    });
-    progress.done();
+    const repeats: RunResult[] = [];
+    for (let i = 1; i <= repeat; i++) {
+      if (repeat > 1) io.stderr.write(`loadgate: repeat ${i} of ${repeat}\n`);
+      repeats.push(
+        await runSuite({
+          suite,
+          env: io.env,
+          signal: io.signal,
+          progress: (p) => progress.update(p),
+          seed,
+          ...(values.engine ? { engine: values.engine } : {}),
+          ...(values.label ? { label: values.label } : {}),
+          ...(gitCommit ? { gitCommit } : {}),
+        }),
+      );
+      progress.done();
+      // An interrupted or failed run ends the repeats: what was measured is reported, and exits 3.
+      if (repeats.at(-1)!.meta.incomplete || io.signal?.aborted) break;
+    }
+    const result = repeats.length === 1 ? repeats[0]! : mergeResults(repeats, repeats.map((_, i) => `repeat-${i + 1}/result.json`));
     const verdict = evaluate(plan, result, acceptsUntrustworthy(io, values['accept-untrustworthy']));
     const dir = values.out ? resolve(io.cwd, values.out) : reportDirFor(resolve(io.cwd, 'reports'), result.meta.suite, result.meta.startedAt);
+    if (repeat > 1) {
+      for (const [i, r] of repeats.entries()) {
+        const sub = join(dir, `repeat-${i + 1}`);
+        const rr = { result: r, verdict: evaluate(plan, r, acceptsUntrustworthy(io, values['accept-untrustworthy'])), suiteName: r.meta.suite, generatedAt: new Date().toISOString(), reportDir: sub };
+        await writeReportFiles(sub, { 'result.json': `${JSON.stringify(r)}\n`, ...renderAll(rr, formats) });
+      }
+      io.stderr.write(`loadgate: ${repeats.length} runs in ${join(dir, 'repeat-*')}; their merge below\n`);
+    }
     const report = { result, verdict, suiteName: result.meta.suite, generatedAt: new Date().toISOString(), reportDir: dir };
-    const comparison = baseline ? compare(baseline.results, [result]) : undefined;
+    const comparison = baseline ? compare(baseline.results, repeats) : undefined;
     const files: Record<string, string> = {
       'result.json': `${JSON.stringify(result)}\n`,
       ...renderAll(report, formats, comparison ? { htmlExtraSections: [renderCompareHtmlSection(comparison)] } : {}),

@@ -39,7 +39,7 @@ import {
   type MetricId,
 } from './data.js';
 import { hashArray, hashWords, mulberry32, type RngFactory } from './random.js';
-import { beyondFloorPValue, blockReplicates, drawWeights, medianOf, observed, ratioReplicates, secondTable, type SecondTable } from './blocks.js';
+import { beyondFloorPValue, blockDf, blockReplicates, drawWeights, medianOf, observed, ratioReplicates, secondTable, type SecondTable } from './blocks.js';
 import { benjaminiHochberg, bootstrapPValue, hodgesLehmann, logRiskRatio, mannWhitney, mannWhitneyMinP, percentileInterval, type Interval } from './tests.js';
 
 export type { MetricId } from './data.js';
@@ -490,7 +490,11 @@ function decide(t: Tested, alpha: number, opts: ResolvedCompareOptions, family: 
     return { verdict: 'inconclusive', reason: `no significant change beyond the noise floor (${pq}); the interval (${ci}) reaches beyond ${floor}: repeat runs would tell` };
   }
   if (sig && Math.abs(est) > floorLog) {
-    return { verdict: worse ? 'regressed' : 'improved', reason: `significant (${pq}) and beyond the ${floor} noise floor` };
+    const against =
+      m.metric === 'tailVsOthersPct'
+        ? `: its requests rank ${worse ? 'higher' : 'lower'} among the other http endpoints' requests of the same seconds than in the base (Savage scores), so what slowed or sped up the whole machine cancels`
+        : '';
+    return { verdict: worse ? 'regressed' : 'improved', reason: `significant (${pq}) and beyond the ${floor} noise floor${against}` };
   }
   if (iv.lo >= -floorLog && iv.hi <= floorLog) return { verdict: 'unchanged', reason: `the interval (${ci}) lies within the noise floor (${floor})` };
   if (sig) return { verdict: 'unchanged', reason: `significant (${pq}) but smaller than the ${floor} noise floor` };
@@ -530,6 +534,8 @@ interface BlockEstimate {
   d: number;
   /** Replicates of d. */
   D: Float64Array;
+  /** Degrees of freedom of the test (see blockDf). */
+  df: number;
   /** Change relative to the median change of the endpoints of the same kind, with replicates (≥ 3 endpoints of the kind). */
   r?: number;
   shared?: number;
@@ -576,6 +582,7 @@ interface ScoreEstimate {
   /** Observed log(cand / base), replicates, and the requests each side rests on. */
   d: number;
   D: Float64Array;
+  df: number;
   requests: { base: number; cand: number };
 }
 
@@ -681,6 +688,7 @@ function blockPlan(
         cand: Math.exp(est[i]!.oc[k]!),
         d: est[i]!.oc[k]! - est[i]!.ob[k]!,
         D: diff(xb, xc, P, k),
+        df: blockDf(nb, nc),
         samples: { base: total(e.tb), cand: total(e.tc) },
       };
       if (peers.length >= 3) {
@@ -691,7 +699,11 @@ function blockPlan(
     });
     out.set(e.name, { latency });
   });
-  for (const [name, se] of vsOthersPlan(httpPeers, wb, wc, B, diff, 1 - opts.confidence)) out.get(name)!.vsOthers = se;
+  // "tail vs others" is a difference within the same seconds, so what the machine did in a second cancels and
+  // the seconds are close to independent: they are resampled one by one (VS_OTHERS_BLOCK), with that many df.
+  const vb = drawWeights(nb, B, makeRng(hashWords([opts.seed, 'seconds', lo, hi, fb === lo ? 0 : 1])), VS_OTHERS_BLOCK);
+  const vc = drawWeights(nc, B, makeRng(hashWords([opts.seed, 'seconds', lo, hi, fb === fc ? 1 : fc === lo ? 0 : 1])), VS_OTHERS_BLOCK);
+  for (const [name, se] of vsOthersPlan(httpPeers, vb, vc, B, diff, 1 - opts.confidence, blockDf(nb, nc, VS_OTHERS_BLOCK))) out.get(name)!.vsOthers = se;
   return out;
 }
 
@@ -708,6 +720,7 @@ function vsOthersPlan(
   B: number,
   diff: (xb: Float64Array, xc: Float64Array, stride: number, k: number) => Float64Array,
   alpha: number,
+  df: number,
 ): Map<string, ScoreEstimate> {
   type Side = { rb: Buckets[]; rc: Buckets[] };
   const pooled = (rows: Buckets[][]): Buckets[] => rows[0]!.map((_, s) => mergeBuckets(rows.map((r) => r[s]!)));
@@ -720,6 +733,7 @@ function vsOthersPlan(
       cand: sc.S / sc.T,
       d: Math.log(sc.S / sc.T) - Math.log(sb.S / sb.T),
       D: diff(ratioReplicates(sb.score, sb.tot, wb, B), ratioReplicates(sc.score, sc.tot, wc, B), 1, 0),
+      df,
       requests: { base: sb.T, cand: sc.T },
     };
   };
@@ -738,10 +752,11 @@ function vsOthersPlan(
       cand: Math.exp(medianOf(per.map((x) => Math.log(x.cand)))),
       d: medianOf(per.map((x) => x.d)),
       D,
+      df,
       requests: per[0]!.requests,
     });
   }
-  const outliers = new Set([...stage1].filter(([, se]) => beyondFloorPValue(se.D, se.d, 0) < alpha).map(([n]) => n));
+  const outliers = new Set([...stage1].filter(([, se]) => beyondFloorPValue(se.D, se.d, 0, df) < alpha).map(([n]) => n));
   const out = new Map<string, ScoreEstimate>();
   for (const [name, se] of stage1) {
     const ref = http.filter((o) => o.name !== name && !outliers.has(o.name));
@@ -916,12 +931,12 @@ function testBlock(def: (typeof METRICS)[number], be: BlockEstimate, opts: Resol
     return t;
   }
   t.block!.path = 'shared';
-  setEstimate(t, be.d, iv, beyondFloorPValue(be.D, be.d, sharedFloorLog), opts.confidence);
+  setEstimate(t, be.d, iv, beyondFloorPValue(be.D, be.d, sharedFloorLog, be.df), opts.confidence);
   return t;
 }
 
-/** Relative floor of "tail vs others", percent of the score (see README: it needs no allowance for a busier machine). */
-export const VS_OTHERS_FLOOR_PCT = 0;
+/** Block length (seconds) of the "tail vs others" bootstrap. */
+const VS_OTHERS_BLOCK = 1;
 
 /** "tail vs others": the endpoint's tail against the run's other http endpoints in the same seconds (Savage scores). */
 function testVsOthers(def: (typeof METRICS)[number], se: ScoreEstimate | undefined, opts: ResolvedCompareOptions): Tested | undefined {
@@ -930,10 +945,10 @@ function testVsOthers(def: (typeof METRICS)[number], se: ScoreEstimate | undefin
   m.n = { base: se.requests.base, cand: se.requests.cand, of: 'requests' };
   // Shown as percent: 0 when the endpoint ranks like the others, +10% when its scores are 10% higher.
   setValues(m, (se.base - 1) * 100, (se.cand - 1) * 100);
-  const floorLog = Math.log1p(VS_OTHERS_FLOOR_PCT / 100);
   m.method = 'bootstrap-blocks';
-  const t: Tested = { m, floorLog, block: { path: 'relative', sharedFloorLog: floorLog, parity: { ok: true } } };
-  setEstimate(t, se.d, percentileInterval(se.D, opts.confidence), beyondFloorPValue(se.D, se.d, floorLog), opts.confidence);
+  // Tested against no change; the verdict then needs the change beyond the noise floor, like any other metric.
+  const t: Tested = { m, floorLog: Math.log1p(opts.noiseFloorPct / 100) };
+  setEstimate(t, se.d, percentileInterval(se.D, opts.confidence), beyondFloorPValue(se.D, se.d, 0, se.df), opts.confidence);
   return t;
 }
 

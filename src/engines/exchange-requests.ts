@@ -310,7 +310,9 @@ export function classifyResponse(status: number, errorCode: string | undefined):
 
 /** Classify a transport error (no response). */
 export function classifyTransportError(err: unknown): { errorClass: ErrorClass; errorCode: string } {
-  const code = (err as { code?: string } | undefined)?.code ?? (err as Error | undefined)?.message ?? 'unknown';
+  // A DOMException (AbortSignal.timeout's TimeoutError) has a numeric `code` (23): the result schema wants a string.
+  const raw = (err as { code?: unknown } | undefined)?.code;
+  const code = typeof raw === 'string' ? raw : ((err as Error | undefined)?.message ?? 'unknown');
   if (/timeout|ETIMEDOUT|UND_ERR_.*TIMEOUT/i.test(code)) return { errorClass: 'timeout', errorCode: code };
   return { errorClass: 'network', errorCode: code };
 }

@@ -205,16 +205,24 @@ export function mergeResults(results: RunResult[], sources?: string[]): RunResul
   const custom: Record<string, CustomMetric> = {};
   let timelineSec = 0;
   let durationSec = 0;
+  const shiftOf = new Array<number>(results.length).fill(0);
   groups.forEach((g, k) => {
-    const lengthSec = (g.end - g.start) / 1000;
+    const last = k === groups.length - 1;
+    // A group followed by another ends where its measured window closed (meta.measuredEndSec: after it come
+    // teardown seconds, not measurements), so the next group's measured seconds follow on directly.
+    const ends = g.members.map((i) => (results[i]!.meta.measuredEndSec === undefined ? undefined : results[i]!.meta.measuredEndSec! + Math.round((starts[i]! - g.start) / 1000)));
+    const measuredEnd = !last && ends.every((e) => e !== undefined) ? Math.max(...(ends as number[])) : undefined;
+    const lengthSec = measuredEnd ?? (g.end - g.start) / 1000;
     // A later group's warm-up is left out of the merged series (whole seconds, as the measured window reads them).
     const skipSec = k === 0 ? 0 : Math.ceil(Math.max(...g.members.map((i) => results[i]!.meta.warmupSec)));
     const offset = Math.round(timelineSec) - skipSec;
     for (const i of g.members) {
       const r = results[i]!;
       const rel = Math.round((starts[i]! - g.start) / 1000);
+      shiftOf[i] = offset + rel;
+      const keep = (tSec: number) => tSec + rel >= skipSec && (measuredEnd === undefined || tSec + rel < measuredEnd);
       for (const [name, ep0] of Object.entries(r.endpoints)) {
-        const ep = { ...ep0, series: ep0.series.filter((p) => p.tSec + rel >= skipSec) };
+        const ep = { ...ep0, series: ep0.series.filter((p) => keep(p.tSec)) };
         const prev = endpoints[name];
         endpoints[name] = prev === undefined ? shiftOnly(ep, offset + rel) : mergeEndpoint(prev, ep, offset + rel);
       }
@@ -255,7 +263,7 @@ export function mergeResults(results: RunResult[], sources?: string[]): RunResul
   if (incomplete.length) merged.meta.incomplete = { reason: incomplete.join('; ') };
   else delete merged.meta.incomplete;
   // Each part's measured window closes at its own end, on the merged timeline: the latest one closes the merge.
-  const measuredEnds = results.map((r, i) => (r.meta.measuredEndSec === undefined ? undefined : r.meta.measuredEndSec + Math.round((starts[i]! - origin) / 1000)));
+  const measuredEnds = results.map((r, i) => (r.meta.measuredEndSec === undefined ? undefined : r.meta.measuredEndSec + shiftOf[i]!));
   if (measuredEnds.every((e) => e !== undefined)) merged.meta.measuredEndSec = Math.max(...(measuredEnds as number[]));
   else delete merged.meta.measuredEndSec;
   if (Object.keys(custom).length) merged.custom = custom;

@@ -28,15 +28,38 @@ function memoryIO(cwd: string): CliIO & { out: () => string; err: () => string }
   };
 }
 
+/** Four endpoints; fetchTicker's p99 is set (the others stay at 80 ms), so a change shows against the others. */
 const result = (seed: number, p99Ms: number) =>
-  syntheticResult({ seed, durationSec: 10, endpoints: { fetchTicker: { dist: 'lognormal', p50Ms: 20, p99Ms, n: 20_000 } } });
+  syntheticResult({
+    seed,
+    durationSec: 10,
+    endpoints: {
+      fetchTicker: { dist: 'lognormal', p50Ms: 20, p99Ms, n: 8000 },
+      fetchOrderBook: { dist: 'lognormal', p50Ms: 20, p99Ms: 80, n: 6000 },
+      createOrder: { dist: 'lognormal', p50Ms: 20, p99Ms: 80, n: 4000 },
+      cancelOrder: { dist: 'lognormal', p50Ms: 20, p99Ms: 80, n: 4000 },
+    },
+  });
 
 let dir: string;
 beforeAll(async () => {
   dir = await tempDir('loadgate-compare-');
   await writeFile(join(dir, 'base.json'), JSON.stringify(result(1, 80)));
   await writeFile(join(dir, 'same.json'), JSON.stringify(result(2, 80)));
-  await writeFile(join(dir, 'slow.json'), JSON.stringify(result(3, 120)));
+  await writeFile(join(dir, 'slow.json'), JSON.stringify(result(3, 160)));
+  await writeFile(join(dir, 'empty.json'), JSON.stringify({ ...result(5, 80), endpoints: {} }));
+  const zero = result(6, 80);
+  zero.meta.durationSec = 0;
+  await writeFile(join(dir, 'zero.json'), JSON.stringify(zero));
+  // What `run --repeat 4` writes: the merge in the folder, the runs in repeat-N/.
+  for (const [name, seed] of [['rep-a', 30], ['rep-b', 40]] as const) {
+    await mkdir(join(dir, name));
+    await writeFile(join(dir, name, 'result.json'), JSON.stringify(result(seed + 9, 80)));
+    for (let i = 1; i <= 4; i++) {
+      await mkdir(join(dir, name, `repeat-${i}`));
+      await writeFile(join(dir, name, `repeat-${i}`, 'result.json'), JSON.stringify(result(seed + i, 80)));
+    }
+  }
   await writeFile(join(dir, 'broken.json'), '{"kind": "loadgate.result", ');
   const bad = result(4, 80) as unknown as { meta: { durationSec: unknown } };
   bad.meta.durationSec = 'ten';
@@ -81,6 +104,32 @@ describe('loadgate compare (the Command)', () => {
     expect(await compareCommand.run(['base.json', 'saturated.json'], memoryIO(dir))).toBe(0);
   });
 
+  it('will not clear nor convict (exit 3) on a saturated input even when a metric regressed', async () => {
+    const slowSaturated = JSON.parse(await readFile(join(dir, 'slow.json'), 'utf8'));
+    slowSaturated.generator = { saturated: true, reasons: ['schedule slip p99 25 ms > 10 ms'] };
+    await writeFile(join(dir, 'slow-saturated.json'), JSON.stringify(slowSaturated));
+    const io = memoryIO(dir);
+    expect(await compareCommand.run(['base.json', 'slow-saturated.json', '--fail-on', 'regression'], io)).toBe(3);
+    expect(io.out().split('\n')[0]).toMatch(/regressed.*untrustworthy input/);
+    expect(io.err()).toMatch(/regressed metric\(s\) on untrustworthy input/);
+  });
+
+  it('exits 3 with the gate on a candidate with no endpoints or zero duration (issue #16 item 7)', async () => {
+    for (const f of ['empty.json', 'zero.json']) {
+      const io = memoryIO(dir);
+      expect(await compareCommand.run(['base.json', f, '--fail-on', 'regression'], io), f).toBe(3);
+      expect(io.err()).toMatch(new RegExp(`${f.replace('.', '\\.')}: (no endpoints|no measured time)`));
+    }
+  });
+
+  it('reads a folder written by run --repeat as its runs, not their merge', async () => {
+    const io = memoryIO(dir);
+    expect(await compareCommand.run(['rep-a', 'rep-b', '--format', 'json'], io)).toBe(0);
+    const c = JSON.parse(io.out());
+    expect(c.mode).toBe('runs');
+    expect([c.base.runs, c.cand.runs]).toEqual([4, 4]);
+  });
+
   it('reads folders of repeated runs, skipping JSON that is not a result, and writes compare.md and compare.json', async () => {
     const io = memoryIO(dir);
     const code = await compareCommand.run(['--base', 'runs-a', '--cand', 'runs-b', '--out', 'out', '--noise-floor', '10'], io);
@@ -107,6 +156,8 @@ describe('loadgate compare (the Command)', () => {
     [['base.json'], /expected <base> <cand>/],
     [['base.json', 'same.json', '--fail-on', 'always'], /--fail-on: expected regression or none/],
     [['base.json', 'same.json', '--noise-floor', 'five'], /--noise-floor: expected a percentage/],
+    [['base.json', 'same.json', '--iterations', '1e9'], /--iterations: expected an integer from 100 to 100000, got "1e9"/],
+    [['base.json', 'same.json', '--noise-floor-ms', 'half'], /--noise-floor-ms: expected milliseconds/],
     [['base.json', 'same.json', '--latency-basis', 'corrected'], /--latency-basis: expected auto or uncorrected/],
   ])('rejects %j with a path-qualified InputError (exit 2)', async (argv, message) => {
     const err = await compareCommand.run(argv, memoryIO(dir)).then(
