@@ -463,7 +463,9 @@ function decide(t: Tested, alpha: number, opts: ResolvedCompareOptions, family: 
   const sig = q <= alpha;
   const floorLog = t.floorLog ?? Math.log1p(opts.noiseFloorPct / 100);
   const floorPct = Math.expm1(floorLog) * 100;
-  const floor = `±${fmtFloor(floorPct)}%`;
+  // Say the absolute floor in ms where it is the one that applies (near-zero latencies).
+  const relLog = Math.log1p(((TAIL_FLOOR[m.metric] ?? 1) * opts.noiseFloorPct) / 100);
+  const floor = m.unit === 'ms' && floorLog > relLog + 1e-12 ? `±${opts.noiseFloorMs} ms` : `±${fmtFloor(floorPct)}%`;
   const ci = `${fmtPct(Math.expm1(iv.lo) * 100)} … ${fmtPct(Math.expm1(iv.hi) * 100)}`;
   const pq = opts.adjust === 'bh' && family > 1 ? `q=${fmtP(q)}` : `p=${fmtP(q)}`;
   const worse = m.better === 'lower' ? est > 0 : est < 0;

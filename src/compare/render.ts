@@ -6,6 +6,7 @@ export const VERDICT_ICON: Record<MetricVerdict, string> = { improved: '✅', re
 function num(x: number, unit: MetricComparison['unit']): string {
   const a = Math.abs(x);
   if (unit === '%') return a === 0 ? '0' : a >= 10 ? x.toFixed(1) : a >= 0.1 ? x.toFixed(2) : x.toPrecision(2);
+  if (a > 0 && a < 0.1) return x.toPrecision(2);
   if (a >= 100) return x.toFixed(0);
   if (a >= 10) return x.toFixed(1);
   return x.toFixed(2);

@@ -170,6 +170,36 @@ describe('loadgate compare (the Command)', () => {
   });
 });
 
+describe('loadgate run --repeat (the real CLI), then compare on its folder', () => {
+  it('writes each run in repeat-N/ and their merge with every request, and compare tests across the runs', async () => {
+    const suite = join(dir, 'repeat.suite.yaml');
+    await writeFile(
+      suite,
+      ['name: repeat', 'target:', '  mock: { seed: 3 }', 'workloads:', '  - name: t', '    load: { model: closed, connections: 2, durationSec: 2 }', '    mix: [{ endpoint: fetchTicker }]', 'sla: { overall: { p99Ms: 5000 } }', ''].join('\n'),
+    );
+    const out = join(dir, 'rep-run');
+    const r = await runCli(['run', suite, '--repeat', '2', '--out', out, '--format', 'json']);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect([0, 3]).toContain(r.code); // 3 only when this busy box saturated the generator
+    const read = async (f: string) => JSON.parse(await readFile(join(out, f), 'utf8'));
+    const [one, two, merged] = await Promise.all([read('repeat-1/result.json'), read('repeat-2/result.json'), read('result.json')]);
+    expect(merged.meta.mergedFrom).toHaveLength(2);
+    expect(merged.endpoints.fetchTicker.requests).toBe(one.endpoints.fetchTicker.requests + two.endpoints.fetchTicker.requests);
+    expect(r.stderr).toMatch(/repeat 1 of 2[\s\S]*repeat 2 of 2/);
+    const io = memoryIO(dir);
+    await compareCommand.run(['rep-run', 'rep-run', '--format', 'json'], io);
+    const c = JSON.parse(io.out());
+    expect(c.mode).toBe('runs');
+    expect([c.base.runs, c.cand.runs]).toEqual([2, 2]);
+  }, 120_000);
+
+  it('refuses --repeat 0 with exit 2 before running anything', async () => {
+    const r = await runCli(['run', join(dir, 'repeat.suite.yaml'), '--repeat', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--repeat: expected an integer from 1 to 50/);
+  });
+});
+
 const registered = /\bcompare\b/.test(readFileSync(join(ROOT, 'src/cli.ts'), 'utf8'));
 
 describe.skipIf(!registered)('loadgate compare (the real CLI)', () => {
