@@ -479,7 +479,7 @@ function decide(t: Tested, alpha: number, opts: ResolvedCompareOptions, family: 
       return { verdict: worse ? 'regressed' : 'improved', reason: `significant (${pq}, block bootstrap over seconds) and ${how}` };
     }
     if (iv.lo >= -floorLog && iv.hi <= floorLog) return { verdict: 'unchanged', reason: `the interval (${ci}) lies within the noise floor (${floor})` };
-    if (Math.abs(est) <= floorLog) return { verdict: 'unchanged', reason: `the change is within the noise floor (${floor}); the interval (${ci}) is wide` };
+    if (Math.abs(est) <= floorLog) return { verdict: 'inconclusive', reason: `the change is within the noise floor (${floor}), but the interval (${ci}) reaches beyond it: repeat runs would tell` };
     if (bl.relative !== undefined && Math.abs(bl.relative) <= floorLog) {
       return {
         verdict: 'inconclusive',
