@@ -202,17 +202,17 @@ const SECTION_CSS = [
   '.lg-cmp-warn{background:#fff4d6;border-left:4px solid #d89a00;padding:.4em .8em}',
   '.lg-cmp-chart{max-width:100%;height:auto}',
   '.lg-cmp-chart text{font:11px sans-serif;fill:#333}',
-  '.lg-cmp-chart .bar-regressed{fill:#d93025}.lg-cmp-chart .bar-improved{fill:#1e8e3e}',
-  '.lg-cmp-chart .bar-unchanged,.lg-cmp-chart .bar-inconclusive{fill:#9aa0a6}',
-  '.lg-cmp-chart .ci{stroke:#333;stroke-width:1}.lg-cmp-chart .axis{stroke:#666;stroke-width:1}',
+  '.lg-cmp-chart .dot-regressed{fill:#d93025}.lg-cmp-chart .dot-improved{fill:#1e8e3e}',
+  '.lg-cmp-chart .dot-unchanged,.lg-cmp-chart .dot-inconclusive{fill:#9aa0a6}',
+  '.lg-cmp-chart .ci{stroke:#333;stroke-width:1.5;fill:none}.lg-cmp-chart .axis{stroke:#666;stroke-width:1}',
 ].join('');
 
 /** Metrics the chart shows: the latency percentiles a reader gates on, and the tail against the other endpoints. */
 const CHART_METRICS = new Set(['p50Ms', 'p95Ms', 'p99Ms', 'tailVsOthersPct']);
 
 /**
- * An inline SVG (no script, no external load): one bar per endpoint and metric, the change in percent with its
- * interval, clipped at ±100% (a clipped bar ends in an arrow and its label says the number).
+ * An inline SVG (no script, no external load): one row per endpoint and metric, the change in percent as a dot
+ * in the verdict's colour with its interval as a whisker, clipped at ±100% (the label says the number).
  */
 export function compareChartSvg(c: Comparison): string {
   const rows = c.endpoints.flatMap((e) => e.metrics.filter((m) => CHART_METRICS.has(m.metric) && m.deltaPct !== undefined).map((m) => ({ e, m })));
@@ -235,14 +235,10 @@ export function compareChartSvg(c: Comparison): string {
   rows.forEach(({ e, m }, i) => {
     const y = top + i * rowH;
     const d = m.deltaPct!;
-    const x0 = Math.min(x(0), x(d));
-    const w = Math.max(1, Math.abs(x(d) - x(0)));
+    const cy = y + rowH / 2;
     out.push(`<text x="0" y="${y + 11}">${esc(`${e.name} ${m.label}`)}</text>`);
-    out.push(`<rect class="bar-${m.verdict}" x="${x0.toFixed(1)}" y="${y + 3}" width="${w.toFixed(1)}" height="${rowH - 6}"><title>${esc(`${e.name} ${m.label}: ${fmtChange(d)} (${m.verdict})`)}</title></rect>`);
-    if (m.ci !== undefined) {
-      const cy = y + rowH / 2;
-      out.push(`<line class="ci" x1="${x(m.ci.lowPct).toFixed(1)}" y1="${cy}" x2="${x(m.ci.highPct).toFixed(1)}" y2="${cy}"/>`);
-    }
+    if (m.ci !== undefined) out.push(`<polyline class="ci" points="${x(m.ci.lowPct).toFixed(1)},${cy} ${x(m.ci.highPct).toFixed(1)},${cy}"/>`);
+    out.push(`<circle class="dot-${m.verdict}" cx="${x(d).toFixed(1)}" cy="${cy}" r="4"><title>${esc(`${e.name} ${m.label}: ${fmtChange(d)} (${m.verdict})`)}</title></circle>`);
     const clipped = Math.abs(d) > LIM ? (d > 0 ? ' ▶' : ' ◀') : '';
     out.push(`<text x="${labelW + plotW + 6}" y="${y + 11}">${esc(`${fmtChange(d)}${clipped}`)}</text>`);
   });

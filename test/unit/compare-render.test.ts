@@ -49,9 +49,10 @@ describe('compare renderers', () => {
     expect(html).not.toContain('<fetch|Ticker>');
     expect(html).toMatch(/<tr class="lg-cmp-regressed"><td>tail vs others<\/td>/);
     expect(html).toContain('tr.lg-cmp-regressed td{background');
-    // One bar per endpoint and charted metric, the regressed one in the regressed colour.
+    // One dot per endpoint and charted metric, the regressed one in the regressed colour, with its interval.
     expect(html).toMatch(/<svg class="lg-cmp-chart"/);
-    expect(html).toMatch(/<rect class="bar-regressed"[^>]*><title>&lt;fetch\|Ticker&gt; tail vs others/);
+    expect(html).toMatch(/<circle class="dot-regressed"[^>]*><title>&lt;fetch\|Ticker&gt; tail vs others/);
+    expect(html).toMatch(/<polyline class="ci" points="[\d.]+,[\d.]+ [\d.]+,[\d.]+"\/>/);
     expect(html).not.toMatch(/<script/i);
   });
 
