@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { classifyResponse, RequestFactory, weightedRoundRobin } from '../../src/engines/exchange-requests.js';
+import { classifyResponse, classifyTransportError, RequestFactory, weightedRoundRobin } from '../../src/engines/exchange-requests.js';
 import { parseSuite } from '../../src/suite/load.js';
 import { AUTH_HEADERS, signaturePayload } from '../../scenarios/lib/auth.js';
 
@@ -50,5 +50,13 @@ describe('request planning', () => {
     expect(classifyResponse(404, 'orderNotFound')).toBe('trading');
     expect(classifyResponse(503, 'serviceUnavailable')).toBe('server');
     expect(classifyResponse(404, 'notFound')).toBe('client');
+  });
+});
+
+describe('classifyTransportError', () => {
+  it("gives a string code for AbortSignal.timeout's DOMException (numeric code 23), so result.json stays valid", () => {
+    const c = classifyTransportError(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+    expect(c).toEqual({ errorClass: 'timeout', errorCode: 'The operation was aborted due to timeout' });
+    expect(classifyTransportError(Object.assign(new Error('x'), { code: 'ECONNRESET' }))).toEqual({ errorClass: 'network', errorCode: 'ECONNRESET' });
   });
 });
