@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const dir = dirname(fileURLToPath(import.meta.url));
-const only = process.argv.slice(2);
+const only = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--')); // options (soak --minutes N) are not names
 /** compare-aa: eleven real runs of the default suite and 20 compares (about 6 minutes). */
 const SLOW = new Set(['compare-aa.ts']);
 const files = (await readdir(dir)).filter((f) => f.endsWith('.ts') && f !== 'index.ts' && !f.startsWith('_')).sort();

@@ -15,6 +15,8 @@ export interface MockProcess {
   stats(): Promise<MockProcessStats>;
   /** Zeroes the mock's counters and server-time histograms (fire and forget; later IPC messages see it done). */
   resetStats(): void;
+  /** Set once the mock process has exited on its own (killed, crashed) before `close()`: how it ended. */
+  readonly exited: string | undefined;
   close(): Promise<void>;
 }
 
@@ -31,14 +33,17 @@ export async function startMockProcess(opts: MockExchangeOptions = {}, startTime
     env: { ...process.env, LOADGATE_MOCK_OPTIONS: JSON.stringify(opts) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  // After start, the mock may die under the run (a SIGTERM to the whole process group, a crash): IPC writes to
+  // it then fail with EPIPE / ERR_IPC_CHANNEL_CLOSED, as an 'error' event or a throw. Neither may crash the run.
+  child.on('error', () => undefined);
   const ready = await new Promise<{ url: string; wsUrl: string }>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`the mock exchange did not start within ${startTimeoutMs} ms`));
     }, startTimeoutMs);
-    child.once('exit', (code) => {
+    child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`the mock exchange exited during start (code ${code})`));
+      reject(new Error(`the mock exchange exited during start (${signal ? `killed by ${signal}` : `code ${code}`})`));
     });
     child.on('message', (m: ChildMessage) => {
       if (m.type === 'ready') {
@@ -51,35 +56,64 @@ export async function startMockProcess(opts: MockExchangeOptions = {}, startTime
     });
   });
   child.removeAllListeners('exit');
+  let exited: string | undefined;
+  let closing = false;
+  const exitedPromise = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      if (!closing) exited = signal ? `killed by ${signal}` : `exited with code ${code}`;
+      resolve();
+    });
+  });
+  const send = (m: unknown): boolean => {
+    if (!child.connected) return false;
+    try {
+      child.send(m as never, (err) => void err);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   let closed: Promise<void> | undefined;
   return {
     ...ready,
     pid: child.pid!,
+    get exited() {
+      return exited;
+    },
     stats: () =>
       new Promise((resolve, reject) => {
-        if (!child.connected) return reject(new Error('the mock exchange process is gone'));
+        if (!child.connected) return reject(new Error(`the mock exchange process is gone${exited ? ` (${exited})` : ''}`));
         const onMsg = (m: ChildMessage) => {
           if (m.type === 'stats') {
-            child.off('message', onMsg);
+            done();
             resolve(m.stats);
           }
         };
+        const onGone = () => {
+          done();
+          reject(new Error(`the mock exchange process is gone${exited ? ` (${exited})` : ''}`));
+        };
+        const done = () => {
+          child.off('message', onMsg);
+          child.off('disconnect', onGone);
+        };
         child.on('message', onMsg);
-        child.send({ type: 'stats' });
+        child.once('disconnect', onGone);
+        if (!send({ type: 'stats' }) && !child.connected) onGone();
       }),
     resetStats: () => {
-      if (child.connected) child.send({ type: 'reset' });
+      send({ type: 'reset' });
     },
     close: () =>
       (closed ??= new Promise<void>((resolve) => {
+        closing = true;
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
-        child.once('exit', () => {
+        void exitedPromise.then(() => {
           clearTimeout(kill);
           resolve();
         });
-        if (child.connected) child.send({ type: 'close' });
-        else child.kill('SIGTERM');
+        if (!send({ type: 'close' })) child.kill('SIGKILL');
       })),
   };
 }

@@ -5,6 +5,7 @@
  */
 import { EXIT, isLoadgateError } from './errors.js';
 import type { CliIO, Command } from './commands/types.js';
+import { watchParent } from './parent-watch.js';
 
 /** Every command: its one-line summary (for --help, without loading it) and a lazy loader. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
@@ -57,32 +58,60 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     return await (await command.load()).run(rest, io);
   } catch (e) {
     if (isLoadgateError(e)) {
-      io.stderr.write(`loadgate ${name}: ${e.message}\n${e.hint ? `hint: ${e.hint}\n` : ''}`);
+      io.stderr.write(`${prefixed(name, e.message)}\n${e.hint ? `hint: ${e.hint}\n` : ''}`);
       if (io.env.LOADGATE_DEBUG) io.stderr.write(`${e.stack}\n`);
       return e.exitCode;
     }
-    io.stderr.write(`loadgate ${name}: internal error: ${(e as Error)?.message ?? String(e)}\n`);
+    io.stderr.write(`${prefixed(name, `internal error: ${(e as Error)?.message ?? String(e)}`)}\n`);
     io.stderr.write(io.env.LOADGATE_DEBUG ? `${(e as Error)?.stack}\n` : 'hint: run again with LOADGATE_DEBUG=1 for the stack trace, and report it\n');
     return EXIT.runFailed;
   }
+}
+
+/** One `loadgate <command>:` prefix per message, whether or not the message already carries one. */
+export function prefixed(command: string, message: string): string {
+  const bare = message.replace(new RegExp(`^(?:loadgate(?: ${command.replace(/[^a-z0-9]/gi, '')})?: )+`), '');
+  return `loadgate ${command}: ${bare}`;
 }
 
 // Run when executed directly (node dist/src/cli.js, tsx src/cli.ts, bin/loadgate.js).
 const entry = process.argv[1] ?? '';
 if (/(?:^|[\\/])(cli\.(?:ts|js)|loadgate(?:\.js)?)$/.test(entry)) {
   const controller = new AbortController();
-  let interrupts = 0;
-  process.on('SIGINT', () => {
-    interrupts++;
-    if (interrupts === 1) {
-      process.stderr.write('\nloadgate: stopping (Ctrl-C again to quit at once); writing what was measured…\n');
-      controller.abort();
-    } else process.exit(130);
-  });
-  process.on('SIGTERM', () => controller.abort());
+  // Output may go to a pipe whose reader died with our parent (npx killed): an EPIPE must not crash the run
+  // before its reports are written.
+  process.stdout.on('error', () => undefined);
+  process.stderr.on('error', () => undefined);
+  let stops = 0;
+  // `run` and `mock` stop through the signal (a run writes what it measured); the other commands only read and
+  // write files, so a stop ends them at once (a long import or compare must never ignore SIGTERM).
+  const watchesSignal = ['run', 'mock'].includes(process.argv[2] ?? '');
+  const stop = (why: string, signal: NodeJS.Signals | undefined): void => {
+    stops++;
+    if (!watchesSignal) {
+      process.stderr.write(`\nloadgate: ${why}: stopped\n`);
+      process.exit(EXIT.runFailed);
+    }
+    if (stops === 1) {
+      process.stderr.write(`\nloadgate: ${why}: stopping the load${signal === 'SIGINT' ? ' (Ctrl-C again to quit at once)' : ''}; writing what was measured…\n`);
+      controller.abort(`stopped (${why}) before the planned duration`);
+      // Writing the reports is bounded; if anything still holds the process after this, leave anyway (exit 3).
+      setTimeout(() => {
+        process.stderr.write('loadgate: still not finished 60 s after the stop; exiting\n');
+        process.exit(EXIT.runFailed);
+      }, 60_000).unref();
+    } else if (signal !== undefined) {
+      process.stderr.write(`loadgate: ${signal} again: quitting at once, without reports\n`);
+      process.exit(EXIT.runFailed);
+    }
+  };
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => stop(`got ${sig}`, sig));
+  if (!process.env.LOADGATE_IGNORE_PARENT) watchParent((who) => stop(`the process that started loadgate (${who}) is gone`, undefined));
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), signal: controller.signal }).then(
     (code) => {
       process.exitCode = code;
+      // A stopped run exits once its reports are out, even if a socket or timer somewhere still holds the loop.
+      if (controller.signal.aborted) setTimeout(() => process.exit(code), 5_000).unref();
     },
     (e: unknown) => {
       process.stderr.write(`loadgate: internal error: ${String(e)}\n`);

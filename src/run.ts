@@ -81,15 +81,32 @@ function withStreamRates<T extends { ws?: { ratePerSec?: Record<string, number |
   return { ...mockOpts, ws: { ...mockOpts.ws, ratePerSec: { ...rates, ...(mockOpts.ws?.ratePerSec ?? {}) } } };
 }
 
-/** Exit 3 early, with a clear message, when nothing answers at the target. */
-export async function checkReachable(target: ResolvedTarget, healthPath: string): Promise<void> {
+/**
+ * Exit 3 early, with a clear message, when nothing answers at the target. The probe is recorded (as the
+ * `health` endpoint), so the result written for an unreachable or too slow target keeps what was measured.
+ */
+export async function checkReachable(target: ResolvedTarget, healthPath: string, rec?: EndpointRecorder, now: () => number = () => performance.now(), originMs = now()): Promise<void> {
   const url = target.baseUrl + healthPath;
+  const timeoutMs = Math.min(target.timeoutMs, 5000);
+  const correlationId = nextCorrelationId();
+  const t0 = now();
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(Math.min(target.timeoutMs, 5000)) });
+    const res = await fetch(url, { headers: { 'x-correlation-id': correlationId }, signal: AbortSignal.timeout(timeoutMs) });
     await res.arrayBuffer();
+    rec?.recordResponse({ atMs: now() - originMs, latencyUs: (now() - t0) * 1000, status: res.status, correlationId, errorClass: classifyResponse(res.status, undefined) });
   } catch (e) {
-    const cause = (e as { cause?: { code?: string } }).cause;
-    const code = cause?.code ?? (e as Error).name;
+    const { errorClass, errorCode } = classifyTransportError((e as { cause?: unknown }).cause ?? e);
+    rec?.recordError({ atMs: now() - originMs, errorClass, errorCode, correlationId, ...(errorClass === 'timeout' ? { latencyUs: (now() - t0) * 1000 } : {}) });
+    const name = (e as Error)?.name;
+    if (name === 'TimeoutError' || errorClass === 'timeout') {
+      throw new RunError('LG_TARGET_SLOW', `target too slow: ${url} did not answer within ${timeoutMs} ms (target.timeoutMs ${target.timeoutMs})`, {
+        hint: 'the target is listening but slower than the request timeout; raise target.timeoutMs, or check the service',
+        cause: e,
+      });
+    }
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    // A bare TypeError says nothing: name what fetch refused (e.g. an invalid URL), not just its class.
+    const code = cause?.code ?? (name === 'TypeError' ? `${(e as Error).message}${cause?.message ? `: ${cause.message}` : ''}` : name);
     throw new RunError('LG_TARGET_UNREACHABLE', `target unreachable: nothing answered at ${url} (${code})`, {
       hint: 'check that the service is running and the URL in target.url is right; use `target: { mock: true }` to run against the built-in mock',
       cause: e,
@@ -164,8 +181,49 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
   );
 
   const handle = await openTarget(suite, env);
+  const runInfo = (startedAt: number, endedAt: number): RunResult => ({
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    kind: 'loadgate.result',
+    meta: {
+      suite: suite.name ?? 'suite',
+      ...(suite.phase ? { phase: suite.phase } : {}),
+      ...(opts.label ? { label: opts.label } : {}),
+      ...(opts.gitCommit ? { gitCommit: opts.gitCommit } : {}),
+      ...(suite.sla ? { sla: suite.sla as Record<string, unknown> } : {}),
+      engines: [],
+      startedAt: new Date(startedAt).toISOString(),
+      endedAt: new Date(endedAt).toISOString(),
+      durationSec: (endedAt - startedAt) / 1000,
+      warmupSec: suite.warmupSec,
+      host: { hostname: hostname(), platform: platform(), arch: arch(), cpus: cpus().length, node: process.version },
+      target: { url: handle.target.baseUrl, mock: handle.target.mock },
+      notes: [],
+    },
+    endpoints: {},
+  });
   try {
-    await checkReachable(handle.target, suite.target.healthPath);
+    // An unreachable or too slow target, or a stop during set-up: no load was sent, but the result (with the
+    // failed probe) is still returned, marked incomplete, so the reports are written and the run exits 3.
+    const preflight = new EndpointRecorder('health', 'probe', '(health probes)');
+    const preflightStart = wallClock();
+    const stoppedEarly = (reason: string): RunResult => {
+      const r = runInfo(preflightStart, wallClock());
+      const health = preflight.toResult();
+      if (health.requests > 0) r.endpoints.health = health;
+      r.meta.incomplete = { reason };
+      return r;
+    };
+    try {
+      await checkReachable(handle.target, suite.target.healthPath, preflight, now);
+    } catch (e) {
+      if (isLoadgateError(e) && (e.code === 'LG_TARGET_UNREACHABLE' || e.code === 'LG_TARGET_SLOW')) {
+        const r = stoppedEarly(e.message);
+        if (e.hint) r.meta.notes.push(e.hint);
+        return r;
+      }
+      throw e;
+    }
+    if (signal.aborted) return stoppedEarly('stopped by the user before the load started');
     // Set-up (market filters, orders to cancel) happens before the clock starts.
     // If one workload's set-up fails, the others' are told to stop (and clean up what they prepared).
     const setupFailed = new AbortController();
@@ -174,6 +232,10 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
       plans.map(({ w, engine }, i) => engine.prepare?.({ suite, workload: w, target: handle.target, now, signal: setupSignal, seed: seedFor(seed, i) })),
     );
     const failedSetup = settled.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failedSetup && signal.aborted) {
+      setupFailed.abort();
+      return stoppedEarly('stopped by the user during set-up, before the load started');
+    }
     if (failedSetup) {
       setupFailed.abort();
       const e = failedSetup.reason as unknown;
@@ -240,7 +302,12 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
     if (health.requests > 0) endpoints.health = health;
 
     const incompleteReasons = [...failures, ...outputs.flatMap((o) => (o.incomplete ? [o.incomplete.reason] : []))];
-    if (signal.aborted && incompleteReasons.length === 0) incompleteReasons.push('stopped by the user before the planned duration');
+    if (mock?.exited !== undefined) incompleteReasons.push(`the built-in mock exchange ${mock.exited} during the run`);
+    if (signal.aborted) {
+      // Engines say "stopped/aborted before …" on their own; the run says once why (which signal, or the parent gone).
+      const own = incompleteReasons.filter((r) => !/^(?:stopped|aborted) before the (?:planned duration|schedule finished)$/.test(r));
+      incompleteReasons.splice(0, incompleteReasons.length, stopReason(signal), ...own);
+    }
     const result: RunResult = {
       schemaVersion: RESULT_SCHEMA_VERSION,
       kind: 'loadgate.result',
@@ -269,6 +336,12 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
   } finally {
     await handle.close();
   }
+}
+
+/** Why the run was stopped: the signal's reason when it is a message (the CLI says which signal), else a stop by the user. */
+function stopReason(signal: AbortSignal): string {
+  const r = signal.reason as unknown;
+  return typeof r === 'string' ? r : 'stopped by the user before the planned duration';
 }
 
 /** The mock's own time per route, or undefined when it cannot tell (it died with the run, or does not answer). */

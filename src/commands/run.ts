@@ -15,7 +15,7 @@ const MAX_REPEAT = 50;
 import { parseCommandArgs, type Command } from './types.js';
 import { addToHistory } from '../history/store.js';
 import { comparisonAnnotations, publishToGithub } from '../report/github.js';
-import { acceptsUntrustworthy, detectGitCommit, parseFormats, planForSuite, verdictExitCode, writeAndPrint, writeTrustReason } from './shared.js';
+import { acceptsUntrustworthy, checkOutDir, detectGitCommit, parseFormats, planForSuite, verdictExitCode, writeAndPrint, writeTrustReason } from './shared.js';
 import { startRunPush } from '../monitoring/run-push.js';
 
 export const runCommand: Command = {
@@ -89,7 +89,8 @@ reports are still written).`,
     if (!Number.isInteger(repeat) || repeat < 1 || repeat > MAX_REPEAT) {
       throw new InputError('LG_ARGS', `loadgate run: --repeat: expected an integer from 1 to ${MAX_REPEAT}, got ${JSON.stringify(values.repeat)}`);
     }
-    const suite = await loadSuite(resolve(io.cwd, file));
+    const suite = await loadSuite(resolve(io.cwd, file), io.env);
+    await checkOutDir(values.out ? resolve(io.cwd, values.out) : resolve(io.cwd, 'reports'), values.out ? '--out' : 'reports/');
     const plan = planForSuite(suite);
     const push = values['prometheus-push'] !== undefined ? await startRunPush(io, values['prometheus-push'], values['prometheus-job'] ?? 'loadgate', suite, plan, values.label) : undefined;
     const progress = createProgress({ tty: io.stderr.isTTY === true, write: (s) => io.stderr.write(s), now: () => Date.now(), width: io.stderr.columns ?? 80 });

@@ -1,9 +1,10 @@
 /** Small helpers shared by commands: reading result files, git commit, evaluation from a suite. */
 import { execFileSync } from 'node:child_process';
-import { readdir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { access, constants as fsConstants, readdir, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { EXIT, InputError, type ExitCode } from '../errors.js';
 import { runResultSchema, type RunResult } from '../result/model.js';
+import { checkEncodedHistogram } from '../result/histogram.js';
 import { formatZodError, readStructuredFile } from '../suite/load.js';
 import type { SlaSpec, Suite } from '../suite/schema.js';
 import { compileSla, type SlaPlan } from '../sla/checks.js';
@@ -26,7 +27,66 @@ export function parseResult(file: string, data: unknown): RunResult {
   }
   const r = runResultSchema.safeParse(data, { reportInput: true });
   if (!r.success) throw new InputError('LG_RESULT_INVALID', formatZodError(file, r.error), { hint: 'expected a loadgate result.json (written by `loadgate run`, `import` or `merge`)' });
+  const problems = checkResultData(r.data);
+  if (problems.length > 0) {
+    throw new InputError('LG_RESULT_INVALID', problems.map((p) => `${file}: ${p}`).join('\n'), { hint: 'the file was edited or damaged; use the result.json as `loadgate run`, `import` or `merge` wrote it' });
+  }
   return r.data;
+}
+
+/**
+ * What the schema cannot see (issue 14 items 6–7): every histogram must decode (a damaged one would fail deep
+ * inside a report as an internal error), and a series holds each second once (a duplicate doubles its counts).
+ * Returns up to 10 path-qualified problems.
+ */
+export function checkResultData(result: RunResult): string[] {
+  const problems: string[] = [];
+  const hist = (path: string, h: string | undefined) => {
+    if (h === undefined || problems.length >= 10) return;
+    const why = checkEncodedHistogram(h);
+    if (why !== undefined) problems.push(`${path}: not a valid HdrHistogram (${why})`);
+  };
+  for (const [name, ep] of Object.entries(result.endpoints)) {
+    const at = `endpoints.${name}`;
+    hist(`${at}.latency`, ep.latency);
+    hist(`${at}.latencyUncorrected`, ep.latencyUncorrected);
+    if (ep.stream) for (const k of ['connectTime', 'subscribeAckTime', 'recoveryTime'] as const) hist(`${at}.stream.${k}`, ep.stream[k]);
+    const seen = new Map<number, number>();
+    ep.series.forEach((pt, i) => {
+      const first = seen.get(pt.tSec);
+      if (first !== undefined && problems.length < 10) problems.push(`${at}.series[${i}].tSec: second ${pt.tSec} appears twice (also series[${first}]): its counts would be added twice`);
+      else seen.set(pt.tSec, i);
+      hist(`${at}.series[${i}].latency`, pt.latency);
+      hist(`${at}.series[${i}].latencyUncorrected`, pt.latencyUncorrected);
+    });
+  }
+  for (const [name, m] of Object.entries(result.custom ?? {})) hist(`custom.${name}.histogram`, m.histogram);
+  return problems;
+}
+
+/**
+ * `--out` checked before any traffic (issue 14 item 6): an existing file, or a folder that cannot be written,
+ * would lose the whole run's data at the end. `what` names the option in messages.
+ */
+export async function checkOutDir(dir: string, what: string): Promise<void> {
+  let at = dir;
+  for (let i = 0; i < 64; i++) {
+    const st = await stat(at).catch(() => undefined);
+    if (st !== undefined) {
+      if (!st.isDirectory()) {
+        throw new InputError('LG_OUT_INVALID', `${what}: ${at} ${at === dir ? 'is an existing file' : 'is a file, so the folder cannot be created under it'}`, { hint: 'give a folder (new or existing) for the reports' });
+      }
+      try {
+        await access(at, fsConstants.W_OK);
+      } catch {
+        throw new InputError('LG_OUT_INVALID', `${what}: ${at} is not writable`, { hint: 'give a folder you can write to' });
+      }
+      return;
+    }
+    const up = dirname(at);
+    if (up === at) return;
+    at = up;
+  }
 }
 
 /** The current git commit, from CI variables or `git rev-parse`, when there is one. */

@@ -116,6 +116,11 @@ export class RequestFactory {
     return s;
   }
 
+  /** The endpoint of the next arrival, without building its request (counting arrivals a stopped run never sends). */
+  skip(): HttpEndpoint {
+    return this.pick().endpoint;
+  }
+
   next(): PlannedRequest {
     const p = this.pick();
     return this.build(p.endpoint, p.depth);
@@ -310,9 +315,9 @@ export function classifyResponse(status: number, errorCode: string | undefined):
 
 /** Classify a transport error (no response). */
 export function classifyTransportError(err: unknown): { errorClass: ErrorClass; errorCode: string } {
-  // A DOMException (AbortSignal.timeout's TimeoutError) has a numeric `code` (23): the result schema wants a string.
+  // A DOMException (AbortSignal.timeout's TimeoutError) has a numeric `code` (23): use its name, so the result stays valid.
   const raw = (err as { code?: unknown } | undefined)?.code;
-  const code = typeof raw === 'string' ? raw : ((err as Error | undefined)?.message ?? 'unknown');
+  const code = typeof raw === 'string' ? raw : ((err as Error | undefined)?.name === 'TimeoutError' ? 'TimeoutError' : undefined) ?? (err as Error | undefined)?.message ?? 'unknown';
   if (/timeout|ETIMEDOUT|UND_ERR_.*TIMEOUT/i.test(code)) return { errorClass: 'timeout', errorCode: code };
   return { errorClass: 'network', errorCode: code };
 }

@@ -36,6 +36,9 @@ export interface WsEngineDeps {
   silenceCheckMs?: number;
 }
 
+/** Connections opened per turn of the event loop at most. */
+const OPEN_PER_TICK = 200;
+
 const WS_VERSION: string = (createRequire(import.meta.url)('ws/package.json') as { version: string }).version;
 
 export const defaultSocketFactory: SocketFactory = (url) => new WebSocket(url, { perMessageDeflate: false }) as unknown as WsLike;
@@ -122,12 +125,15 @@ async function runWs(ctx: EngineContext, deps: WsEngineDeps): Promise<EngineOutp
     if (ctx.signal.aborted) return;
     const elapsed = ctx.now() - startMs;
     const due = Math.min(load.connections, Math.floor(elapsed / connectIntervalMs) + 1);
-    while (conns.length < due) {
+    // At most OPEN_PER_TICK connections per turn of the event loop, so a huge connect rate never blocks it
+    // (a stop, a signal, the sockets already open all get their turn).
+    const limit = Math.min(due, conns.length + OPEN_PER_TICK);
+    while (conns.length < limit) {
       const c = new StreamConnection(connOpts, factory, collector, clock, random);
       conns.push(c);
       c.start();
     }
-    if (conns.length < load.connections) pacer = setT(openDue, Math.max(1, startMs + conns.length * connectIntervalMs - ctx.now()));
+    if (conns.length < load.connections) pacer = setT(openDue, conns.length < due ? 1 : Math.max(1, startMs + conns.length * connectIntervalMs - ctx.now()));
   };
 
   // One watchdog for every connection: a subscription that stops delivering is an outage (connection.ts).

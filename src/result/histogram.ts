@@ -3,6 +3,7 @@
  * so results merge exactly and other HdrHistogram tools can read them.
  */
 import { deflateSync, inflateSync } from 'node:zlib';
+import { InputError } from '../errors.js';
 import * as hdr from 'hdr-histogram-js';
 
 export type Histogram = hdr.Histogram;
@@ -133,7 +134,12 @@ function putZigZag(out: Uint8Array, p: number, value: number): number {
 export function decodeHistogram(encoded: EncodedHistogram): Histogram {
   // Re-homed into our standard configuration so adds between histograms never lose range.
   const h = createHistogram();
-  addEncoded(h, encoded);
+  try {
+    addEncoded(h, encoded);
+  } catch (e) {
+    // Result files are validated with checkEncodedHistogram when read; this is the backstop for any other path.
+    throw new InputError('LG_HISTOGRAM_INVALID', `not a valid HdrHistogram (${checkEncodedHistogram(encoded) ?? (e as Error).message})`, { cause: e });
+  }
   return h;
 }
 
@@ -216,6 +222,80 @@ export function addEncoded(target: Histogram, encoded: EncodedHistogram): void {
     const otherMin = t.valueFromIndex(minIndex);
     if (otherMin < t.minNonZeroValue) t.updateMinNonZeroValue(otherMin);
   }
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/** One empty histogram per layout seen (lowest/highest/digits), to map a bucket index to its value. */
+const layouts = new Map<string, Histogram>();
+
+/**
+ * Why a string is not a histogram loadgate can read (undefined when it is): checks the V2 compressed base64
+ * framing, inflates it, and walks the ZigZag LEB128 counts, without building the histogram (decoding every
+ * per-second histogram of a long run would cost seconds). Values beyond loadgate's range (1 µs … 1 h) are
+ * refused here, because adding them into a loadgate histogram would fail later.
+ */
+export function checkEncodedHistogram(encoded: unknown): string | undefined {
+  if (typeof encoded !== 'string') return 'expected a base64 string';
+  if (encoded.length === 0) return 'empty string';
+  if (encoded.length % 4 !== 0 || !BASE64.test(encoded)) return 'not base64';
+  const buf = Buffer.from(encoded, 'base64');
+  if (buf.length < 8) return 'too short';
+  if ((buf.readInt32BE(0) & ~0xf0) !== (V2_COMPRESSED_COOKIE & ~0xf0)) return 'not HdrHistogram V2 compressed (wrong cookie)';
+  const len = buf.readInt32BE(4);
+  if (len < 0 || len > buf.length - 8) return 'truncated (the compressed length is larger than the data)';
+  let payload: Buffer;
+  try {
+    payload = inflateSync(buf.subarray(8, 8 + len), { maxOutputLength: 64 << 20 });
+  } catch (e) {
+    return `corrupt compressed data (${(e as Error).message})`;
+  }
+  if (payload.length < V2_HEADER_BYTES || (payload.readInt32BE(0) & ~0xf0) !== (V2_COOKIE & ~0xf0)) return 'not HdrHistogram V2 (wrong inner cookie)';
+  const countsLen = payload.readInt32BE(4);
+  if (countsLen < 0 || countsLen > payload.length - V2_HEADER_BYTES) return 'truncated counts';
+  const digits = payload.readInt32BE(12);
+  const lowest = Number(payload.readBigInt64BE(16));
+  const highest = Number(payload.readBigInt64BE(24));
+  if (digits < 0 || digits > 5 || lowest < 1 || highest < 2 * lowest) return 'invalid header (significant digits or value range)';
+  // Walk the counts: ZigZag LEB128, negative values are runs of zeros.
+  let p = V2_HEADER_BYTES;
+  const end = V2_HEADER_BYTES + countsLen;
+  let index = 0;
+  let maxIndex = -1;
+  while (p < end) {
+    let v = 0;
+    let mul = 1;
+    let k = 0;
+    for (;;) {
+      if (p >= end) return 'truncated counts';
+      const b = payload[p++]!;
+      if (k === 8) {
+        v += b * mul;
+        break;
+      }
+      v += (b & 0x7f) * mul;
+      mul *= 128;
+      k++;
+      if ((b & 0x80) === 0) break;
+    }
+    const count = v % 2 === 0 ? v / 2 : -(v + 1) / 2;
+    if (count < 0) index += -count;
+    else {
+      if (count > 0) maxIndex = index;
+      index++;
+    }
+    if (index > 1 << 24) return 'counts beyond any histogram size';
+  }
+  if (maxIndex >= 0) {
+    const key = `${lowest}/${highest}/${digits}`;
+    let h = layouts.get(key);
+    if (h === undefined) {
+      if (layouts.size > 16) layouts.clear();
+      layouts.set(key, (h = hdr.build({ lowestDiscernibleValue: lowest, highestTrackableValue: Math.min(highest, 2 ** 52), numberOfSignificantValueDigits: digits as 1 | 2 | 3 | 4 | 5, bitBucketSize: 'packed', useWebAssembly: false })));
+    }
+    const topValue = (h as unknown as { valueFromIndex(i: number): number }).valueFromIndex(maxIndex);
+    if (!Number.isFinite(topValue) || topValue > HIGHEST_US * 1.01) return `a value beyond loadgate's range (${topValue} µs > ${HIGHEST_US} µs)`;
+  }
+  return undefined;
 }
 
 /** Exact merge: bucket counts add. Returns a new histogram. */

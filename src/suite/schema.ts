@@ -3,7 +3,8 @@
  * `.strict()` turns typos into errors, and `npm run schema` emits a JSON Schema for editor completion.
  */
 import { z } from 'zod';
-import { durationSec } from './duration.js';
+import { durationSec, MAX_DURATION_SEC, positiveDurationSec } from './duration.js';
+import { limitsSchema } from './limits.js';
 import { mockOptionsSchema } from '../../mocks/index.js';
 import { ERROR_CLASSES } from '../result/model.js';
 
@@ -20,7 +21,7 @@ const targetValue = z.union([
   z.strictObject({
     limit: z.number(),
     /** Must hold in every window of this size (e.g. "60s"), not only on the whole-run aggregate. */
-    window: durationSec.optional(),
+    window: positiveDurationSec.optional(),
     /** A check whose metric was never measured is `no-data` and fails, unless optional. */
     optional: z.boolean().optional(),
     /** Override the metric's default comparison. */
@@ -51,6 +52,24 @@ export const slaTargetsSchema = z.strictObject({
   reconnectSuccessPct: targetValue.optional(),
   /** Max errors of a class per minute, e.g. `{ rateLimit: 10 }`. Checked in every minute of the run. */
   errorsPerMinute: z.partialRecord(z.enum(ERROR_CLASSES), targetValue).optional(),
+}).superRefine((t, ctx) => {
+  // Limits that no measurement can meet or miss are typos (issue 14 item 6): checked before any traffic.
+  for (const [key, v] of Object.entries(t)) {
+    if (v === undefined) continue;
+    if (key === 'errorsPerMinute') {
+      for (const [cls, tv] of Object.entries(v as Record<string, TargetValue>)) {
+        const limit = typeof tv === 'number' ? tv : tv.limit;
+        if (limit < 0) ctx.addIssue({ code: 'custom', path: [key, cls, ...(typeof tv === 'number' ? [] : ['limit'])], message: `expected errors per minute of 0 or more, got ${limit}` });
+      }
+      continue;
+    }
+    const tv = v as TargetValue;
+    const limit = typeof tv === 'number' ? tv : tv.limit;
+    const path = typeof tv === 'number' ? [key] : [key, 'limit'];
+    if (key.endsWith('Pct') && (limit < 0 || limit > 100)) ctx.addIssue({ code: 'custom', path, message: `expected a percentage from 0 to 100, got ${limit}` });
+    else if (key.endsWith('Ms') && !(limit > 0)) ctx.addIssue({ code: 'custom', path, message: `expected a latency above 0 ms, got ${limit}` });
+    else if (limit < 0) ctx.addIssue({ code: 'custom', path, message: `expected 0 or more, got ${limit}` });
+  }
 });
 export type SlaTargets = z.infer<typeof slaTargetsSchema>;
 export type SlaMetric = Exclude<keyof SlaTargets, 'errorsPerMinute'>;
@@ -135,12 +154,25 @@ export const targetSchema = z
     auth: authSchema.optional(),
     /** Path probed once a second during the run to measure availability. */
     healthPath: z.string().startsWith('/').default('/health'),
-    healthIntervalSec: z.number().positive().default(1),
+    healthIntervalSec: z.number().positive().max(MAX_DURATION_SEC).default(1),
     /** A request with no response after this long counts as a timeout. */
-    timeoutMs: positiveInt.default(10_000),
+    timeoutMs: positiveInt.max(2 ** 31 - 1, 'expected at most 2147483647 ms (the longest a timer can wait)').default(10_000),
   })
   .refine((t) => (t.url === undefined) !== (t.mock === undefined), {
     message: 'set exactly one of `url` (a real endpoint) or `mock` (the built-in mock exchange)',
+  })
+  .superRefine((t, ctx) => {
+    // A password in the URL would be printed in every message and report (and fetch refuses such URLs).
+    for (const key of ['url', 'wsUrl'] as const) {
+      const u = t[key];
+      if (u !== undefined && /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(u)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'credentials in the URL (user:password@…) are not allowed: they would end up in logs and reports; give the API key and secret through `target.auth: { apiKeyEnv, apiSecretEnv }` (names of environment variables)',
+        });
+      }
+    }
   });
 export type TargetSpec = z.infer<typeof targetSchema>;
 
@@ -148,7 +180,7 @@ const closedLoad = z.strictObject({
   /** Closed model: N connections, each sends its next request when the last one completes. Max throughput. */
   model: z.literal('closed'),
   connections: positiveInt,
-  durationSec,
+  durationSec: positiveDurationSec,
   pipelining: positiveInt.default(1),
 });
 const stage = z.strictObject({ durationSec, targetRatePerSec: z.number().nonnegative() });
@@ -156,7 +188,7 @@ const openLoad = z.strictObject({
   /** Open model: requests arrive at a rate, whatever the target does; latency is measured from the intended time. */
   model: z.literal('open'),
   ratePerSec: z.number().positive(),
-  durationSec: durationSec.optional(),
+  durationSec: positiveDurationSec.optional(),
   /** Ramping arrival rate: linear ramps from the previous rate (starting at `ratePerSec`). */
   stages: z.array(stage).min(1).optional(),
   arrival: z.enum(['constant', 'poisson']).default('constant'),
@@ -171,7 +203,7 @@ const streamLoad = z.strictObject({
   model: z.literal('stream'),
   connections: positiveInt,
   connectRatePerSec: z.number().positive().default(100),
-  durationSec,
+  durationSec: positiveDurationSec,
   /**
    * A subscription that delivers nothing for longer than this many times its usual message interval is silent:
    * counted as an outage (downtime) until it delivers again, and as loss if the seq skipped. Default 10.
@@ -237,6 +269,8 @@ export const suiteSchema = z
     sla: slaSchema.optional(),
     /** Production metrics the generated alert rules and dashboards watch (`loadgate prometheus rules`, `grafana dashboard`). */
     monitoring: monitoringSchema.optional(),
+    /** Capacity guards (src/suite/limits.ts): raise them on a machine that can generate more. */
+    limits: limitsSchema.optional(),
   })
   .superRefine((s, ctx) => {
     const seen = new Set<string>();
@@ -244,9 +278,35 @@ export const suiteSchema = z
       if (seen.has(w.name)) ctx.addIssue({ code: 'custom', path: ['workloads', i, 'name'], message: `duplicate workload name "${w.name}"` });
       seen.add(w.name);
     });
+    // Mistakes caught before any traffic (issue 14 item 6).
+    const endSec = Math.max(...s.workloads.map((w) => w.startAfterSec + loadSeconds(w.load)));
+    if (s.warmupSec > 0 && s.warmupSec >= endSec) {
+      ctx.addIssue({ code: 'custom', path: ['warmupSec'], message: `the warm-up (${s.warmupSec} s) must end before the run does (${endSec} s): nothing would be measured` });
+    }
+    const measured = new Set<string>(['health']);
+    for (const w of s.workloads) {
+      for (const m of w.mix ?? []) measured.add(m.endpoint);
+      for (const st of w.streams ?? []) measured.add(streamEndpointName(st.channel));
+    }
+    for (const [name, targets] of Object.entries(s.sla?.endpoints ?? {})) {
+      if (measured.has(name)) continue;
+      const values = Object.entries(targets).flatMap(([k, v]) => (k === 'errorsPerMinute' ? Object.values(v as object) : [v])) as TargetValue[];
+      if (values.length > 0 && values.every((v) => typeof v === 'object' && v.optional === true)) continue;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sla', 'endpoints', name],
+        message: `no workload measures "${name}" (measured: ${[...measured].join(', ')}); fix the name, or mark its targets \`optional: true\``,
+      });
+    }
   });
 export type Suite = z.infer<typeof suiteSchema>;
 export type SuiteInput = z.input<typeof suiteSchema>;
+
+/** Planned seconds of one workload's load (the longest of durationSec and its stages). */
+function loadSeconds(l: Workload['load']): number {
+  if (l.model === 'open') return l.durationSec ?? (l.stages ?? []).reduce((a, st) => a + st.durationSec, 0);
+  return l.durationSec;
+}
 
 /** The engine a workload runs on. */
 export function engineOf(w: Workload): 'autocannon' | 'open' | 'ws' | 'k6' {

@@ -3,6 +3,8 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { arch, cpus, hostname, platform } from 'node:os';
 import { InputError } from '../../errors.js';
+import { assertText } from '../../suite/load.js';
+import { resolveLimits } from '../../suite/limits.js';
 import type { RunResult } from '../../result/model.js';
 import { ingestNdjsonFile } from './ingest-ndjson.js';
 import { ingestSummary } from './ingest-summary.js';
@@ -19,17 +21,21 @@ export async function sniffK6File(path: string): Promise<K6FileKind> {
     try {
       const buf = Buffer.alloc(4096);
       const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      if (bytesRead === 0) throw new InputError('LG_FILE_EMPTY', `${path}: the file is empty (0 bytes)`, { hint: 'expected k6 NDJSON (k6 run --out json=<file>), a k6 summary JSON or a loadgate result' });
+      assertText(path, buf.subarray(0, bytesRead), 'k6 NDJSON, a k6 summary JSON or a loadgate result');
       head = buf.toString('utf8', 0, bytesRead);
     } finally {
       await fh.close();
     }
   } catch (e) {
+    if (e instanceof InputError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new InputError('LG_FILE_UNREADABLE', `${path}: cannot read file (${code ?? String(e)})`, { cause: e });
   }
   const first = head.trimStart();
   if (/^\{\s*("type"\s*:\s*"(Metric|Point)"|"metric"\s*:)/.test(first)) return 'ndjson';
-  if (/"kind"\s*:\s*"loadgate\.result"/.test(head)) return 'loadgate-result';
+  // A loadgate report.json too: reading it as a result says what it is and what is expected instead.
+  if (/"kind"\s*:\s*"loadgate\.(?:result|report)"/.test(head)) return 'loadgate-result';
   return 'summary';
 }
 
@@ -51,10 +57,11 @@ export async function readK6File(path: string, opts: ReadK6Options = {}): Promis
   const mtimeMs = (await stat(path)).mtimeMs;
   const meta: ImportMeta = { suite, host: hostInfo(), fallbackEndedAtMs: Math.round(mtimeMs), ...(opts.k6Version ? { k6Version: opts.k6Version } : {}) };
   if (kind === 'ndjson') {
-    const ing = await ingestNdjsonFile(path, { includeSetup: opts.includeSetup ?? false });
+    const limits = resolveLimits(undefined);
+    const ing = await ingestNdjsonFile(path, { includeSetup: opts.includeSetup ?? false, gunzip: { maxBytes: limits.gunzipMb * 2 ** 20, maxRatio: limits.gunzipRatio } });
     return { result: ndjsonToRunResult(ing, meta), kind };
   }
-  if (kind === 'loadgate-result') throw new InputError('LG_K6_INPUT', `${path}: this is already a loadgate result`, { hint: 'use `loadgate merge` or `loadgate report` on it' });
+  if (kind === 'loadgate-result') throw new InputError('LG_K6_INPUT', `${path}: this is a loadgate result or report, not k6 output`, { hint: 'use `loadgate merge` or `loadgate report` on a result.json' });
   let data: unknown;
   try {
     data = JSON.parse(await readFile(path, 'utf8'));

@@ -16,6 +16,7 @@
 import { open } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
+import { InputError } from '../../errors.js';
 import { K6Aggregator, type AggregatorOptions, type AggregateSummary, type MetricState, type Tags } from './aggregate.js';
 import type { K6Contains, K6MetricType } from './metrics.js';
 
@@ -118,8 +119,36 @@ export class NdjsonScanner {
   // Values the fast parsers hand back: a Float64Array slot, not an object field, so V8 never boxes the double.
   private readonly out = new Float64Array(2);
 
-  constructor(agg: K6Aggregator) {
+  // Plausible Point times (issue 16 item 5): one 1970 or far-future timestamp would stretch the run over decades
+  // and make every per-second loop downstream hang. From 2000 to a day past now, and within MAX_SPAN_MS of the
+  // first Point once there is one.
+  private loMs = MIN_TIME_MS;
+  private hiMs: number;
+  private readonly nowMs: number;
+  private firstTimeMs: number | undefined;
+
+  constructor(agg: K6Aggregator, nowMs: number = Date.now()) {
     this.agg = agg;
+    this.nowMs = nowMs;
+    this.hiMs = nowMs + DAY_MS;
+  }
+
+  /** Why a Point's time or value cannot be used (undefined when it can). Narrows the time window at the first Point. */
+  private checkPoint(time: unknown, value: unknown): string | undefined {
+    if (typeof value !== 'number' || !Number.isFinite(value)) return `data.value: expected a finite number, got ${typeof value === 'number' ? String(value) : JSON.stringify(value)}`;
+    if (typeof time !== 'string') return `data.time: expected an RFC 3339 time string, got ${JSON.stringify(time)}`;
+    const t = parseK6Time(time);
+    if (!Number.isFinite(t)) return `data.time: not a time: ${JSON.stringify(time.slice(0, 40))}`;
+    if (t < this.loMs || t > this.hiMs) {
+      const why = this.firstTimeMs === undefined ? `outside 2000-01-01 … now + 1 day` : `more than ${MAX_SPAN_MS / DAY_MS} days from the first Point (${new Date(this.firstTimeMs).toISOString()})`;
+      return `data.time: ${time} is ${why}: a damaged or foreign line`;
+    }
+    if (this.firstTimeMs === undefined) {
+      this.firstTimeMs = t;
+      this.loMs = Math.max(MIN_TIME_MS, t - MAX_SPAN_MS);
+      this.hiMs = Math.min(this.nowMs + DAY_MS, t + MAX_SPAN_MS);
+    }
+    return undefined;
   }
 
   push(chunk: Buffer): void {
@@ -222,6 +251,8 @@ export class NdjsonScanner {
     i = this.time(dv, buf, i, e);
     if (i < 0) return false;
     const timeMs = this.out[0]!;
+    // The first Point (which fixes the plausible window) and any outside it go through the checked slow path.
+    if (this.firstTimeMs === undefined || !(timeMs >= this.loMs && timeMs <= this.hiMs)) return false;
     if (!matchLit(dv, buf, i, e, VALUE_KEY)) return false;
     i = this.parseNumber(buf, i + VALUE_KEY.length, e);
     if (i < 0) return false;
@@ -307,14 +338,14 @@ export class NdjsonScanner {
         return v;
       };
       if (buf[i + 4] !== 45 || buf[i + 7] !== 45 || buf[i + 10] !== 84 || buf[i + 13] !== 58 || buf[i + 16] !== 58) return -1;
-      const ms = Date.UTC(d(0, 4), d(5, 2) - 1, d(8, 2), d(11, 2), d(14, 2));
+      const ms = utcMs(d(0, 4), d(5, 2), d(8, 2), d(11, 2), d(14, 2), 0);
       if (!Number.isFinite(ms)) return -1;
       buf.copy(this.minuteKey, 0, i, i + 16);
       this.minuteMs = ms;
     }
     const s1 = buf[i + 17]!;
     const s2 = buf[i + 18]!;
-    if (!isDigit(s1) || !isDigit(s2)) return -1;
+    if (!isDigit(s1) || !isDigit(s2) || s1 > 54 /* 6 */) return -1;
     let t = this.minuteMs + ((s1 - 48) * 10 + (s2 - 48)) * 1000;
     let p = i + 19;
     if (buf[p] === 46 /* . */) {
@@ -370,7 +401,8 @@ export class NdjsonScanner {
       // Exponent form (k6 writes 1.795308008668e+12, 5e-05) or more digits than the exact fast path allows.
       while (i < e && buf[i] !== 44 && buf[i] !== 125) i++;
       const v = Number(buf.toString('latin1', start, i));
-      if (Number.isNaN(v)) return -1;
+      // 1e400 is Infinity: not a measurement (the JSON.parse path reports the line).
+      if (!Number.isFinite(v)) return -1;
       this.out[1] = v;
       return i;
     }
@@ -514,7 +546,7 @@ export class NdjsonScanner {
     }
   }
 
-  /** JSON.parse path. Returns false when the line is not a usable Point/Metric. */
+  /** JSON.parse path. Returns false when the line is not a usable Point/Metric; throws on a Point with an unusable time or value. */
   private slow(buf: Buffer, s: number, e: number): boolean {
     let o: unknown;
     try {
@@ -522,7 +554,27 @@ export class NdjsonScanner {
     } catch {
       return false;
     }
+    const line = o as Partial<PointJson> | null;
+    if (line !== null && typeof line === 'object' && line.type === 'Point' && typeof line.metric === 'string' && line.data !== null && typeof line.data === 'object') {
+      const why = this.checkPoint(line.data.time, line.data.value);
+      if (why !== undefined) throw new NdjsonLineError(this.lines, why);
+    }
     return applyJsonLine(this.agg, o);
+  }
+}
+
+const DAY_MS = 86_400_000;
+const MIN_TIME_MS = Date.UTC(2000, 0, 1);
+/** Longest span of one k6 run's Points (a month: past any soak; the per-second series stay bounded). */
+const MAX_SPAN_MS = 31 * DAY_MS;
+
+/** A Point line that cannot be used; the file name is added by the caller. */
+export class NdjsonLineError extends InputError {
+  constructor(
+    readonly line: number,
+    readonly detail: string,
+  ) {
+    super('LG_NDJSON_INVALID', `line ${line}: ${detail}`, { hint: 'every Point needs a finite `data.value` and an RFC 3339 `data.time` (k6 run --out json=<file>)' });
   }
 }
 
@@ -537,13 +589,29 @@ interface MetricJson {
   data: { name: string; type: K6MetricType; contains: K6Contains; submetrics?: Array<{ name: string; tags: Tags | null }> | null };
 }
 
-/** RFC 3339 with up to 9 fractional digits → epoch ms keeping sub-ms precision (Date.parse drops it). */
+/**
+ * Epoch ms of a UTC calendar time, NaN when a field is out of range (Date.UTC would roll hour 25 or
+ * February 30 over into a valid, wrong time).
+ */
+function utcMs(y: number, mo: number, d: number, h: number, mi: number, sec: number): number {
+  if (!(mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && sec >= 0 && sec <= 60)) return Number.NaN;
+  const ms = Date.UTC(y, mo - 1, d, h, mi, sec);
+  return new Date(ms).getUTCDate() === d ? ms : Number.NaN;
+}
+
+/** RFC 3339 with up to 9 fractional digits → epoch ms keeping sub-ms precision (Date.parse drops it). NaN when it is not one. */
 export function parseK6Time(s: string): number {
-  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(s);
-  if (!m) return Date.parse(s);
-  const base = Date.parse(`${m[1]}${m[3]}`);
-  const frac = m[2] ?? '';
-  return base + (frac === '' ? 0 : Number(`0.${frac}`) * 1000);
+  const m = /^(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d+))?([Zz]|([+-])(\d\d):(\d\d))$/.exec(s);
+  if (!m) return Number.NaN;
+  let base = utcMs(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
+  if (m[9] !== undefined) {
+    const oh = Number(m[10]);
+    const om = Number(m[11]);
+    if (oh > 23 || om > 59) return Number.NaN;
+    base -= (m[9] === '-' ? -1 : 1) * (oh * 60 + om) * 60_000;
+  }
+  const frac = m[7] ?? '';
+  return base + (frac === '' ? 0 : Number(`0.${frac.slice(0, 15)}`) * 1000);
 }
 
 /** Apply one parsed NDJSON object. Exported for the naive baseline in bench/k6-ingest.ts. */
@@ -578,45 +646,92 @@ function summarize(sc: NdjsonScanner): NdjsonIngest {
   return { ...s, lines: sc.lines, skippedLines: sc.skipped, truncatedLastLine: sc.truncated, bytes: sc.bytes };
 }
 
+/** Bounds for `.gz` inputs (a gzip bomb must fail fast, exit 2). */
+export interface GunzipLimits {
+  /** Decompressed bytes at most. */
+  maxBytes: number;
+  /** Decompressed / compressed bytes at most (checked once past 64 MiB of output). */
+  maxRatio: number;
+}
+
 /** Ingest an NDJSON file (`.gz` is gunzipped on the fly). Memory stays flat whatever the file size. */
-export async function ingestNdjsonFile(path: string, opts: NdjsonIngestOptions = {}): Promise<NdjsonIngest> {
-  const sc = new NdjsonScanner(new K6Aggregator(opts));
-  if (path.endsWith('.gz')) {
-    for await (const chunk of createReadStream(path).pipe(createGunzip())) sc.push(chunk as Buffer);
-  } else {
-    const fh = await open(path, 'r');
-    try {
-      // Two buffers: the next read runs in libuv's thread pool while this thread parses the current chunk.
-      // push() copies the unfinished tail line, so a buffer can be refilled as soon as push() returns.
-      const size = opts.chunkBytes ?? 4 << 20;
-      const bufs = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
-      let cur = 0;
-      let pending: Promise<{ bytesRead: number }> | undefined = fh.read(bufs[0]!, 0, size, null);
-      try {
-        for (;;) {
-          const { bytesRead } = await pending;
-          pending = undefined;
-          if (bytesRead === 0) break;
-          const buf = bufs[cur]!;
-          cur ^= 1;
-          pending = fh.read(bufs[cur]!, 0, size, null);
-          sc.push(bytesRead === size ? buf : buf.subarray(0, bytesRead));
-        }
-      } finally {
-        // Never close the file under a read still in flight.
-        if (pending !== undefined) await pending.catch(() => undefined);
-      }
-    } finally {
-      await fh.close();
-    }
+export async function ingestNdjsonFile(path: string, opts: NdjsonIngestOptions & { gunzip?: GunzipLimits; nowMs?: number } = {}): Promise<NdjsonIngest> {
+  const sc = new NdjsonScanner(new K6Aggregator(opts), opts.nowMs);
+  try {
+    if (path.endsWith('.gz')) await gunzipInto(path, sc, opts.gunzip ?? { maxBytes: 64 * 2 ** 30, maxRatio: 200 });
+    else await readInto(path, sc, opts.chunkBytes ?? 4 << 20);
+    sc.end();
+  } catch (e) {
+    if (e instanceof NdjsonLineError) throw new InputError(e.code, `${path}: ${e.message}`, { hint: e.hint, cause: e });
+    throw e;
   }
-  sc.end();
   return summarize(sc);
 }
 
+async function gunzipInto(path: string, sc: NdjsonScanner, limits: GunzipLimits): Promise<void> {
+  const src = createReadStream(path);
+  let compressed = 0;
+  src.on('data', (c) => (compressed += c.length));
+  const gunzip = createGunzip();
+  let out = 0;
+  try {
+    for await (const chunk of src.pipe(gunzip)) {
+      out += (chunk as Buffer).length;
+      if (out > limits.maxBytes || (out > 64 << 20 && out > limits.maxRatio * Math.max(1, compressed))) {
+        throw new InputError(
+          'LG_GZIP_BOMB',
+          `${path}: decompresses to more than ${out > limits.maxBytes ? `${Math.round(limits.maxBytes / 2 ** 20)} MB` : `${limits.maxRatio} times its compressed size`} (${Math.round(out / 2 ** 20)} MB from ${Math.round(compressed / 2 ** 20)} MB read so far): not a k6 NDJSON export, or larger than allowed`,
+          { hint: 'LOADGATE_LIMIT_GUNZIP_MB and LOADGATE_LIMIT_GUNZIP_RATIO raise the bounds for a genuine file' },
+        );
+      }
+      sc.push(chunk as Buffer);
+    }
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR') throw new InputError('LG_FILE_UNREADABLE', `${path}: cannot read file (${err.code})`, { cause: e });
+    const truncated = err.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(err.message);
+    throw new InputError(
+      'LG_GZIP_INVALID',
+      compressed === 0 ? `${path}: the file is empty (0 bytes), not gzip data` : truncated ? `${path}: the gzip data is truncated (${err.message}): the file was cut short` : `${path}: not valid gzip data (${err.message})`,
+      { hint: 'pass the .gz written by `k6 run --out json=<file>.gz`, complete, or the uncompressed .ndjson', cause: e },
+    );
+  } finally {
+    src.destroy();
+    gunzip.destroy();
+  }
+}
+
+async function readInto(path: string, sc: NdjsonScanner, size: number): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    // Two buffers: the next read runs in libuv's thread pool while this thread parses the current chunk.
+    // push() copies the unfinished tail line, so a buffer can be refilled as soon as push() returns.
+    const bufs = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+    let cur = 0;
+    let pending: Promise<{ bytesRead: number }> | undefined = fh.read(bufs[0]!, 0, size, null);
+    try {
+      for (;;) {
+        const { bytesRead } = await pending;
+        pending = undefined;
+        if (bytesRead === 0) break;
+        const buf = bufs[cur]!;
+        cur ^= 1;
+        pending = fh.read(bufs[cur]!, 0, size, null);
+        sc.push(bytesRead === size ? buf : buf.subarray(0, bytesRead));
+      }
+    } finally {
+      // Never close the file under a read still in flight.
+      if (pending !== undefined) await pending.catch(() => undefined);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Ingest NDJSON text or buffers already in memory (tests, concatenated runner outputs). */
-export function ingestNdjsonBuffers(chunks: Iterable<Buffer | string>, opts: AggregatorOptions = {}): NdjsonIngest {
-  const sc = new NdjsonScanner(new K6Aggregator(opts));
+export function ingestNdjsonBuffers(chunks: Iterable<Buffer | string>, opts: AggregatorOptions & { nowMs?: number } = {}): NdjsonIngest {
+  const sc = new NdjsonScanner(new K6Aggregator(opts), opts.nowMs);
   for (const c of chunks) sc.push(typeof c === 'string' ? Buffer.from(c) : c);
   sc.end();
   return summarize(sc);

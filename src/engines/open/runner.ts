@@ -24,7 +24,7 @@ import type { HttpEndpoint, Workload } from '../../suite/schema.js';
 import { cancelRestingOrders, classifyResponse, classifyTransportError, extractErrorCode, prepareWorkload, RequestFactory, type OrderCleanup, type PlannedRequest } from '../exchange-requests.js';
 import type { ThreadHealthProbe } from '../generator-health.js';
 import type { Credentials } from '../types.js';
-import { ArrivalSchedule, buildRateProfile, peakRatePerSec, type RateProfile } from './schedule.js';
+import { ArrivalSchedule, buildRateProfile, expectedArrivals, peakRatePerSec, type RateProfile } from './schedule.js';
 import { createTransport, type Transport, type TransportName } from './transport.js';
 import { setLongTimeout, type LongTimeout } from '../timers.js';
 
@@ -62,6 +62,8 @@ export interface ArrivalCounts {
   droppedQueueFull: number;
   /** Requests still in flight at the drain deadline, recorded as timeouts. */
   abandonedInFlight: number;
+  /** Of the dropped: counted from the rate profile, not one by one (a generator far behind its schedule). */
+  droppedEstimated: number;
 }
 
 export interface RunnerResult {
@@ -113,6 +115,8 @@ class Fifo<T> {
 }
 
 const BATCH = 512;
+/** Arrivals a stopped or overrun loop books one by one (per endpoint); beyond, they are counted from the rate profile. */
+const COUNT_ONE_BY_ONE = 100_000;
 
 export function queueBound(profile: RateProfile, maxConnections: number, timeoutMs: number): number {
   return Math.min(200_000, Math.max(1_000, Math.ceil(peakRatePerSec(profile) * (timeoutMs / 1000)) + maxConnections));
@@ -160,7 +164,7 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
     recorders.set(ep, new EndpointRecorder(ep, 'http', opts.workload.name));
     perEndpoint.set(ep, { scheduled: 0, sent: 0, late: 0, dropped: 0 });
   }
-  const c: ArrivalCounts = { scheduled: 0, sent: 0, late: 0, lateByPool: 0, lateByGenerator: 0, dropped: 0, droppedRunEnded: 0, droppedQueueTimeout: 0, droppedQueueFull: 0, abandonedInFlight: 0 };
+  const c: ArrivalCounts = { scheduled: 0, sent: 0, late: 0, lateByPool: 0, lateByGenerator: 0, dropped: 0, droppedRunEnded: 0, droppedQueueTimeout: 0, droppedQueueFull: 0, abandonedInFlight: 0, droppedEstimated: 0 };
   let requests = 0;
   let errors = 0;
   // Only for the live progress line (p99 so far): the recorders keep the real, per-endpoint histograms.
@@ -268,7 +272,7 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
     else queue.push(p);
   };
 
-  let finishScheduling: () => void = () => undefined;
+  let finishScheduling: (byAbort: boolean) => void = () => undefined;
   let drained: (() => void) | undefined;
 
   const tick = (): void => {
@@ -284,10 +288,13 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
     // Drop arrivals that have waited longer than the request timeout (checked at the head: FIFO).
     const t = now();
     while (queue.length > 0 && t - queue.peek()!.intendedMs > opts.timeoutMs) drop(queue.shift()!, 'queueTimeout');
+    // A loop that cannot keep up (an overloaded generator) never overruns the planned end: what is still due
+    // then was never sent, and is dropped.
+    if (nextT !== undefined && t >= endMs) return finishScheduling(false);
     if (nextT === undefined) {
       const rest = endMs - now();
-      if (rest > 0) endTimer = setLongTimeout(finishScheduling, Math.ceil(rest));
-      else finishScheduling();
+      if (rest > 0) endTimer = setLongTimeout(() => finishScheduling(false), Math.ceil(rest));
+      else finishScheduling(false);
       return;
     }
     const delay = startAtMs + nextT - now();
@@ -301,31 +308,70 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
   }, 1000);
   progressTimer.unref();
 
+  /** Books `p` as never scheduled: a stop, not the generator or the pool, kept it from being sent. */
+  const unschedule = (p: Pending): void => {
+    c.scheduled--;
+    arrivalsOf(p.req.endpoint).scheduled--;
+  };
+
   const done = new Promise<void>((resolve) => {
-    finishScheduling = () => {
+    finishScheduling = (byAbort: boolean) => {
       if (stopped) return;
       stopped = true;
       if (timer) clearTimeout(timer);
       endTimer?.clear();
       if (immediate) clearImmediate(immediate);
-      for (const p of queue.drain()) drop(p, 'runEnded');
-      // On abort, arrivals already due that a loop running behind had not reached yet are still on the books:
-      // scheduled and dropped (run ended), so scheduled == sent + dropped. Later arrivals were never due.
-      // Normal ends get here with the schedule exhausted.
-      const cutoffMs = now();
-      while (nextT !== undefined && startAtMs + nextT <= cutoffMs) {
-        const req = factory.next();
+      const cutoffMs = Math.min(now(), endMs);
+      // On a stop (Ctrl-C, SIGTERM), an arrival is dropped only if it was already overdue (beyond the late
+      // tolerance: the loop or the pool was behind); one not yet overdue was kept back by the stop itself, and a
+      // stop is not a dropped arrival (issue 16 item 3). At the planned end, everything still waiting is dropped.
+      const overdueBefore = byAbort ? cutoffMs - tolMs : cutoffMs;
+      for (const p of queue.drain()) {
+        if (p.intendedMs < overdueBefore || !byAbort) drop(p, 'runEnded');
+        else unschedule(p);
+      }
+      // Arrivals already due that a loop running behind had not reached yet are still on the books: scheduled
+      // and dropped (run ended), so scheduled == sent + dropped. Later arrivals were never due. Bounded: one by
+      // one up to COUNT_ONE_BY_ONE, then counted from the rate profile, so even an overloaded generator
+      // (ratePerSec far beyond what it can send) stops at once.
+      const dropDue = (endpoint: HttpEndpoint): void => {
         c.scheduled++;
-        arrivalsOf(req.endpoint).scheduled++;
-        drop({ req, intendedMs: startAtMs + nextT, reachedMs: cutoffMs, sentMs: 0, done: false }, 'runEnded');
+        c.dropped++;
+        c.droppedRunEnded++;
+        const a = arrivalsOf(endpoint);
+        a.scheduled++;
+        a.dropped++;
+      };
+      let counted = 0;
+      while (nextT !== undefined && startAtMs + nextT < overdueBefore && counted < COUNT_ONE_BY_ONE) {
+        dropDue(factory.skip());
+        counted++;
         nextT = schedule.next();
+      }
+      if (nextT !== undefined && startAtMs + nextT < overdueBefore) {
+        const dueTotal = expectedArrivals(profile, (overdueBefore - startAtMs) / 1000);
+        const rest = Math.max(0, Math.round((dueTotal - schedule.index) / workerCount));
+        // Spread over the endpoints as the mix spread the ones counted one by one.
+        const byEndpoint = [...perEndpoint.entries()].filter(([, a]) => a.dropped > 0);
+        const totalDropped = byEndpoint.reduce((x, [, a]) => x + a.dropped, 0);
+        let left = rest;
+        byEndpoint.forEach(([ep, a], i) => {
+          const k = i === byEndpoint.length - 1 ? left : Math.round((rest * a.dropped) / totalDropped);
+          left -= k;
+          c.scheduled += k;
+          c.dropped += k;
+          c.droppedRunEnded += k;
+          a.scheduled += k;
+          a.dropped += k;
+        });
+        c.droppedEstimated += rest;
       }
       resolve();
     };
   });
   const onAbort = (): void => {
     aborted = true;
-    finishScheduling();
+    finishScheduling(true);
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   if (opts.signal?.aborted) onAbort();
@@ -392,6 +438,7 @@ export function describeArrivals(workload: string, c: ArrivalCounts, load: OpenL
     );
   }
   if (c.late > 0) notes.push(`${workload}: ${c.late} of ${c.sent} arrivals sent > ${load.lateToleranceMs} ms late (waiting for a connection: ${c.lateByPool}, generator behind: ${c.lateByGenerator})`);
+  if (c.droppedEstimated > 0) notes.push(`${workload}: the generator fell so far behind its schedule that ${c.droppedEstimated} of the dropped arrivals were counted from the rate profile, not one by one`);
   if (c.abandonedInFlight > 0) notes.push(`${workload}: ${c.abandonedInFlight} requests still in flight at the drain deadline, counted as timeouts`);
   return notes;
 }
