@@ -156,6 +156,7 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
   const maxQueued = queueBound(profile, load.maxConnections, opts.timeoutMs) / workerCount;
   const tolMs = load.lateToleranceMs;
   const endMs = startAtMs + profile.durationSec * 1000;
+  const overrunMs = Math.min(opts.timeoutMs, 5_000);
   const transport: Transport = createTransport(opts.transport, { baseUrl: opts.baseUrl, maxConnections, timeoutMs: opts.timeoutMs });
 
   const recorders = new Map<HttpEndpoint, EndpointRecorder>();
@@ -288,9 +289,10 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
     // Drop arrivals that have waited longer than the request timeout (checked at the head: FIFO).
     const t = now();
     while (queue.length > 0 && t - queue.peek()!.intendedMs > opts.timeoutMs) drop(queue.shift()!, 'queueTimeout');
-    // A loop that cannot keep up (an overloaded generator) never overruns the planned end: what is still due
-    // then was never sent, and is dropped.
-    if (nextT !== undefined && t >= endMs) return finishScheduling(false);
+    // A loop that cannot keep up (an overloaded generator) overruns the planned end by at most the request
+    // timeout (at most 5 s): a loop a little behind still sends its last arrivals (late), but what is still
+    // due then was never sent, and is dropped.
+    if (nextT !== undefined && t >= endMs + overrunMs) return finishScheduling(false);
     if (nextT === undefined) {
       const rest = endMs - now();
       if (rest > 0) endTimer = setLongTimeout(() => finishScheduling(false), Math.ceil(rest));
@@ -321,7 +323,7 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
       if (timer) clearTimeout(timer);
       endTimer?.clear();
       if (immediate) clearImmediate(immediate);
-      const cutoffMs = Math.min(now(), endMs);
+      const cutoffMs = Math.min(now(), endMs + overrunMs);
       // On a stop (Ctrl-C, SIGTERM), an arrival is dropped only if it was already overdue (beyond the late
       // tolerance: the loop or the pool was behind); one not yet overdue was kept back by the stop itself, and a
       // stop is not a dropped arrival (issue 16 item 3). At the planned end, everything still waiting is dropped.
