@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockExchange, type MockExchange } from '../../mocks/index.js';
 import { runResultSchema, type RunResult } from '../../src/result/model.js';
 import { ROOT, tempDir, writeTemp } from '../helpers/cli.js';
+import { installPacked, packedEnv, type PackedInstall } from '../helpers/packed.js';
 
 const CLI = ['--import', 'tsx', join(ROOT, 'src/cli.ts')];
 
@@ -24,8 +25,8 @@ interface Spawned {
 }
 
 /** Spawn in its own process group (detached), so the test can signal the whole group like a CI cancel. */
-function spawnGroup(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Spawned {
-  const child = spawn(cmd, args, { cwd: ROOT, detached: true, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnGroup(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT): Spawned {
+  const child = spawn(cmd, args, { cwd, detached: true, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stdout!.on('data', () => undefined);
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
@@ -165,6 +166,8 @@ describe('stopping a run', () => {
     const r = readResult(out);
     expect(r.meta.incomplete?.reason).toMatch(/SIGTERM/);
     expect(r.endpoints.fetchTicker!.requests).toBeGreaterThan(0);
+    // The mock survived the group's SIGTERM until the run had stopped: no request met a dead mock.
+    expect(r.endpoints.fetchTicker!.errors.network ?? 0).toBe(0);
     // The mock never outlives the run.
     expect(await until(() => mockPids.every((p) => !alive(p)), 10_000)).toBe(true);
   });
@@ -282,6 +285,53 @@ describe('stopping a run', () => {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
     }
+  });
+});
+
+describe('stopping the packed, installed CLI', () => {
+  let mock: MockExchange;
+  let pk: PackedInstall;
+  beforeAll(async () => {
+    mock = await startMockExchange({ seed: 6 });
+    pk = await installPacked();
+  }, 300_000);
+  afterAll(async () => {
+    await mock?.close();
+  });
+
+  async function whenLoading(s: Spawned, before: number): Promise<void> {
+    const started = await until(() => loadRequests(mock) > before + 50 || s.child.exitCode !== null, 45_000);
+    expect(started && s.child.exitCode === null, `the run did not start: ${s.stderr()}`).toBe(true);
+  }
+
+  it('the installed bin: SIGTERM stops the load, writes the reports and exits 3 (the documented invocation)', async () => {
+    const dir = await tempDir();
+    const suite = await writeTemp(dir, 'sig.suite.yaml', urlSuite(mock.url));
+    const out = join(dir, 'out');
+    const s = spawnGroup(pk.bin, ['run', suite, '--out', out], packedEnv(), pk.projectDir);
+    await whenLoading(s, loadRequests(mock));
+    process.kill(s.child.pid!, 'SIGTERM');
+    await assertLoadStops(mock);
+    const { code } = await s.exit;
+    expect(code, s.stderr()).toBe(3);
+    expect(readResult(out).meta.incomplete?.reason).toMatch(/SIGTERM/);
+  });
+
+  it.each([
+    ['npm exec --no -- loadgate', ['exec', '--no', '--', 'loadgate']],
+    ['npx --no loadgate', ['--no', 'loadgate']],
+  ])('%s: a SIGTERM to npm alone (npm forwards it to its sh -c, which dies) stops the load; the reports are written', async (_name, pre) => {
+    const dir = await tempDir();
+    const suite = await writeTemp(dir, 'sig.suite.yaml', urlSuite(mock.url));
+    const out = join(dir, 'out');
+    const s = spawnGroup(pre[0] === 'exec' ? 'npm' : 'npx', [...pre, 'run', suite, '--out', out], packedEnv(), pk.projectDir);
+    await whenLoading(s, loadRequests(mock));
+    process.kill(s.child.pid!, 'SIGTERM');
+    await s.exit;
+    await assertLoadStops(mock);
+    expect(await until(() => existsSync(join(out, 'report.json')), 20_000)).toBe(true);
+    expect(readResult(out).meta.incomplete?.reason).toMatch(/is gone/);
+    killGroup(s.child.pid!, 'SIGKILL');
   });
 });
 
