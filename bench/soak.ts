@@ -1,8 +1,8 @@
 /**
  * Soak (issue 14 item 10, issue 16 item 11): a steady run against the built-in mock, 300 req/s of the REST
  * mix (open model) + 100 WebSocket connections, for `--minutes` (default 10), through the real CLI. Prints
- * the resident set size (RSS) of loadgate and of the mock process once a minute, and the growth of each after the warm-up
- * (the first minute): both must stay below 50 MB.
+ * the resident set size (RSS) of loadgate and of the mock process per minute (lowest–highest of 12 samples),
+ * and the growth of each after the warm-up (the first minute): both must stay below 50 MB.
  *
  * `npm run bench -- soak [--minutes N]`. Linux only (reads /proc).
  */
@@ -82,39 +82,48 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<strin
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const cli = child.pid!;
   let mockPid: number | undefined;
-  const rows: Array<{ minute: number; loadgateMb: number | undefined; mockMb: number | undefined }> = [];
+  // Sampled every 5 s; each minute's row shows the lowest and highest RSS seen in it. Node's heap grows in a
+  // sawtooth between collections, so one sample per minute can land anywhere on it: the lowest RSS of a minute
+  // (right after a collection) is what the process keeps, and its growth is the leak measure.
+  const rows: Array<{ minute: number; loadgate: [number, number]; mock: [number, number] }> = [];
   const t0 = performance.now();
   let done = false;
   void exited.then(() => (done = true));
-  for (let minute = 0; minute <= Math.ceil(minutes) && !done; minute++) {
-    // Sample at 0:30 (after the mock started and the connections opened), then every full minute.
-    const at = minute === 0 ? 30_000 : minute * 60_000;
-    while (!done && performance.now() - t0 < at) await sleep(Math.min(1000, at - (performance.now() - t0)));
+  let cur: { loadgate: number[]; mock: number[] } = { loadgate: [], mock: [] };
+  const totalMs = minutes * 60_000;
+  for (let k = 1; !done && k * 5_000 <= totalMs; k++) {
+    while (!done && performance.now() - t0 < k * 5_000) await sleep(Math.min(1000, k * 5_000 - (performance.now() - t0)));
     if (done) break;
     mockPid ??= (await childrenOf(cli))[0];
-    rows.push({ minute: minute === 0 ? 0.5 : minute, loadgateMb: await rssMb(cli), mockMb: mockPid === undefined ? undefined : await rssMb(mockPid) });
-    process.stderr.write(`soak ${rows.at(-1)!.minute} min: loadgate ${rows.at(-1)!.loadgateMb?.toFixed(1)} MB, mock ${rows.at(-1)!.mockMb?.toFixed(1)} MB\n`);
+    const l = await rssMb(cli);
+    const m = mockPid === undefined ? undefined : await rssMb(mockPid);
+    if (l !== undefined) cur.loadgate.push(l);
+    if (m !== undefined) cur.mock.push(m);
+    if (k % 12 === 0 && cur.loadgate.length > 0 && cur.mock.length > 0) {
+      const row = { minute: k / 12, loadgate: [Math.min(...cur.loadgate), Math.max(...cur.loadgate)] as [number, number], mock: [Math.min(...cur.mock), Math.max(...cur.mock)] as [number, number] };
+      rows.push(row);
+      process.stderr.write(`soak minute ${row.minute}: loadgate ${row.loadgate[0].toFixed(1)}–${row.loadgate[1].toFixed(1)} MB, mock ${row.mock[0].toFixed(1)}–${row.mock[1].toFixed(1)} MB\n`);
+      cur = { loadgate: [], mock: [] };
+    }
   }
   const code = await Promise.race([exited, sleep(120_000).then(() => 'timeout' as const)]);
   if (code === 'timeout') child.kill('SIGKILL');
   const requests = /([\d,]+) requests/.exec(out)?.[1] ?? '?';
-  const fmt = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(1));
+  const fmt = (v: [number, number]) => `${v[0].toFixed(1)}–${v[1].toFixed(1)}`;
   const lines = [`soak: ${minutes} min, 300 req/s open model + 100 WebSocket connections against the built-in mock (exit ${code}, ${requests} requests)`];
-  lines.push('minute  loadgate RSS MB  mock RSS MB');
-  for (const r of rows) lines.push(`${String(r.minute).padStart(6)}  ${fmt(r.loadgateMb).padStart(15)}  ${fmt(r.mockMb).padStart(11)}`);
-  // Growth after the warm-up: from the 1-minute sample to the last one.
-  const warm = rows.find((r) => r.minute >= 1);
+  lines.push('minute  loadgate RSS MB (min–max)  mock RSS MB (min–max)');
+  for (const r of rows) lines.push(`${String(r.minute).padStart(6)}  ${fmt(r.loadgate).padStart(25)}  ${fmt(r.mock).padStart(21)}`);
+  // Growth after the warm-up (the first minute): lowest RSS of the last minute minus lowest RSS of minute 1.
+  const warm = rows[0];
   const last = rows.at(-1);
   if (warm && last && warm !== last) {
-    const growth = (k: 'loadgateMb' | 'mockMb') => (last[k] !== undefined && warm[k] !== undefined ? last[k]! - warm[k]! : Number.NaN);
     const span = last.minute - warm.minute;
-    const g = { loadgate: growth('loadgateMb'), mock: growth('mockMb') };
+    const g = { loadgate: last.loadgate[0] - warm.loadgate[0], mock: last.mock[0] - warm.mock[0] };
+    const ok = g.loadgate < MAX_GROWTH_MB && g.mock < MAX_GROWTH_MB;
     lines.push(
-      `growth after warm-up (${warm.minute}→${last.minute} min): loadgate ${g.loadgate.toFixed(1)} MB (${(g.loadgate / span).toFixed(2)} MB/min), mock ${g.mock.toFixed(1)} MB (${(g.mock / span).toFixed(2)} MB/min); bound ${MAX_GROWTH_MB} MB: ${
-        g.loadgate < MAX_GROWTH_MB && g.mock < MAX_GROWTH_MB ? 'ok' : 'EXCEEDED'
-      }`,
+      `growth after warm-up (minute ${warm.minute}→${last.minute}, lowest RSS of each minute): loadgate ${g.loadgate.toFixed(1)} MB (${(g.loadgate / span).toFixed(2)} MB/min), mock ${g.mock.toFixed(1)} MB (${(g.mock / span).toFixed(2)} MB/min); bound ${MAX_GROWTH_MB} MB: ${ok ? 'ok' : 'EXCEEDED'}`,
     );
-    if (!(g.loadgate < MAX_GROWTH_MB && g.mock < MAX_GROWTH_MB)) process.exitCode = 1;
+    if (!ok) process.exitCode = 1;
   } else lines.push('too short to measure growth after the warm-up (use --minutes 2 or more)');
   return lines.join('\n');
 }
