@@ -319,7 +319,7 @@ describe('stopping the packed, installed CLI', () => {
 
   it.each([
     ['npm exec --no -- loadgate', ['exec', '--no', '--', 'loadgate']],
-    ['npx --no loadgate', ['--no', 'loadgate']],
+    ['npx --no -- loadgate', ['--no', '--', 'loadgate']],
   ])('%s: a SIGTERM to npm alone (npm forwards it to its sh -c, which dies) stops the load; the reports are written', async (_name, pre) => {
     const dir = await tempDir();
     const suite = await writeTemp(dir, 'sig.suite.yaml', urlSuite(mock.url));
