@@ -94,7 +94,7 @@ if (/(?:^|[\\/])(cli\.(?:ts|js)|loadgate(?:\.js)?)$/.test(entry)) {
     }
     if (stops === 1) {
       process.stderr.write(`\nloadgate: ${why}: stopping the load${signal === 'SIGINT' ? ' (Ctrl-C again to quit at once)' : ''}; writing what was measured…\n`);
-      controller.abort(`stopped (${why}) before the planned duration`);
+      controller.abort(`interrupted (${why}) before the planned duration`);
       // Writing the reports is bounded; if anything still holds the process after this, leave anyway (exit 3).
       setTimeout(() => {
         process.stderr.write('loadgate: still not finished 60 s after the stop; exiting\n');
