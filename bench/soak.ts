@@ -113,8 +113,9 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<strin
   const lines = [`soak: ${minutes} min, 300 req/s open model + 100 WebSocket connections against the built-in mock (exit ${code}, ${requests} requests)`];
   lines.push('minute  loadgate RSS MB (min–max)  mock RSS MB (min–max)');
   for (const r of rows) lines.push(`${String(r.minute).padStart(6)}  ${fmt(r.loadgate).padStart(25)}  ${fmt(r.mock).padStart(21)}`);
-  // Growth after the warm-up (the first minute): lowest RSS of the last minute minus lowest RSS of minute 1.
-  const warm = rows[0];
+  // Growth after the warm-up (the first minute, which also holds the start-up): lowest RSS of the last minute
+  // minus lowest RSS of minute 2.
+  const warm = rows.find((r) => r.minute >= 2) ?? rows[0];
   const last = rows.at(-1);
   if (warm && last && warm !== last) {
     const span = last.minute - warm.minute;

@@ -54,4 +54,10 @@ describe('order store', () => {
     expect(store.cancel('k', ids[4] ?? '')).toBeDefined();
     expect(store.remaining('k')).toBe(980);
   });
+
+  it('keeps at most 20,000 open orders by default, so a soak that creates more than it cancels stays bounded (issue 14 item 10)', () => {
+    const store = new OrderStore(1e12);
+    for (let i = 0; i < 20_050; i++) store.create('k', order, 10, 0);
+    expect(store.size).toBe(20_000);
+  });
 });
