@@ -1,5 +1,5 @@
 /**
- * The example GitHub workflows are valid YAML, run on the triggers they claim, and every `npx loadgate …`
+ * The example GitHub workflows are valid YAML, run on the triggers they claim, and every `npx --no -- loadgate …`
  * they run names a command and options the CLI has (checked against each command's own --help), on suite
  * files that exist.
  */
@@ -37,12 +37,15 @@ function steps(w: Workflow): Step[] {
   return Object.values(w.jobs).flatMap((j) => j.steps);
 }
 
-/** Every `npx loadgate <command> <args…>` in the workflow's run scripts, with the step it is in. */
+/** Every `npx --no -- loadgate <command> <args…>` in the workflow's run scripts, with the step it is in. */
 function invocations(w: Workflow): Array<{ step: Step; args: string[] }> {
   const out: Array<{ step: Step; args: string[] }> = [];
   for (const step of steps(w)) {
     for (const line of (step.run ?? '').split('\n')) {
-      const m = /\bnpx loadgate\s+(.*)$/.exec(line.trim());
+      // A bare `npx loadgate` would ask the public registry for an unclaimed name when run outside the repo
+      // (issue 14 item 8): every invocation must say --no.
+      expect(line, `step "${step.name}" runs npx loadgate without --no`).not.toMatch(/\bnpx loadgate\b/);
+      const m = /\bnpx --no -- loadgate\s+(.*)$/.exec(line.trim());
       if (m) out.push({ step, args: [...m[1]!.matchAll(/"[^"]*"|'[^']*'|\S+/g)].map((a) => a[0]) });
     }
   }
