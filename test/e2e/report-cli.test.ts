@@ -29,7 +29,7 @@ describe('loadgate report', () => {
     const r = await runCli(['report', join(dir, 'run', 'result.json'), '--format', 'json,md,prom']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(await readFile(join(dir, 'run', 'report-1', 'metrics.prom'), 'utf8')).toMatch(/loadgate_run_pass 1/);
+    expect(await readFile(join(dir, 'run', 'report-1', 'metrics.prom'), 'utf8')).toMatch(/^loadgate_run_pass(\{[^}]*\})? 1$/m);
     // The run's own report is untouched; a second report goes to the next free folder.
     expect(await readFile(join(dir, 'run', 'report.json'), 'utf8')).toBe(before);
     const again = await runCli(['report', join(dir, 'run', 'result.json'), '--format', 'md']);
