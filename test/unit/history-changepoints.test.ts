@@ -77,6 +77,13 @@ describe('change points (Otava: e-divisive means, t-test, window 50, p < 0.001)'
     expect(changePoints(nights(4, { noise: 0.1 }))).toEqual([]);
   });
 
+  it("gives the same answers with Welch's t-test (the issue's wording) on the step, outlier and flat series", () => {
+    const welch = { ttest: 'welch' } as const;
+    expect(changePoints(nights(1, { stepAt: 60, outlierAt: 30 }), welch).map((c) => c.index)).toEqual([60]);
+    for (const outlierFactor of [1.5, 0.6, 3]) expect(changePoints(nights(2, { outlierAt: 30, outlierFactor }), welch)).toEqual([]);
+    expect(changePoints(nights(3), welch)).toEqual([]);
+  });
+
   it('places the step within a night of 60 in at least 45 of 50 seeded series (2% noise)', () => {
     let near = 0;
     for (let seed = 100; seed < 150; seed++) {
