@@ -53,6 +53,8 @@ describe('buildK6Config', () => {
       { name: 'md', load: { model: 'open', ratePerSec: 50, durationSec: 10 }, mix: [{ endpoint: 'fetchTicker', weight: 3 }, { endpoint: 'fetchOrderBook', depth: 50 }] },
       { name: 'spike-md', load: { model: 'open', ratePerSec: 10, durationSec: 30 }, mix: [{ endpoint: 'fetchTicker' }] },
       { name: 'book', load: { model: 'stream', connections: 4, durationSec: 10 }, streams: [{ channel: 'orderbook' }] },
+      // Another workload measures createOrder (the suite may not name an endpoint nobody measures).
+      { name: 'orders', load: { model: 'open', ratePerSec: 5, durationSec: 10 }, mix: [{ endpoint: 'createOrder' }] },
     ],
     sla: { endpoints: { fetchTicker: { p95Ms: 300 }, createOrder: { p95Ms: 400 } } },
   });
