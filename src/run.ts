@@ -308,27 +308,11 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
       const own = incompleteReasons.filter((r) => !/^(?:stopped|aborted) before the (?:planned duration|schedule finished)$/.test(r));
       incompleteReasons.splice(0, incompleteReasons.length, stopReason(signal), ...own);
     }
-    const result: RunResult = {
-      schemaVersion: RESULT_SCHEMA_VERSION,
-      kind: 'loadgate.result',
-      meta: {
-        suite: suite.name ?? 'suite',
-        ...(suite.phase ? { phase: suite.phase } : {}),
-        ...(opts.label ? { label: opts.label } : {}),
-        ...(opts.gitCommit ? { gitCommit: opts.gitCommit } : {}),
-        ...(suite.sla ? { sla: suite.sla as Record<string, unknown> } : {}),
-        engines: dedupeEngines(outputs.map((o) => o.engine)),
-        startedAt: new Date(startedAt).toISOString(),
-        endedAt: new Date(endedAt).toISOString(),
-        durationSec: (endedAt - startedAt) / 1000,
-        warmupSec: suite.warmupSec,
-        measuredEndSec,
-        host: { hostname: hostname(), platform: platform(), arch: arch(), cpus: cpus().length, node: process.version },
-        target: { url: handle.target.baseUrl, mock: handle.target.mock, ...(serverTimeMs ? { serverTimeMs: pick(serverTimeMs, Object.keys(endpoints)) } : {}) },
-        notes: [...new Set(outputs.flatMap((o) => o.notes ?? []))],
-      },
-      endpoints,
-    };
+    // The same meta as a stopped-early result (runInfo), plus what only a completed run knows.
+    const result = runInfo(startedAt, endedAt);
+    Object.assign(result.meta, { engines: dedupeEngines(outputs.map((o) => o.engine)), measuredEndSec, notes: [...new Set(outputs.flatMap((o) => o.notes ?? []))] });
+    if (serverTimeMs) result.meta.target.serverTimeMs = pick(serverTimeMs, Object.keys(endpoints));
+    result.endpoints = endpoints;
     if (incompleteReasons.length) result.meta.incomplete = { reason: incompleteReasons.join('; ') };
     if (Object.keys(custom).length) result.custom = custom;
     if (generator) result.generator = generator;
