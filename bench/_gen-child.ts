@@ -26,7 +26,7 @@ if (mode === 'engine') {
   await autocannonEngine.run({
     suite,
     workload: suite.workloads[0]!,
-    target: { baseUrl: url!, wsUrl: '', credentials: undefined, timeoutMs: 10_000, mock: false },
+    target: { baseUrl: url!, wsUrl: '', credentials: undefined, timeoutMs: 10_000, dialect: 'loadgate', mock: false },
     originMs: now(),
     now,
     signal: new AbortController().signal,

@@ -60,7 +60,7 @@ if (mode === 'mock') {
   const out = await wsEngine.run({
     suite,
     workload: suite.workloads[0]!,
-    target: { baseUrl, wsUrl: wsUrl!, credentials: undefined, timeoutMs: 10_000, mock: false },
+    target: { baseUrl, wsUrl: wsUrl!, credentials: undefined, timeoutMs: 10_000, dialect: 'loadgate', mock: false },
     originMs: now(),
     now,
     signal: stop.signal,

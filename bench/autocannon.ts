@@ -7,7 +7,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { startMockProcess } from '../mocks/process.js';
+import { startMockProcess } from '../src/mock-process.js';
 import { has } from './_tools.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

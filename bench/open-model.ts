@@ -95,7 +95,7 @@ async function genMain(args: GenArgs): Promise<void> {
   const out = await createOpenEngine({ transport: args.transport }).run({
     suite: {} as never,
     workload,
-    target: { baseUrl: args.url, wsUrl: '', credentials: undefined, timeoutMs: 10_000, mock: true, pid: args.pid },
+    target: { baseUrl: args.url, wsUrl: '', credentials: undefined, timeoutMs: 10_000, dialect: 'loadgate', mock: true, pid: args.pid },
     originMs: performance.now(),
     now: () => performance.now(),
     signal: new AbortController().signal,

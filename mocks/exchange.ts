@@ -13,45 +13,17 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { AUTH_HEADERS, signaturePayload } from '../scenarios/lib/auth.js';
+import { AUTH_HEADERS, signaturePayload } from '../src/dialect/loadgate/auth.js';
 import { InputError, RunError } from '../src/errors.js';
 import { createHistogram, recordUs, summarizeHistogram, type Histogram, type LatencySummaryMs } from '../src/result/histogram.js';
 import { FaultInjector, MOCK_ENDPOINTS, faultsSchema, type FaultOutcome, type MockFaults, type MockRouteName } from './faults.js';
 import { MarketSimulator, buildMarkets } from './orderbook.js';
 import { OrderStore, parseOrderRequest } from './orders.js';
-import { mockOptionsSchema, type MockExchangeConfig, type MockExchangeOptions } from './options.js';
+import { mockOptionsSchema, type MockExchangeConfig, type MockExchangeOptions, type MockStats } from '../src/suite/mock-options.js';
+export type { MockStats } from '../src/suite/mock-options.js';
 import { RateLimiter } from './ratelimit.js';
 import { createRng } from './rng.js';
 import { attachStreams, parseStreamOptions, type MockStreamStats, type StreamsHandle } from './streams.js';
-
-/** Counters of what the mock received and sent. Plain objects: they JSON-serialize as they are. */
-export interface MockStats {
-  /** Requests received (counted on arrival, before faults). */
-  requestsTotal: number;
-  /** Requests received per route; `notFound` is any request that matched no route. */
-  byEndpoint: Record<MockRouteName, number>;
-  /** Responses sent by HTTP status (`"200"`, `"429"`, …); `"reset"` counts injected connection resets. */
-  byStatus: Record<string, number>;
-  /** `byStatus`, split by route. */
-  byEndpointStatus: Record<MockRouteName, Record<string, number>>;
-  /** Connections reset by the `resetRatePct` fault. */
-  resetsInjected: number;
-  /** 5xx responses sent by the `errorRatePct` fault. */
-  errorsInjected: number;
-  /** Responses held back by a stall. */
-  stallsHeld: number;
-  /** TCP connections accepted. */
-  connections: number;
-  /** Orders resting in the order store now (a gauge: not zeroed by `resetStats`). */
-  openOrders: number;
-  /**
-   * Requests of a run's end-of-run order clean-up (header `x-loadgate-phase: cleanup`): answered as usual, but kept
-   * out of the counters above and of `serverTimeMs`, which describe the measured run.
-   */
-  cleanupRequests: number;
-  /** WebSocket stream counters (mocks/streams.ts); the same object as `streams.stats`. */
-  ws?: MockStreamStats;
-}
 
 /** Dependencies that tests may replace; the defaults are the real ones. */
 export interface MockExchangeDeps {
@@ -204,11 +176,15 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
   const parsed = mockOptionsSchema.safeParse(opts);
   if (!parsed.success) {
     throw new InputError('LG_MOCK_OPTIONS_INVALID', `mock exchange options are invalid:\n${z.prettifyError(parsed.error)}`, {
-      hint: 'see mockOptionsSchema in mocks/options.ts for the fields and their defaults',
+      hint: 'see mockOptionsSchema in src/suite/mock-options.ts for the fields and their defaults',
       cause: parsed.error,
     });
   }
   const options = parsed.data;
+  if (options.dialect !== 'loadgate') {
+    // Until the server half of each dialect is written (issue 10), refuse rather than answer in the wrong protocol.
+    throw new InputError('LG_MOCK_DIALECT_UNSUPPORTED', `mock exchange: dialect ${options.dialect} is not spoken by the mock yet`, { hint: 'use dialect loadgate' });
+  }
   const wsOptions = parseStreamOptions(options.ws);
   // Sub-millisecond epoch clock: Date.now()'s whole milliseconds would make a fixed 20 ms delay anywhere in 19–20 ms.
   const now = deps.now ?? (() => performance.timeOrigin + performance.now());

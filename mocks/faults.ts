@@ -3,73 +3,26 @@
  * stalls (what a GC pause looks like from the client). The schemas are the spec; `FaultInjector`
  * turns a validated config into per-request decisions using an injected RNG and clock origin.
  */
-import { z } from 'zod';
 import type { Rng } from './rng.js';
 
 /** z such that P(Z < z) = 0.99 for a standard normal: links a lognormal's p50 and p99. */
 export const NORMAL_Z99 = 2.3263478740408408;
 
-const nonNegativeMs = z.number().min(0);
-const pct = z.number().min(0, { error: 'expected a percentage between 0 and 100' }).max(100, { error: 'expected a percentage between 0 and 100' });
-
-export const latencySchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('fixed'), ms: nonNegativeMs }),
-  z
-    .strictObject({ type: z.literal('uniform'), minMs: nonNegativeMs, maxMs: nonNegativeMs })
-    .refine((l) => l.minMs <= l.maxMs, { error: 'uniform latency needs minMs <= maxMs', path: ['maxMs'] }),
-  z
-    .strictObject({ type: z.literal('lognormal'), p50Ms: z.number().positive(), p99Ms: z.number().positive() })
-    .refine((l) => l.p50Ms <= l.p99Ms, { error: 'lognormal latency needs p50Ms <= p99Ms', path: ['p99Ms'] }),
-]);
-export type LatencySpec = z.infer<typeof latencySchema>;
-
-export const stallSchema = z
-  .strictObject({
-    /** How long each stall holds responses, in ms. */
-    holdMs: z.number().positive(),
-    /** A stall starts every `everySec` seconds, counted from server start (the first one at start). */
-    everySec: z.number().positive(),
-  })
-  .refine((s) => s.holdMs < s.everySec * 1000, {
-    error: 'stall.holdMs must be shorter than everySec * 1000, otherwise the server never answers',
-    path: ['holdMs'],
-  });
-export type StallSpec = z.infer<typeof stallSchema>;
-
-export const faultSpecSchema = z.strictObject({
-  /** Added before the response is sent. */
-  latency: latencySchema.optional(),
-  /** Percent of requests answered 500 `internalError` or 503 `serviceUnavailable` (half each). */
-  errorRatePct: pct.optional(),
-  /** Periodic stall: responses that would complete inside a stall are released when it ends. */
-  stall: stallSchema.optional(),
-  /** Percent of requests whose connection is reset (TCP RST) instead of answered. */
-  resetRatePct: pct.optional(),
-});
-export type FaultSpec = z.infer<typeof faultSpecSchema>;
-
-/** Endpoints that faults (and stats) are keyed by. */
-export const MOCK_ENDPOINTS = ['health', 'fetchTime', 'fetchMarkets', 'fetchOrderBook', 'fetchTicker', 'createOrder', 'cancelOrder'] as const;
-export type MockEndpoint = (typeof MOCK_ENDPOINTS)[number];
-/** A request that matched no route (404 `notFound`); gets the `default` faults. */
-export type MockRouteName = MockEndpoint | 'notFound';
-
-/**
- * Faults by endpoint. `default` applies to every endpoint; an endpoint's own spec overrides it
- * field by field (e.g. `default.latency` plus `createOrder.errorRatePct`).
- */
-export const faultsSchema = z.strictObject({
-  default: faultSpecSchema.optional(),
-  health: faultSpecSchema.optional(),
-  fetchTime: faultSpecSchema.optional(),
-  fetchMarkets: faultSpecSchema.optional(),
-  fetchOrderBook: faultSpecSchema.optional(),
-  fetchTicker: faultSpecSchema.optional(),
-  createOrder: faultSpecSchema.optional(),
-  cancelOrder: faultSpecSchema.optional(),
-});
-export type MockFaults = z.input<typeof faultsSchema>;
-export type MockFaultsConfig = z.output<typeof faultsSchema>;
+export {
+  latencySchema,
+  stallSchema,
+  faultSpecSchema,
+  faultsSchema,
+  MOCK_ENDPOINTS,
+  type LatencySpec,
+  type StallSpec,
+  type FaultSpec,
+  type MockEndpoint,
+  type MockRouteName,
+  type MockFaults,
+  type MockFaultsConfig,
+} from '../src/suite/mock-options.js';
+import { MOCK_ENDPOINTS, type FaultSpec, type LatencySpec, type StallSpec, type MockFaultsConfig, type MockRouteName } from '../src/suite/mock-options.js';
 
 /** mu and sigma of the lognormal whose median is `p50Ms` and 99th percentile is `p99Ms`. */
 export function lognormalParams(p50Ms: number, p99Ms: number): { mu: number; sigma: number } {

@@ -34,103 +34,27 @@ import { performance } from 'node:perf_hooks';
 import { WebSocket, WebSocketServer } from 'ws';
 import { z } from 'zod';
 import { InputError } from '../src/errors.js';
-import { stallReleaseAtMs, stallSchema } from './faults.js';
+import { stallReleaseAtMs } from './faults.js';
 import type { MarketSimulator } from './orderbook.js';
 import { createRng, type Rng } from './rng.js';
 
 export const STREAM_PATH = '/ws';
-export const MOCK_STREAM_CHANNELS = ['orderbook', 'ticker', 'trades'] as const;
-export type MockStreamChannel = (typeof MOCK_STREAM_CHANNELS)[number];
-
 /** WebSocket close codes the mock uses. */
 export const CLOSE_CODES = { goingAway: 1001, policyViolation: 1008, serviceRestart: 1012 } as const;
 
-const pct = z.number().min(0, { error: 'expected a percentage between 0 and 100' }).max(100, { error: 'expected a percentage between 0 and 100' });
-const rate = z.number().positive().max(10_000);
-
-export const streamFaultsSchema = z.strictObject({
-  /** Exact seqs to drop, in every subscription (e.g. `[5, 17]`: each subscription never sends its 5th and 17th message). */
-  dropSeqs: z.array(z.number().int().positive()).optional(),
-  /** Percent of data messages dropped at random (seq consumed, never sent). */
-  dropRatePct: pct.default(0),
-  /** Percent of data messages sent twice. */
-  duplicateRatePct: pct.default(0),
-  /** Percent of data messages held back and sent right after the next one (a swap). */
-  reorderRatePct: pct.default(0),
-  /** Every this many seconds, close every open connection (code 1012), like a server restart. */
-  disconnectEverySec: z.number().positive().optional(),
-  /** Once a second, close each open connection with this probability (percent). */
-  disconnectRatePct: pct.default(0),
-  /** Hold every data message this long after stamping `ts` before sending it (adds exactly this much latency). */
-  holdMs: z.number().min(0).max(60_000).default(0),
-  /** Periodic stall: messages produced inside `[k·everySec, k·everySec + holdMs)` since start are sent when it ends. */
-  stall: stallSchema.optional(),
-  /** A client whose send buffer exceeds `maxBufferedBytes` gets messages dropped (`drop`) or is closed with 1008 (`disconnect`). */
-  slowConsumer: z.strictObject({ maxBufferedBytes: z.number().int().positive(), policy: z.enum(['drop', 'disconnect']) }).optional(),
-  /** WebSocket ping frame interval; a client that missed the previous pong is terminated. 0 turns heartbeats off. Default 20 000. */
-  heartbeatIntervalMs: z.number().int().min(0).default(20_000),
-  /**
-   * Silence (issue 16): while set, the listed channels (default all) send no data on open connections, as a
-   * feed that stops delivering without closing. `seq: advance` (default) consumes the unsent messages' seqs
-   * (a gap, so loss once it resumes); `freeze` produces nothing (a silent publisher: no gap). Lift it with
-   * `setFaults` without `pause`.
-   */
-  pause: z
-    .strictObject({
-      channels: z.array(z.enum(MOCK_STREAM_CHANNELS)).min(1).optional(),
-      seq: z.enum(['advance', 'freeze']).default('advance'),
-    })
-    .optional(),
-});
-export type StreamFaults = z.input<typeof streamFaultsSchema>;
+export {
+  MOCK_STREAM_CHANNELS,
+  streamFaultsSchema,
+  streamOptionsSchema,
+  type MockStreamChannel,
+  type StreamFaults,
+  type StreamOptions,
+  type StreamConfig,
+  type MockStreamStats,
+} from '../src/suite/mock-options.js';
+import { MOCK_STREAM_CHANNELS, streamFaultsSchema, streamOptionsSchema, type MockStreamChannel, type StreamFaults, type StreamOptions, type StreamConfig, type MockStreamStats } from '../src/suite/mock-options.js';
 type StreamFaultsConfig = z.output<typeof streamFaultsSchema>;
 
-export const streamOptionsSchema = z.strictObject({
-  /** Messages per second per subscription, by channel. Default orderbook 10, ticker 5, trades 10. */
-  ratePerSec: z
-    .strictObject({ orderbook: rate.default(10), ticker: rate.default(5), trades: rate.default(10) })
-    .prefault({}),
-  /** Injected faults; change them at run time with `setFaults`. Default none (heartbeats every 20 s). */
-  faults: streamFaultsSchema.prefault({}),
-  /** Seeds the fault and data randomness. Default 1. */
-  seed: z.number().int().default(1),
-});
-export type StreamOptions = z.input<typeof streamOptionsSchema>;
-export type StreamConfig = z.output<typeof streamOptionsSchema>;
-
-/** What the streams sent and injected, so tests can compare it with what a client measured. */
-export interface MockStreamStats {
-  /** Connections open now. */
-  connections: number;
-  /** Connections accepted since start. */
-  connectionsTotal: number;
-  /** Subscriptions active now. */
-  subscriptions: number;
-  subscribes: number;
-  unsubscribes: number;
-  /** Data messages sent once (duplicates not counted again). */
-  messagesSent: number;
-  messagesByChannel: Record<MockStreamChannel, number>;
-  /** Data messages dropped by `dropSeqs` / `dropRatePct`. */
-  dropsInjected: number;
-  /** Extra copies sent by `duplicateRatePct`. */
-  duplicatesInjected: number;
-  /** Messages sent after a later seq by `reorderRatePct`. */
-  reorderedInjected: number;
-  /** Connections closed by `disconnectEverySec` / `disconnectRatePct`. */
-  disconnectsInjected: number;
-  /** Data messages held back by a stall. */
-  stallsHeld: number;
-  /** Data messages dropped because the client was behind (`slowConsumer.policy: drop`). */
-  slowConsumerDrops: number;
-  slowConsumerDisconnects: number;
-  /** Clients terminated for missing a heartbeat pong. */
-  heartbeatTimeouts: number;
-  /** `op: ping` requests answered. */
-  pongs: number;
-  /** Data messages not sent because their channel was paused (`pause`, `seq: advance`). */
-  pauseDrops: number;
-}
 
 export interface StreamDeps {
   /** Epoch ms, fractional for µs precision. Default `performance.timeOrigin + performance.now()`. */
@@ -192,7 +116,7 @@ export function parseStreamOptions(opts: unknown): StreamConfig {
   const r = streamOptionsSchema.safeParse(opts ?? {});
   if (!r.success) {
     throw new InputError('LG_MOCK_WS_OPTIONS_INVALID', `mock stream options are invalid:\n${z.prettifyError(r.error)}`, {
-      hint: 'see streamOptionsSchema in mocks/streams.ts for the fields and their defaults',
+      hint: 'see streamOptionsSchema in src/suite/mock-options.ts for the fields and their defaults',
       cause: r.error,
     });
   }

@@ -8,8 +8,8 @@ import crypto from 'k6/crypto';
 import exec from 'k6/execution';
 import { check } from 'k6';
 import type { Options } from 'k6/options';
-import { parseConfig, SUMMARY_TREND_STATS, type LoadgateK6Config } from './lib/config.ts';
-import { AUTH_HEADERS, signaturePayload } from './lib/auth.ts';
+import { parseConfig, SUMMARY_TREND_STATS, type LoadgateK6Config } from '../src/engines/k6/script-config.ts';
+import { AUTH_HEADERS, signaturePayload } from '../src/dialect/loadgate/auth.ts';
 import { extractOrderId, marketFilters, mixPlacesOrders, mulberry32, planRequest, readReferencePrice, weightedPicker, type MarketFilter, type PlannedHttp } from './lib/payloads.ts';
 
 export function loadConfig(): LoadgateK6Config {
@@ -32,7 +32,7 @@ export function baseOptions(c: LoadgateK6Config): Options {
   };
 }
 
-/** Auth headers of the mock's HMAC scheme (scenarios/lib/auth.ts), keys from __ENV; none without keys. */
+/** Auth headers of the mock's HMAC scheme (src/dialect/loadgate/auth.ts), keys from __ENV; none without keys. */
 export function signedHeaders(method: string, path: string, body: string): Record<string, string> {
   const key = __ENV.LOADGATE_API_KEY;
   const secret = __ENV.LOADGATE_API_SECRET;

@@ -7,7 +7,7 @@ import { check, group } from 'k6';
 import { Trend } from 'k6/metrics';
 import type { Options } from 'k6/options';
 import { CONFIG, baseOptions, send, setupData, type SetupData } from './common.ts';
-import { executorFor } from './lib/executors.ts';
+import { executorFor } from '../src/engines/k6/executors.ts';
 import { cancelPath, extractOrderId, mulberry32, orderBody, ORDERS_PATH } from './lib/payloads.ts';
 
 /** Every iteration places an order: refuse to start without a reference price (common.ts). */

@@ -12,7 +12,7 @@ import { check, sleep } from 'k6';
 import { Counter, Rate, Trend } from 'k6/metrics';
 import type { Options } from 'k6/options';
 import { CONFIG, baseOptions } from './common.ts';
-import { executorFor } from './lib/executors.ts';
+import { executorFor } from '../src/engines/k6/executors.ts';
 import { parseUpdate, SeqTracker, subscribeMessage } from './lib/gaps.ts';
 
 // Object.assign, not object spread: the bundles stay free of esbuild's ES2017 spread helpers (k6 0.48, issue 9).

@@ -5,7 +5,7 @@
  */
 import type { Options } from 'k6/options';
 import { CONFIG, baseOptions, restIteration, type SetupData } from './common.ts';
-import { executorFor } from './lib/executors.ts';
+import { executorFor } from '../src/engines/k6/executors.ts';
 
 export { setup } from './common.ts';
 

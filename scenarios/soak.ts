@@ -4,7 +4,7 @@
  */
 import type { Options } from 'k6/options';
 import { CONFIG, baseOptions, restIteration, type SetupData } from './common.ts';
-import { soakScenario } from './lib/executors.ts';
+import { soakScenario } from '../src/engines/k6/executors.ts';
 
 export { setup } from './common.ts';
 

@@ -1,10 +1,10 @@
 /**
  * spike: the REST mix at the workload's rate, a fast jump to rate × spikeFactor (default 5), held, then back
- * down and held again to watch recovery (scenarios/lib/executors.ts spikeScenario). Needs an open workload.
+ * down and held again to watch recovery (src/engines/k6/executors.ts spikeScenario). Needs an open workload.
  */
 import type { Options } from 'k6/options';
 import { CONFIG, baseOptions, restIteration, type SetupData } from './common.ts';
-import { spikeScenario } from './lib/executors.ts';
+import { spikeScenario } from '../src/engines/k6/executors.ts';
 
 export { setup } from './common.ts';
 

@@ -14,5 +14,7 @@ export { runSuite, type RunOptions } from './run.js';
 export { ENGINES, getEngine } from './engines/registry.js';
 export type { Engine, EngineContext, EngineOutput } from './engines/types.js';
 export { renderAll, renderConsole, renderMarkdown, renderJson, renderHtml, renderJunit, renderPrometheus, writeReportFiles, reportDirFor, type Report } from './report/index.js';
-export { startMockExchange, type MockExchange, type MockExchangeOptions } from '../mocks/index.js';
+// The mock exchange is its own entry point, `loadgate/mock` (mocks/index.ts); the library only knows its options.
+export { mockOptionsSchema, type MockExchangeOptions } from './suite/mock-options.js';
+export { startMockProcess, type MockProcess } from './mock-process.js';
 export { compare, renderCompareMarkdown, renderCompareJson, renderCompareHtmlSection, type Comparison } from './compare/index.js';

@@ -7,13 +7,14 @@
 import { hostname, cpus, platform, arch } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEFAULT_MOCK_CREDENTIALS } from '../mocks/index.js';
-import { startMockProcess, type MockProcess } from '../mocks/process.js';
+import { DEFAULT_MOCK_CREDENTIALS } from './suite/mock-options.js';
+import { startMockProcess, type MockProcess } from './mock-process.js';
 import { InputError, RunError, isLoadgateError } from './errors.js';
 import { RESULT_SCHEMA_VERSION, type EndpointResult, type RunResult, type GeneratorHealth, type CustomMetric, type LatencySummary } from './result/model.js';
 import { mergeEndpoint } from './result/merge.js';
 import { EndpointRecorder } from './result/recorder.js';
-import { engineOf, type Suite, type Workload } from './suite/schema.js';
+import { engineOf, targetDialect, type Suite, type Workload } from './suite/schema.js';
+import { DEFAULT_DIALECT, type DialectName } from './dialect/registry.js';
 import { getEngine } from './engines/registry.js';
 import { setLongTimeout, sleepLong } from './engines/timers.js';
 import type { Credentials, EngineOutput, Progress, ResolvedTarget } from './engines/types.js';
@@ -47,22 +48,25 @@ export async function openTarget(suite: Suite, env: NodeJS.ProcessEnv = process.
   if (t.auth) {
     const apiKey = env[t.auth.apiKeyEnv];
     const apiSecret = env[t.auth.apiSecretEnv];
-    const missing = [!apiKey && t.auth.apiKeyEnv, !apiSecret && t.auth.apiSecretEnv].filter(Boolean);
+    const passphrase = t.auth.passphraseEnv === undefined ? undefined : env[t.auth.passphraseEnv];
+    const missing = [!apiKey && t.auth.apiKeyEnv, !apiSecret && t.auth.apiSecretEnv, t.auth.passphraseEnv !== undefined && !passphrase && t.auth.passphraseEnv].filter(Boolean);
     if (missing.length) {
       throw new InputError('LG_CREDENTIALS_MISSING', `target.auth: environment variable${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not set`, {
         hint: `export ${missing.map((m) => `${m}=…`).join(' ')} before running; the suite names the variables, never the secrets`,
       });
     }
-    credentials = { apiKey: apiKey!, apiSecret: apiSecret! };
+    credentials = { apiKey: apiKey!, apiSecret: apiSecret!, ...(passphrase ? { passphrase } : {}) };
   }
+  const dialect = targetDialect(t);
+  assertDialectWired(suite, dialect);
   if (t.mock !== undefined) {
-    const mockOpts = withStreamRates(t.mock === true ? {} : { ...t.mock }, suite);
+    const mockOpts = withStreamRates({ ...(t.mock === true ? {} : t.mock), dialect }, suite);
     const mock = await startMockProcess(mockOpts).catch((e: unknown) => {
       throw new RunError('LG_MOCK_START', `could not start the built-in mock exchange: ${(e as Error).message}`, { cause: e });
     });
     const first = (mockOpts as { credentials?: Credentials[] }).credentials?.[0];
     return {
-      target: { baseUrl: mock.url, wsUrl: t.wsUrl ?? mock.wsUrl, credentials: credentials ?? first ?? { ...DEFAULT_MOCK_CREDENTIALS }, timeoutMs: t.timeoutMs, mock: true, pid: mock.pid },
+      target: { baseUrl: mock.url, wsUrl: t.wsUrl ?? mock.wsUrl, credentials: credentials ?? first ?? { ...DEFAULT_MOCK_CREDENTIALS }, dialect, timeoutMs: t.timeoutMs, mock: true, pid: mock.pid },
       mock,
       close: () => mock.close(),
     };
@@ -70,7 +74,23 @@ export async function openTarget(suite: Suite, env: NodeJS.ProcessEnv = process.
   const baseUrl = t.url!.replace(/\/+$/, '');
   const u = new URL(baseUrl);
   const wsUrl = t.wsUrl ?? `${u.protocol === 'https:' ? 'wss' : 'ws'}://${u.host}/ws`;
-  return { target: { baseUrl, wsUrl, credentials, timeoutMs: t.timeoutMs, mock: false }, mock: undefined, close: async () => {} };
+  return { target: { baseUrl, wsUrl, credentials, dialect, timeoutMs: t.timeoutMs, mock: false }, mock: undefined, close: async () => {} };
+}
+
+/**
+ * Engines that speak every dialect; the others speak only `loadgate` until they are wired (issue 10). Refused
+ * before anything starts, so a suite never measures the wrong protocol. Add an engine here when it reads the dialect.
+ */
+const DIALECT_READY_ENGINES: ReadonlySet<string> = new Set<string>([]);
+
+function assertDialectWired(suite: Suite, dialect: DialectName): void {
+  if (dialect === DEFAULT_DIALECT) return;
+  const notYet = [...new Set(suite.workloads.map(engineOf))].filter((e) => !DIALECT_READY_ENGINES.has(e));
+  if (notYet.length > 0) {
+    throw new InputError('LG_DIALECT_UNSUPPORTED', `target.dialect: the ${notYet.join(', ')} engine${notYet.length > 1 ? 's do' : ' does'} not speak ${dialect} yet`, {
+      hint: `use dialect ${DEFAULT_DIALECT}, or an engine that speaks ${dialect}`,
+    });
+  }
 }
 
 /** A stream workload's `ratePerSec` per channel tells the mock how fast to publish (unless the mock options say). */

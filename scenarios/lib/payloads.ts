@@ -3,7 +3,7 @@
  * round-robin: the exact ratio over any run length, no randomness), request paths and order bodies.
  * Pure, no imports (types only), so vitest tests exactly what k6 runs.
  */
-import type { HttpEndpoint, MixEntry, OrderSpec } from './config.ts';
+import type { HttpEndpoint, MixEntry, OrderSpec } from '../../src/engines/k6/script-config.ts';
 
 export interface PlannedHttp {
   /** The k6 `name` tag: one per operation, so every sample is attributable. */

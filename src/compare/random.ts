@@ -1,4 +1,4 @@
-import { mulberry32Open } from '../../scenarios/lib/random.js';
+import { mulberry32Open } from '../random.js';
 /**
  * Seeded randomness for the bootstrap: a small PRNG, stable hashing (to derive one stream per data set), and
  * the normal / gamma / beta samplers the order-statistic bootstrap needs. Pure.

@@ -5,9 +5,9 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { ErrorClass } from '../result/model.js';
 import type { HttpEndpoint, Workload } from '../suite/schema.js';
-import { AUTH_HEADERS, signaturePayload } from '../../scenarios/lib/auth.js';
+import { AUTH_HEADERS, signaturePayload } from '../dialect/loadgate/auth.js';
 import type { Credentials } from './types.js';
-import { mulberry32 } from '../../scenarios/lib/random.js';
+import { mulberry32 } from '../random.js';
 import { mixPlacesOrders, readReferencePrice } from './reference-price.js';
 import { RunError } from '../errors.js';
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { RunError } from '../errors.js';
 import type { CustomMetric, EndpointResult } from '../result/model.js';
 import type { Engine, EngineContext, EngineOutput, PrepareContext } from './types.js';
-import { executorFor, isArrivalRate, plannedSec } from '../../scenarios/lib/executors.js';
+import { executorFor, isArrivalRate, plannedSec } from './k6/executors.js';
 import { buildK6Config, scenarioFor, type K6ScenarioName } from './k6/config.js';
 import { buildScenarios } from './k6/build.js';
 import { locateK6 } from './k6/locate.js';

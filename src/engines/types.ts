@@ -1,10 +1,13 @@
 /** The one interface every engine implements. Adding an engine = one file + one line in registry.ts. */
 import type { CustomMetric, EndpointResult, GeneratorHealth } from '../result/model.js';
 import type { Suite, Workload } from '../suite/schema.js';
+import type { DialectName } from '../dialect/registry.js';
 
 export interface Credentials {
   apiKey: string;
   apiSecret: string;
+  /** Some exchanges sign with a third secret (OKX's passphrase). */
+  passphrase?: string;
 }
 
 export interface ResolvedTarget {
@@ -13,6 +16,8 @@ export interface ResolvedTarget {
   /** WebSocket URL, e.g. ws://127.0.0.1:43121/ws */
   wsUrl: string;
   credentials: Credentials | undefined;
+  /** The exchange API it speaks (src/dialect/registry.ts). */
+  dialect: DialectName;
   timeoutMs: number;
   /** true when the target is the built-in mock started for this run. */
   mock: boolean;

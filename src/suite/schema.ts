@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { durationSec, MAX_DURATION_SEC, positiveDurationSec } from './duration.js';
 import { limitsSchema } from './limits.js';
-import { mockOptionsSchema } from '../../mocks/index.js';
+import { mockOptionsSchema } from './mock-options.js';
+import { DEFAULT_DIALECT, DIALECT_NAMES, type DialectName } from '../dialect/registry.js';
 import { ERROR_CLASSES } from '../result/model.js';
 
 export const HTTP_ENDPOINTS = ['fetchMarkets', 'fetchOrderBook', 'fetchTicker', 'createOrder', 'cancelOrder'] as const;
@@ -138,6 +139,8 @@ const authSchema = z.strictObject({
   /** Name of the environment variable that holds the API key (never the key itself). */
   apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'),
   apiSecretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'),
+  /** The passphrase's environment variable, for dialects that sign with one (OKX). */
+  passphraseEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name').optional(),
 });
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
@@ -151,6 +154,11 @@ export const targetSchema = z
     wsUrl: wsUrl.optional(),
     /** Start the built-in mock exchange on a free port (options, or `true` for defaults). */
     mock: z.union([z.literal(true), mockOptionsSchema]).optional(),
+    /**
+     * The exchange API the target speaks (src/dialect/registry.ts): `loadgate` (the default), `binance-spot`,
+     * `okx-v5`, `bybit-v5`. With `mock`, the mock speaks it too (or set `mock.dialect`).
+     */
+    dialect: z.enum(DIALECT_NAMES).optional(),
     auth: authSchema.optional(),
     /** Path probed once a second during the run to measure availability. */
     healthPath: z.string().startsWith('/').default('/health'),
@@ -162,6 +170,10 @@ export const targetSchema = z
     message: 'set exactly one of `url` (a real endpoint) or `mock` (the built-in mock exchange)',
   })
   .superRefine((t, ctx) => {
+    const mockDialect = typeof t.mock === 'object' && t.mock.dialect !== DEFAULT_DIALECT ? t.mock.dialect : undefined;
+    if (t.dialect !== undefined && mockDialect !== undefined && t.dialect !== mockDialect) {
+      ctx.addIssue({ code: 'custom', path: ['dialect'], message: `target.dialect is ${t.dialect} but target.mock.dialect is ${mockDialect}: set one of them (the mock speaks the target's dialect)` });
+    }
     // A password in the URL would be printed in every message and report (and fetch refuses such URLs).
     for (const key of ['url', 'wsUrl'] as const) {
       const u = t[key];
@@ -321,4 +333,11 @@ export function streamEndpointName(channel: StreamChannel): string {
 
 export function suiteJsonSchema(): unknown {
   return z.toJSONSchema(suiteSchema, { io: 'input', unrepresentable: 'any' });
+}
+
+/** The dialect a suite's target speaks: `target.dialect`, else the mock's, else `loadgate`. */
+export function targetDialect(target: Suite['target']): DialectName {
+  if (target.dialect !== undefined) return target.dialect;
+  if (typeof target.mock === 'object') return target.mock.dialect;
+  return DEFAULT_DIALECT;
 }

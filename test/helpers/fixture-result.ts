@@ -9,7 +9,7 @@ import { compileSla, type SlaPlan } from '../../src/sla/checks.js';
 import { evaluate, type Verdict } from '../../src/sla/evaluate.js';
 import type { SlaSpec } from '../../src/suite/schema.js';
 import type { Report } from '../../src/report/model.js';
-import { mulberry32 } from '../../scenarios/lib/random.js';
+import { mulberry32 } from '../../src/random.js';
 
 /** Every character class that breaks HTML, XML, Markdown tables or Prometheus labels. */
 export const HOSTILE = `<script>alert("x&y")</script>'|\`*_\\\n]]>`;

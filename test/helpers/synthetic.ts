@@ -6,7 +6,7 @@
  */
 import type { EndpointResult, RunResult } from '../../src/result/model.js';
 import { EndpointRecorder } from '../../src/result/recorder.js';
-import { mulberry32Open } from '../../scenarios/lib/random.js';
+import { mulberry32Open } from '../../src/random.js';
 
 export interface SyntheticEndpoint {
   /** Latency distribution. `lognormal`: set by its p50 and p99; `uniform`: between minMs and maxMs; `fixed`: p50Ms. */

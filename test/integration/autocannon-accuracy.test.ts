@@ -18,7 +18,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { LatencySpec } from '../../mocks/faults.js';
-import { startMockProcess } from '../../mocks/process.js';
+import { startMockProcess } from '../../src/mock-process.js';
 import { runSuite } from '../../src/run.js';
 import { parseSuite } from '../../src/suite/load.js';
 import { endpointStats } from '../../src/result/stats.js';

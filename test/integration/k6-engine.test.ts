@@ -67,7 +67,7 @@ function ctx(signal: AbortSignal = new AbortController().signal): EngineContext 
   return {
     suite,
     workload: suite.workloads[0]!,
-    target: { baseUrl: 'http://127.0.0.1:9', wsUrl: 'ws://127.0.0.1:9/ws', credentials: { apiKey: 'test-key', apiSecret: 'test-secret' }, timeoutMs: 1000, mock: false },
+    target: { baseUrl: 'http://127.0.0.1:9', wsUrl: 'ws://127.0.0.1:9/ws', credentials: { apiKey: 'test-key', apiSecret: 'test-secret' }, timeoutMs: 1000, dialect: 'loadgate', mock: false },
     originMs: performance.now(),
     now: () => performance.now(),
     signal,

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AUTH_HEADERS, signaturePayload } from '../../scenarios/lib/auth.js';
+import { AUTH_HEADERS, signaturePayload } from '../../src/dialect/loadgate/auth.js';
 import { DEFAULT_MOCK_CREDENTIALS, startMockExchange, type MockExchange, type MockExchangeOptions } from '../../mocks/index.js';
 import type { MockExchangeDeps } from '../../mocks/exchange.js';
 import { InputError } from '../../src/errors.js';

@@ -124,7 +124,7 @@ describe('open-model engine on abort', () => {
     const out = await openEngine.run({
       suite: {} as never,
       workload: workload({ ratePerSec: 50, durationSec: 4, workers: 2 }),
-      target: { baseUrl: mock.url, wsUrl: '', credentials: undefined, timeoutMs: 5_000, mock: true },
+      target: { baseUrl: mock.url, wsUrl: '', credentials: undefined, timeoutMs: 5_000, dialect: 'loadgate', mock: true },
       originMs: performance.now(),
       now: () => performance.now(),
       signal: ac.signal,

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockExchange, type MockExchange } from '../../mocks/index.js';
-import { startMockProcess, type MockProcess } from '../../mocks/process.js';
+import { startMockProcess, type MockProcess } from '../../src/mock-process.js';
 import { openEngine } from '../../src/engines/open.js';
 import type { EngineOutput } from '../../src/engines/types.js';
 import { decodeHistogram, summarizeHistogram } from '../../src/result/histogram.js';
@@ -18,7 +18,7 @@ async function run(w: Workload, baseUrl: string, pid?: number, signal = new Abor
   return openEngine.run({
     suite: {} as never,
     workload: w,
-    target: { baseUrl, wsUrl: '', credentials: undefined, timeoutMs: 10_000, mock: true, ...(pid === undefined ? {} : { pid }) },
+    target: { baseUrl, wsUrl: '', credentials: undefined, timeoutMs: 10_000, dialect: 'loadgate', mock: true, ...(pid === undefined ? {} : { pid }) },
     originMs: performance.now(),
     now: () => performance.now(),
     signal,

@@ -31,7 +31,7 @@ describe('open-model engine under a backlog', () => {
     const out = await openEngine.run({
       suite: {} as never,
       workload: w,
-      target: { baseUrl: target.url, wsUrl: '', credentials: { ...DEFAULT_MOCK_CREDENTIALS }, timeoutMs: 10_000, mock: true },
+      target: { baseUrl: target.url, wsUrl: '', credentials: { ...DEFAULT_MOCK_CREDENTIALS }, timeoutMs: 10_000, dialect: 'loadgate', mock: true },
       originMs: performance.now(),
       now: () => performance.now(),
       signal: new AbortController().signal,

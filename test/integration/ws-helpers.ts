@@ -44,7 +44,7 @@ export function streamContext(target: { baseUrl: string; wsUrl: string }, worklo
   return {
     suite,
     workload: suite.workloads[0]!,
-    target: { baseUrl: target.baseUrl, wsUrl: target.wsUrl, credentials: undefined, timeoutMs: 5_000, mock: false },
+    target: { baseUrl: target.baseUrl, wsUrl: target.wsUrl, credentials: undefined, timeoutMs: 5_000, dialect: 'loadgate', mock: false },
     originMs: now(),
     now,
     signal,

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { classifyResponse, classifyTransportError, RequestFactory, weightedRoundRobin } from '../../src/engines/exchange-requests.js';
 import { parseSuite } from '../../src/suite/load.js';
-import { AUTH_HEADERS, signaturePayload } from '../../scenarios/lib/auth.js';
+import { AUTH_HEADERS, signaturePayload } from '../../src/dialect/loadgate/auth.js';
 
 describe('request planning', () => {
   it('drives the exact weighted mix, spread evenly', () => {

@@ -1,14 +1,14 @@
 /** The pure helpers the k6 scenarios run (scenarios/lib): executors, payloads, signing, gap detection. */
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_EXPECTED_P99_MS, executorFor, plannedSec, rateAndUnit, soakScenario, spikeScenario, vusFor } from '../../scenarios/lib/executors.js';
+import { DEFAULT_EXPECTED_P99_MS, executorFor, plannedSec, rateAndUnit, soakScenario, spikeScenario, vusFor } from '../../src/engines/k6/executors.js';
 import { buildK6Config, expectedP99Ms } from '../../src/engines/k6/config.js';
 import { compileSla } from '../../src/sla/checks.js';
 import { loadSuite } from '../../src/suite/load.js';
 import { cancelPath, extractOrderId, marketFilters, mulberry32, orderBody, planRequest, snap, tickerPrice, weightedPicker } from '../../scenarios/lib/payloads.js';
 import { parseUpdate, SeqTracker, subscribeMessage } from '../../scenarios/lib/gaps.js';
-import { parseConfig } from '../../scenarios/lib/config.js';
-import { signaturePayload } from '../../scenarios/lib/auth.js';
+import { parseConfig } from '../../src/engines/k6/script-config.js';
+import { signaturePayload } from '../../src/dialect/loadgate/auth.js';
 import { signHeaders } from '../../src/engines/exchange-requests.js';
 
 describe('executors', () => {

@@ -1,6 +1,6 @@
 /**
  * `loadgate`: the built-in mock's own protocol, described exactly as it is spoken today (the default dialect).
- * Sources: src/engines/exchange-requests.ts (requests, classification), scenarios/lib/auth.ts (signing),
+ * Sources: src/engines/exchange-requests.ts (requests, classification), ./auth.ts (signing),
  * mocks/exchange.ts (routes, error bodies), mocks/streams.ts (stream protocol), src/engines/ws/frame.ts (fast path).
  *
  * REST: JSON everywhere; errors are `{"error":{"code":"<name>","message":"…"}}` with a meaningful HTTP status.
@@ -12,17 +12,13 @@
 import { parseDataFrame } from '../../engines/ws/frame.js';
 import { num, obj, parseJson, sanitizeId, separatedSymbols } from '../codec.js';
 import { rules } from '../errors.js';
+import { AUTH_HEADERS, DEFAULT_RECV_WINDOW_MS, signaturePayload } from './auth.js';
 import type { Channel, Dialect, MarketInfo, OperationInput, SigningScheme, StreamDialect, StreamEvent, UnsignedRequest, WireRequest } from '../types.js';
 
 const API = '/api/v1';
 const ORDERS = `${API}/orders`;
 
-export const LOADGATE_HEADERS = {
-  apiKey: 'x-lg-apikey',
-  timestamp: 'x-lg-timestamp',
-  signature: 'x-lg-signature',
-  recvWindow: 'x-lg-recv-window',
-} as const;
+export const LOADGATE_HEADERS = AUTH_HEADERS;
 
 const symbols = separatedSymbols('-');
 
@@ -40,9 +36,9 @@ const signing: SigningScheme = {
   encoding: 'hex',
   placement: 'headers',
   needsPassphrase: false,
-  defaultRecvWindowMs: 5000,
+  defaultRecvWindowMs: DEFAULT_RECV_WINDOW_MS,
   payload(req, ctx) {
-    return `${ctx.timestamp}${req.method.toUpperCase()}${pathWithQuery(req)}${req.body}`;
+    return signaturePayload(ctx.timestamp, req.method, pathWithQuery(req), req.body);
   },
   sign(req, ctx): WireRequest {
     const timestamp = String(ctx.timestampMs);
@@ -64,7 +60,7 @@ const signing: SigningScheme = {
       signature: h[LOADGATE_HEADERS.signature],
       recvWindowMs: rw === undefined ? undefined : Number(rw),
       // The mock signs the raw URL exactly as received.
-      payload: `${ts ?? ''}${req.method.toUpperCase()}${req.url}${req.body}`,
+      payload: signaturePayload(ts ?? '', req.method, req.url, req.body),
     };
   },
 };
@@ -146,7 +142,7 @@ function markets(body: string): MarketInfo[] {
 export const loadgate: Dialect = {
   name: 'loadgate',
   title: "loadgate's built-in mock exchange (the default)",
-  docs: ['mocks/exchange.ts', 'mocks/streams.ts', 'scenarios/lib/auth.ts'],
+  docs: ['mocks/exchange.ts', 'mocks/streams.ts', 'src/dialect/loadgate/auth.ts'],
   rest: {
     fetchMarkets: { method: 'GET', path: `${API}/markets`, encoding: 'query', signed: false, request: () => ({ path: `${API}/markets`, params: [] }) },
     fetchTicker: { method: 'GET', path: `${API}/ticker`, encoding: 'query', signed: false, request: (i) => ({ path: `${API}/ticker`, params: [['symbol', sym(i)]] }) },

@@ -11,7 +11,7 @@
  */
 import type { EndpointResult, RunResult } from '../../result/model.js';
 import type { Suite } from '../../suite/schema.js';
-import { executorFor, isArrivalRate } from '../../../scenarios/lib/executors.js';
+import { executorFor, isArrivalRate } from './executors.js';
 import { loadSpecOf } from './config.js';
 
 /** Split `total` over weights exactly (largest remainder). */

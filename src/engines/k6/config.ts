@@ -1,9 +1,9 @@
 /**
- * The generated JSON a k6 scenario reads (scenarios/lib/config.ts): target, workload and the SLA compiled to
+ * The generated JSON a k6 scenario reads (src/engines/k6/script-config.ts): target, workload and the SLA compiled to
  * thresholds, all from the suite; never hard-coded in a scenario. Pure.
  */
-import type { LoadgateK6Config, LoadSpec } from '../../../scenarios/lib/config.js';
-import { DEFAULT_EXPECTED_P99_MS, executorFor, isArrivalRate } from '../../../scenarios/lib/executors.js';
+import type { LoadgateK6Config, LoadSpec } from './script-config.js';
+import { DEFAULT_EXPECTED_P99_MS, executorFor, isArrivalRate } from './executors.js';
 import { compileSla, type SlaPlan } from '../../sla/checks.js';
 import type { Suite, Workload } from '../../suite/schema.js';
 import { compileThresholds, type CompiledThresholds } from './thresholds.js';

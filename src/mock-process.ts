@@ -1,11 +1,17 @@
 /**
  * The mock exchange in its own process, so the load generator and the target never share an event loop or a
  * core (a same-process target measures the generator's own pauses as target latency). `loadgate run` uses
- * this for `target.mock`; tests that need the handle in-process use startMockExchange directly.
+ * this for `target.mock`, `loadgate mock` to serve one; tests that need the handle in-process use
+ * startMockExchange (mocks/) directly.
+ *
+ * The library does not import the mock (it is a leaf on top of it, like the k6 scripts): it starts the mock's
+ * entry point, `mocks/child`, as a separate program by path, as it starts k6, and speaks to it over IPC with the
+ * contract in src/suite/mock-options.ts (options in, `MockStats` out).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { MockExchange, MockExchangeOptions, MockStats } from './index.js';
+import type { LatencySummaryMs } from './result/histogram.js';
+import type { MockExchangeOptions, MockRouteName, MockStats } from './suite/mock-options.js';
 
 export interface MockProcess {
   url: string;
@@ -20,14 +26,16 @@ export interface MockProcess {
   close(): Promise<void>;
 }
 
-export type MockProcessStats = MockStats & { serverTimeMs: ReturnType<MockExchange['serverTimeMs']> };
+/** The mock's counters plus its server-side time per route (`MockExchange.serverTimeMs()` in mocks/exchange.ts). */
+export type MockProcessStats = MockStats & { serverTimeMs: Partial<Record<MockRouteName, LatencySummaryMs>> };
 
 type ChildMessage = { type: 'ready'; url: string; wsUrl: string } | { type: 'stats'; stats: MockProcessStats } | { type: 'error'; message: string };
 
 const isTs = import.meta.url.endsWith('.ts');
 
 export async function startMockProcess(opts: MockExchangeOptions = {}, startTimeoutMs = 15_000): Promise<MockProcess> {
-  const entry = fileURLToPath(new URL(`./child.${isTs ? 'ts' : 'js'}`, import.meta.url));
+  // src/mock-process.ts → mocks/child.ts from sources; dist/src/mock-process.js → dist/mocks/child.js when built.
+  const entry = fileURLToPath(new URL(`../mocks/child.${isTs ? 'ts' : 'js'}`, import.meta.url));
   const child: ChildProcess = fork(entry, [], {
     execArgv: isTs ? ['--import', 'tsx'] : [],
     env: { ...process.env, LOADGATE_MOCK_OPTIONS: JSON.stringify(opts) },

@@ -4,7 +4,7 @@
  * closed model → constant-vus; stream → constant-vus, one WebSocket session per VU. Plus the spike and soak
  * shapes built from the workload's rate. Pure, no imports (see config.ts).
  */
-import type { LoadSpec } from './config.ts';
+import type { LoadSpec } from './script-config.ts';
 
 interface Common {
   exec?: string;
