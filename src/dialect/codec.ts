@@ -2,7 +2,7 @@
  * Small pure helpers every dialect shares: parameter encoding, decimal formatting, symbol splitting and cheap body
  * readers. No URLSearchParams or Buffer (k6 has neither).
  */
-import type { MarketInfo, Params, SymbolMapping, UnifiedSymbol } from './types.js';
+import type { MarketInfo, Params, SymbolMapping, UnifiedSymbol } from './types.ts';
 
 /** `a=1&b=x%20y`, in the given order (what Binance and Bybit sign). */
 export function encodeParams(params: Params): string {

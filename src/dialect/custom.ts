@@ -4,7 +4,7 @@
  * signed and classified like the built-in ones. Templates may use `{symbol}` (the exchange's id of the unified
  * symbol), `{orderId}` and `{depth}`; nothing else, so a typo is an error at load time, not a request on the wire.
  */
-import type { Dialect, HttpMethod, OperationInput, ParamEncoding, Params, RestOperation } from './types.js';
+import type { Dialect, HttpMethod, OperationInput, ParamEncoding, Params, RestOperation } from './types.ts';
 
 export const PLACEHOLDERS = ['symbol', 'orderId', 'depth'] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];

@@ -10,8 +10,8 @@
  * (This is exactly how src/engines/exchange-requests.ts classifies the loadgate mock today; the unit test holds
  * the two side by side.)
  */
-import type { ErrorClass } from '../result/model.js';
-import type { Classified, ErrorRule, ErrorTable } from './types.js';
+import type { ErrorClass } from '../result/model.ts';
+import type { Classified, ErrorRule, ErrorTable } from './types.ts';
 
 export const CLASS_PRECEDENCE: readonly ErrorClass[] = ['rateLimit', 'auth', 'server', 'trading', 'timeout', 'network', 'client', 'check'];
 

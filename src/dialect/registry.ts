@@ -2,11 +2,11 @@
  * The dialects, one line each (STYLE.md habit 14: adding an exchange = one folder + one line here). The suite
  * schema's `target.dialect` enum, `--help` and docs derive from `DIALECT_NAMES`.
  */
-import type { Dialect } from './types.js';
-import { loadgate } from './loadgate/index.js';
-import { binanceSpot } from './binance-spot/index.js';
-import { okxV5 } from './okx-v5/index.js';
-import { bybitV5 } from './bybit-v5/index.js';
+import type { Dialect } from './types.ts';
+import { loadgate } from './loadgate/index.ts';
+import { binanceSpot } from './binance-spot/index.ts';
+import { okxV5 } from './okx-v5/index.ts';
+import { bybitV5 } from './bybit-v5/index.ts';
 
 export const DIALECTS = {
   loadgate,

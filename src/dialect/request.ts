@@ -2,8 +2,8 @@
  * Turns a dialect's operation into a request on the wire: parameters encoded where the operation says, then
  * signed by the dialect's scheme when the operation is private and credentials are given. Pure.
  */
-import { encodeParams, jsonParams } from './codec.js';
-import type { Dialect, OperationInput, OperationName, RestOperation, SignContext, UnsignedRequest, WireRequest } from './types.js';
+import { encodeParams, jsonParams } from './codec.ts';
+import type { Dialect, OperationInput, OperationName, RestOperation, SignContext, UnsignedRequest, WireRequest } from './types.ts';
 
 export const FORM = 'application/x-www-form-urlencoded';
 export const JSON_TYPE = 'application/json';

@@ -18,7 +18,7 @@
  * segment: gaps already open are lost, the jump to the snapshot is not (the snapshot replaces what came before),
  * and resyncs are counted apart from loss.
  */
-import type { SequencePoint, SequenceRule } from './types.js';
+import type { SequencePoint, SequenceRule } from './types.ts';
 
 export type SeqOutcome = 'new' | 'reordered' | 'duplicate' | 'resync' | 'keepalive' | 'untracked';
 

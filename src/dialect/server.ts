@@ -2,8 +2,8 @@
  * Server half helpers for the mock (issue 10), derived from the same descriptions the clients use: which
  * operation a request is (routing), and which refusal a failed verification is.
  */
-import { OPERATIONS, type Dialect, type OperationName, type ServerErrorKind } from './types.js';
-import type { VerifyResult } from './request.js';
+import { OPERATIONS, type Dialect, type OperationName, type ServerErrorKind } from './types.ts';
+import type { VerifyResult } from './request.ts';
 
 export interface RouteMatch {
   op: OperationName;

@@ -7,7 +7,7 @@
  * Buffer, no URLSearchParams, no TextEncoder (k6's runtime has none of them), no clock and no randomness (the
  * caller passes the timestamp, and the HMAC function is injected).
  */
-import type { ErrorClass } from '../result/model.js';
+import type { ErrorClass } from '../result/model.ts';
 
 /** The unified operations. `health` is the availability probe (a cheap public GET). */
 export const OPERATIONS = ['fetchMarkets', 'fetchOrderBook', 'fetchTicker', 'createOrder', 'cancelOrder', 'fetchTime', 'health'] as const;

@@ -12,9 +12,9 @@
  *   `{"result":null,"id":1}` acks, `{"code":2,"msg":"…","id":1}` errors, `timeUnit=MICROSECOND`, diff depth `U`/`u`)
  * - Limits: https://developers.binance.com/docs/binance-spot-api-docs/rest-api/limits
  */
-import { concatenatedSymbols, encodeParams, formatDecimal, num, obj, paramOf, parseJson, sanitizeId, splitUrl } from '../codec.js';
-import { rules } from '../errors.js';
-import type { Channel, Dialect, MarketInfo, OperationInput, SigningScheme, StreamDialect, StreamEvent, UnsignedRequest } from '../types.js';
+import { concatenatedSymbols, encodeParams, formatDecimal, num, obj, paramOf, parseJson, sanitizeId, splitUrl } from '../codec.ts';
+import { rules } from '../errors.ts';
+import type { Channel, Dialect, MarketInfo, OperationInput, SigningScheme, StreamDialect, StreamEvent, UnsignedRequest } from '../types.ts';
 
 const symbols = concatenatedSymbols();
 

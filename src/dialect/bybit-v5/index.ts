@@ -13,9 +13,9 @@
  *   Orderbook: a snapshot, then deltas; `u` is the update id, consecutive; a new snapshot resets the book, and
  *   "occasionally you'll receive u = 1, which is a snapshot due to the restart of the service".
  */
-import { concatenatedSymbols, formatDecimal, num, obj, parseJson, sanitizeId } from '../codec.js';
-import { rules } from '../errors.js';
-import type { Channel, Dialect, MarketInfo, OperationInput, SigningScheme, StreamDialect, StreamEvent, UnsignedRequest } from '../types.js';
+import { concatenatedSymbols, formatDecimal, num, obj, parseJson, sanitizeId } from '../codec.ts';
+import { rules } from '../errors.ts';
+import type { Channel, Dialect, MarketInfo, OperationInput, SigningScheme, StreamDialect, StreamEvent, UnsignedRequest } from '../types.ts';
 
 const symbols = concatenatedSymbols();
 

@@ -9,11 +9,11 @@
  * Streams: `{op:subscribe|unsubscribe|ping}` frames, per-subscription `seq` from 1, server `ts` in epoch µs; the
  * unsubscribe ack carries `lastSeq` so trailing gaps count.
  */
-import { parseDataFrame } from '../../engines/ws/frame.js';
-import { num, obj, parseJson, sanitizeId, separatedSymbols } from '../codec.js';
-import { rules } from '../errors.js';
-import { AUTH_HEADERS, DEFAULT_RECV_WINDOW_MS, signaturePayload } from './auth.js';
-import type { Channel, Dialect, MarketInfo, OperationInput, SigningScheme, StreamDialect, StreamEvent, UnsignedRequest, WireRequest } from '../types.js';
+import { parseDataFrame } from '../../engines/ws/frame.ts';
+import { num, obj, parseJson, sanitizeId, separatedSymbols } from '../codec.ts';
+import { rules } from '../errors.ts';
+import { AUTH_HEADERS, DEFAULT_RECV_WINDOW_MS, signaturePayload } from './auth.ts';
+import type { Channel, Dialect, MarketInfo, OperationInput, SigningScheme, StreamDialect, StreamEvent, UnsignedRequest, WireRequest } from '../types.ts';
 
 const API = '/api/v1';
 const ORDERS = `${API}/orders`;

@@ -17,9 +17,9 @@
  *   sequence reset after maintenance; `seqId = prevSeqId` is a keep-alive when the book has not moved.
  * - Limits (#overview-rate-limits and each endpoint's "Rate Limit" line).
  */
-import { formatDecimal, num, obj, parseJson, sanitizeId, separatedSymbols } from '../codec.js';
-import { rules } from '../errors.js';
-import type { Channel, Dialect, MarketInfo, OperationInput, SigningScheme, StreamDialect, StreamEvent, UnsignedRequest } from '../types.js';
+import { formatDecimal, num, obj, parseJson, sanitizeId, separatedSymbols } from '../codec.ts';
+import { rules } from '../errors.ts';
+import type { Channel, Dialect, MarketInfo, OperationInput, SigningScheme, StreamDialect, StreamEvent, UnsignedRequest } from '../types.ts';
 
 const symbols = separatedSymbols('-');
 
