@@ -1,8 +1,15 @@
 /**
  * Markets and a moving order book for the mock exchange. The mid price follows a seeded random walk,
  * one step per `BOOK_STEP_MS` of the injected clock, so the book at a given time is the same whoever
- * asked for it and how often. A snapshot is a pure function of (symbol, seq, mid): the same `seq`
- * always shows the same levels.
+ * asked for it and how often. A snapshot is a pure function of (symbol, seq, mid, touches): the same `seq`
+ * always shows the same levels until a stream publishes an update (`touch`).
+ *
+ * Update ids (issue 10): every change of a book has an id, `updateId`, one counter per symbol that only grows.
+ * A walk step (the whole book moves) takes 1-3 ids; a `touch` (the stream publishing an update while the book has
+ * not stepped: one level's size changes) takes one. It is what exchanges number their book updates with: Binance's
+ * REST depth `lastUpdateId` is the snapshot's `updateId`, and a diff-depth event covers `U = previous u + 1 … u =
+ * updateId` after it; OKX's `seqId` and Bybit's cross sequence `seq` are the same number. So a REST snapshot and the
+ * stream's update ids come from one counter and always agree.
  */
 import { createRng, type Rng } from './rng.js';
 
@@ -14,6 +21,8 @@ const STEP_SIGMA = 0.0001;
 const MAX_DRIFT = 20;
 /** Each book level holds about this much quote currency on average. */
 const LEVEL_NOTIONAL = 25_000;
+/** A touch changes the size of one of the top this-many levels of either side (so only the last 2× that many touches matter). */
+const TOUCH_LEVELS = 10;
 
 export interface MarketInfo {
   symbol: string;
@@ -38,7 +47,13 @@ export interface MarketInfo {
 
 export interface OrderBookSnapshot {
   symbol: string;
+  /** Walk steps + 1: the book's price grid. */
   seq: number;
+  /**
+   * The id of the last change of this book (walk steps and touches): Binance's `lastUpdateId`; the stream's next
+   * diff-depth event starts at `updateId + 1` or earlier. Grows only.
+   */
+  updateId: number;
   tsMs: number;
   /** [price, qty], best (highest) first. */
   bids: [number, number][];
@@ -127,6 +142,12 @@ interface SymbolState {
   mid: number;
   /** Steps applied so far; the book's sequence number is `step + 1`. */
   step: number;
+  /** Id of the last change of the book (steps and touches). */
+  updateId: number;
+  /** Touches since the last step (each changes one level's size). */
+  touches: number;
+  /** Draws how many update ids a walk step takes (apart from `walk`, so the path does not depend on it). */
+  ids: Rng;
   high: number;
   low: number;
   volume: number;
@@ -161,6 +182,10 @@ export class MarketSimulator {
         initialMid: mid,
         mid,
         step: 0,
+        // Large, distinct starting ids (real exchanges' ids are far from 0; Bybit reads u = 1 as a service restart).
+        updateId: 1_000_000 * (index + 1) + Math.floor(createRng(seed, 4_000 + index).next() * 100_000),
+        touches: 0,
+        ids: createRng(seed, 3_000 + index),
         high: mid,
         low: mid,
         volume: 0,
@@ -194,7 +219,7 @@ export class MarketSimulator {
     if (!s) return undefined;
     const tsMs = this.advance(s);
     const seq = s.step + 1;
-    // Levels come from an RNG seeded by (symbol, seq): the same seq always shows the same book.
+    // Levels come from an RNG seeded by (symbol, seq): the same seq always shows the same book (until touched).
     const rng = createRng(this.seed ^ Math.imul(s.index + 1, 0x27d4eb2d), seq);
     const { bestBid, bestAsk } = bestTicks(s);
     const bids: [number, number][] = new Array(depth);
@@ -207,11 +232,42 @@ export class MarketSimulator {
       bidTicks -= 1 + Math.floor(rng.next() * 3);
       askTicks += 1 + Math.floor(rng.next() * 3);
     }
+    // Touch t (1-based since the step) sets the size of level ((t - 1) >> 1) % TOUCH_LEVELS of side (t - 1) & 1;
+    // a later touch of the same level wins, so only the last 2 × TOUCH_LEVELS touches are applied.
+    const slots = 2 * TOUCH_LEVELS;
+    for (let t = Math.max(1, s.touches - slots + 1); t <= s.touches; t++) {
+      const level = ((t - 1) >> 1) % TOUCH_LEVELS;
+      if (level >= depth) continue;
+      const side = (t - 1) & 1 ? asks : bids;
+      const row = side[level];
+      if (row !== undefined) row[1] = levelQty(s, createRng(this.seed ^ Math.imul(s.index + 1, 0x165667b1), seq * 4099 + t));
+    }
     // A far-away bid can't go to zero or below on a low-priced market: trim those levels.
     let validBids = depth;
     while (validBids > 0 && (bids[validBids - 1]?.[0] ?? 0) <= 0) validBids--;
     if (validBids < depth) bids.length = validBids;
-    return { symbol: s.market.symbol, seq, tsMs, bids, asks };
+    return { symbol: s.market.symbol, seq, updateId: s.updateId, tsMs, bids, asks };
+  }
+
+  /** The id of the book's last change (steps due by now applied), or undefined for an unknown symbol. */
+  updateId(symbol: string): number | undefined {
+    const s = this.states.get(symbol);
+    if (!s) return undefined;
+    this.advance(s);
+    return s.updateId;
+  }
+
+  /**
+   * A stream publishes an update of `symbol`'s book: the steps due by now are applied and, whether or not the book
+   * stepped, one level's size changes (so every published update has at least one new update id, as an exchange
+   * never sends an empty diff). Returns the new `updateId`, or undefined for an unknown symbol.
+   */
+  touch(symbol: string): number | undefined {
+    const s = this.states.get(symbol);
+    if (!s) return undefined;
+    this.advance(s);
+    s.touches++;
+    return ++s.updateId;
   }
 
   ticker(symbol: string): Ticker | undefined {
@@ -248,6 +304,9 @@ export class MarketSimulator {
       const traded = avgTradeQty * 2 * s.walk.next();
       s.volume += traded;
       s.quoteVolume += traded * mid;
+      // The whole book moved: several level changes, 1-3 update ids.
+      s.updateId += 1 + Math.floor(s.ids.next() * 3);
+      s.touches = 0;
     }
     return nowMs;
   }

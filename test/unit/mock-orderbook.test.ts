@@ -76,3 +76,49 @@ describe('moving order book', () => {
     expect(sim.ticker('NOPE-USDT')).toBeUndefined();
   });
 });
+
+describe('update ids (issue 10)', () => {
+  it('numbers every change of the book: 1-3 ids per walk step, one per touch, and a snapshot carries the current id', () => {
+    const { sim, setNow } = simulator(['BTC-USDT', 'ETH-USDT']);
+    const first = sim.orderBook('BTC-USDT', 10)!;
+    expect(first.updateId).toBeGreaterThan(1);
+    expect(sim.updateId('BTC-USDT')).toBe(first.updateId);
+    // Distinct symbols are numbered apart.
+    expect(sim.updateId('ETH-USDT')).not.toBe(first.updateId);
+    setNow(BOOK_STEP_MS * 40 + 1);
+    const later = sim.orderBook('BTC-USDT', 10)!;
+    expect(later.updateId - first.updateId).toBeGreaterThanOrEqual(40);
+    expect(later.updateId - first.updateId).toBeLessThanOrEqual(120);
+    expect(sim.updateId('NOPE-USDT')).toBeUndefined();
+    expect(sim.touch('NOPE-USDT')).toBeUndefined();
+  });
+
+  it('a touch takes one id and changes at most one level size, keeping every price', () => {
+    const { sim } = simulator(['ETH-USDT'], 5);
+    let before = sim.orderBook('ETH-USDT', 20)!;
+    let changed = 0;
+    for (let i = 0; i < 60; i++) {
+      expect(sim.touch('ETH-USDT')).toBe(before.updateId + 1);
+      const after = sim.orderBook('ETH-USDT', 20)!;
+      expect(after.bids.map((l) => l[0])).toEqual(before.bids.map((l) => l[0]));
+      expect(after.asks.map((l) => l[0])).toEqual(before.asks.map((l) => l[0]));
+      const diffs = [...after.bids, ...after.asks].filter((l, j) => l[1] !== [...before.bids, ...before.asks][j]![1]).length;
+      expect(diffs).toBeLessThanOrEqual(1);
+      changed += diffs;
+      before = after;
+    }
+    expect(changed).toBeGreaterThan(50);
+  });
+
+  it('walks the same ids however often it is read', () => {
+    const often = simulator(['SOL-USDT'], 9);
+    const rarely = simulator(['SOL-USDT'], 9);
+    for (let ms = 0; ms <= 20_000; ms += 170) {
+      often.setNow(ms);
+      often.sim.updateId('SOL-USDT');
+    }
+    often.setNow(20_000);
+    rarely.setNow(20_000);
+    expect(rarely.sim.updateId('SOL-USDT')).toBe(often.sim.updateId('SOL-USDT'));
+  });
+});
