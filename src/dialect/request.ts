@@ -70,7 +70,8 @@ export function verifyRequest(
     if (parts.passphrase !== creds.passphrase) return { ok: false, reason: 'badPassphrase' };
   }
   const windowMs = Math.min(maxRecvWindowMs, parts.recvWindowMs ?? maxRecvWindowMs);
-  if (!Number.isFinite(parts.timestampMs) || Math.abs(nowMs - parts.timestampMs) > windowMs) return { ok: false, reason: 'timestampOutsideRecvWindow' };
+  // A malformed receive window (`recvWindow=abc` is NaN) must not turn the window check off: NaN compares false.
+  if (!(windowMs > 0) || !Number.isFinite(parts.timestampMs) || Math.abs(nowMs - parts.timestampMs) > windowMs) return { ok: false, reason: 'timestampOutsideRecvWindow' };
   const expected = hmac(s.algorithm, creds.apiSecret, parts.payload, s.encoding);
   if (parts.signature === undefined || !signaturesEqual(parts.signature, expected)) return { ok: false, reason: 'invalidSignature' };
   return { ok: true, apiKey: parts.apiKey };

@@ -56,4 +56,15 @@ describe('server half', () => {
       expect(classify(d.errors, reply.status, reply.body)?.errorClass).toBe('auth');
     }
   });
+
+  it('refuses a malformed receive window instead of skipping the timestamp check (recvWindow=abc is NaN)', () => {
+    const d = getDialect('binance-spot');
+    const creds = { apiKey: 'k', apiSecret: 's' };
+    const signedAt = 1_700_000_000_000;
+    // Signed with a junk recvWindow, checked an hour later: a NaN window compared false and let it through.
+    const query = `symbol=BTCUSDT&orderId=9&recvWindow=abc&timestamp=${signedAt}`;
+    const url = `/api/v3/order?${query}&signature=${hmac('sha256', creds.apiSecret, query, 'hex')}`;
+    const res = verifyRequest(d, { method: 'DELETE', url, headers: { 'x-mbx-apikey': 'k' }, body: '' }, () => creds, signedAt + 3_600_000, hmac);
+    expect(res).toEqual({ ok: false, reason: 'timestampOutsideRecvWindow' });
+  });
 });
