@@ -16,6 +16,7 @@ import { EndpointRecorder } from './result/recorder.js';
 import { engineOf, targetDialect, type Suite, type Workload } from './suite/schema.js';
 import { DEFAULT_DIALECT, type DialectName } from './dialect/registry.js';
 import { getEngine } from './engines/registry.js';
+import { assertLiveOrdersAllowed, effectiveEngine } from './safety.js';
 import { setLongTimeout, sleepLong } from './engines/timers.js';
 import type { Credentials, EngineOutput, Progress, ResolvedTarget } from './engines/types.js';
 import { classifyResponse, classifyTransportError, nextCorrelationId } from './engines/exchange-requests.js';
@@ -24,6 +25,8 @@ export interface RunOptions {
   suite: Suite;
   /** Force every HTTP workload onto this engine (e.g. `k6`). */
   engine?: string;
+  /** `--live`: with `target.allowLiveOrders: true`, lets order workloads run against a non-loopback target (src/safety.ts). */
+  live?: boolean;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   progress?: (p: Progress) => void;
@@ -186,11 +189,13 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
   const signal = opts.signal ?? new AbortController().signal;
   const progress = opts.progress ?? (() => {});
   const seed = opts.seed ?? 1;
+  // Before anything is started or resolved: orders never reach a real exchange by accident.
+  assertLiveOrdersAllowed(suite, { live: opts.live, engine: opts.engine, k6Scenario: env.LOADGATE_K6_SCENARIO });
 
   // Resolve engines before starting anything, so a typo or a missing engine fails fast.
   const plans = await Promise.all(
     suite.workloads.map(async (w) => {
-      const name = opts.engine && w.load.model !== 'stream' ? opts.engine : engineOf(w);
+      const name = effectiveEngine(w, opts.engine);
       try {
         return { w, engine: await getEngine(name) };
       } catch (e) {

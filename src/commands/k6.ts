@@ -11,6 +11,7 @@ import { buildScenarios } from '../engines/k6/build.js';
 import { buildK6Config, scenarioFor } from '../engines/k6/config.js';
 import { DEFAULT_K6_IMAGE, k8sName, operatorManifests } from '../engines/k6/operator.js';
 import { parseCommandArgs, type Command } from './types.js';
+import { assertLiveOrdersAllowed } from '../safety.js';
 
 const USAGE = `Usage:
   loadgate k6 build <suite.yaml> [--out dir] [--target-url url] [--ws-url url]
@@ -32,6 +33,8 @@ Options:
   --image <image>       k6 runner image (default ${DEFAULT_K6_IMAGE}; k6 0.48 through 1.x run the bundles)
   --target-url <url>    target base URL (required when the suite targets the built-in mock)
   --ws-url <url>        WebSocket URL (default: target URL with ws:// and /ws)
+  --live                with \`target.allowLiveOrders: true\`, write workloads that create or cancel orders
+                        against a target that is not loopback (refused otherwise, exit 2)
   -h, --help            this help`;
 
 function target(suite: Suite, url: string | undefined, wsUrl: string | undefined, what: string): { baseUrl: string; wsUrl: string; timeoutMs: number } {
@@ -57,6 +60,7 @@ export const k6Command: Command = {
       'target-url': { type: 'string' },
       'ws-url': { type: 'string' },
       image: { type: 'string' },
+      live: { type: 'boolean' },
     });
     if (values.help) {
       io.stdout.write(`${USAGE}\n`);
@@ -68,6 +72,8 @@ export const k6Command: Command = {
     }
     const suite = await loadSuite(resolve(io.cwd, file));
     const tgt = target(suite, values['target-url'], values['ws-url'], sub);
+    // The files written here send orders when k6 runs them: the same refusal as \`loadgate run\` (src/safety.ts).
+    assertLiveOrdersAllowed(suite, { targetUrl: tgt.baseUrl, live: values.live, engine: 'k6' });
 
     if (sub === 'build') {
       const out = resolve(io.cwd, values.out ?? 'scenarios/dist');

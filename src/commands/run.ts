@@ -17,6 +17,7 @@ import { addToHistory } from '../history/store.js';
 import { comparisonAnnotations, publishToGithub } from '../report/github.js';
 import { acceptsUntrustworthy, checkOutDir, detectGitCommit, parseFormats, planForSuite, verdictExitCode, writeAndPrint, writeTrustReason } from './shared.js';
 import { startRunPush } from '../monitoring/run-push.js';
+import { assertLiveOrdersAllowed } from '../safety.js';
 
 export const runCommand: Command = {
   name: 'run',
@@ -43,6 +44,8 @@ Options:
   --prometheus-job <name>  the Pushgateway job (default loadgate)
   --accept-untrustworthy  let the SLA checks decide even when the run is untrustworthy (saturated generator,
                       arrivals sent late); an incomplete run is never accepted. Also LOADGATE_ACCEPT_UNTRUSTWORTHY=1
+  --live              with \`target.allowLiveOrders: true\` in the suite, let workloads that create or cancel
+                      orders run against a target that is not loopback (refused otherwise, exit 2)
   --no-color          plain output even on a terminal
   -h, --help          this help
 
@@ -64,6 +67,7 @@ reports are still written).`,
       'prometheus-push': { type: 'string' },
       'prometheus-job': { type: 'string' },
       'accept-untrustworthy': { type: 'boolean' },
+      live: { type: 'boolean' },
     });
     if (values.help) {
       io.stdout.write(`${this.usage}\n`);
@@ -90,6 +94,8 @@ reports are still written).`,
       throw new InputError('LG_ARGS', `loadgate run: --repeat: expected an integer from 1 to ${MAX_REPEAT}, got ${JSON.stringify(values.repeat)}`);
     }
     const suite = await loadSuite(resolve(io.cwd, file), io.env);
+    // Before the report folder, the Pushgateway or the target is touched (runSuite checks again for library callers).
+    assertLiveOrdersAllowed(suite, { live: values.live, engine: values.engine, k6Scenario: io.env.LOADGATE_K6_SCENARIO });
     await checkOutDir(values.out ? resolve(io.cwd, values.out) : resolve(io.cwd, 'reports'), values.out ? '--out' : 'reports/');
     const plan = planForSuite(suite);
     const push = values['prometheus-push'] !== undefined ? await startRunPush(io, values['prometheus-push'], values['prometheus-job'] ?? 'loadgate', suite, plan, values.label) : undefined;
@@ -107,6 +113,7 @@ reports are still written).`,
           progress: (p) => progress.update(p),
           seed,
           ...(values.engine ? { engine: values.engine } : {}),
+          ...(values.live ? { live: true } : {}),
           ...(values.label ? { label: values.label } : {}),
           ...(gitCommit ? { gitCommit } : {}),
         }),

@@ -160,6 +160,16 @@ export const targetSchema = z
      */
     dialect: z.enum(DIALECT_NAMES).optional(),
     auth: authSchema.optional(),
+    /**
+     * Live-order safety (src/safety.ts): a workload that creates or cancels orders against a target that is not
+     * loopback is refused unless this is `true` AND the CLI is given `--live`.
+     */
+    allowLiveOrders: z.boolean().optional(),
+    /**
+     * Client-side cap on the requests per second all workloads send together, whatever their loads ask
+     * (src/rate-cap.ts): open arrival rates and k6 arrival-rate executors are clamped, closed workloads limited.
+     */
+    maxRatePerSec: z.number().positive().optional(),
     /** Path probed once a second during the run to measure availability. */
     healthPath: z.string().startsWith('/').default('/health'),
     healthIntervalSec: z.number().positive().max(MAX_DURATION_SEC).default(1),

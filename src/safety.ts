@@ -1,0 +1,114 @@
+/**
+ * Live-order safety (issue 10, "Safety"): a workload that creates or cancels orders is refused against a target
+ * that is not loopback unless the suite says `target.allowLiveOrders: true` AND the caller passes `--live`
+ * (`live: true` to runSuite). Pure: the host is read from the URL text, nothing is resolved or contacted, so a
+ * refusal happens before any connection or DNS lookup.
+ */
+import { InputError } from './errors.js';
+import { mixPlacesOrders } from './engines/reference-price.js';
+import { scenarioFor } from './engines/k6/config.js';
+import { engineOf, type Suite, type Workload } from './suite/schema.js';
+
+/**
+ * Whether a URL's host is this machine's loopback: `localhost`, 127.0.0.0/8, `::1` (and IPv4-mapped
+ * `::ffff:127.x.y.z`). WHATWG URL parsing normalises the spellings first (`127.1`, `0x7f.0.0.1`,
+ * `[0:0:0:0:0:0:0:1]`), so they are caught too. Anything else, including names that might resolve to loopback
+ * (`foo.localhost`, an /etc/hosts entry), counts as remote: no lookup is made to find out.
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/\.$/, '');
+  if (h === 'localhost') return true;
+  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)) return h.split('.').every((p) => Number(p) <= 255);
+  const v6 = h.replace(/^\[|\]$/g, '');
+  if (v6 === '::1') return true;
+  return /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(v6);
+}
+
+/** The host (as the URL spells it after normalisation) of a URL, or undefined when it does not parse. */
+export function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why a workload creates or cancels orders, or undefined when it does not: its mix has createOrder / cancelOrder
+ * (cancelOrder's set-up creates the orders it cancels), or it runs on k6 as the order-lifecycle scenario.
+ * `engine` is the engine it will really run on (`loadgate run --engine` overrides HTTP workloads);
+ * `k6Scenario` is LOADGATE_K6_SCENARIO, which overrides the scenario of every k6 workload.
+ */
+export function orderReason(w: Workload, engine: string = engineOf(w), k6Scenario?: string): string | undefined {
+  if (w.mix && mixPlacesOrders(w.mix)) {
+    const ops = [...new Set(w.mix.map((m) => m.endpoint).filter((e) => e === 'createOrder' || e === 'cancelOrder'))];
+    return `its mix has ${ops.join(' and ')}`;
+  }
+  if (engine === 'k6' && scenarioFor(w, k6Scenario) === 'order-lifecycle') return 'it runs the k6 order-lifecycle scenario, which creates and cancels';
+  return undefined;
+}
+
+export interface LiveOrderPolicy {
+  /** The URL requests would go to (`--target-url` of `loadgate k6`); default the suite's target.url. */
+  targetUrl?: string | undefined;
+  /** `--live` was given. */
+  live?: boolean | undefined;
+  /** `--engine` of `loadgate run`: the engine every HTTP workload runs on. */
+  engine?: string | undefined;
+  /** LOADGATE_K6_SCENARIO. */
+  k6Scenario?: string | undefined;
+}
+
+export interface OrderWorkload {
+  workload: string;
+  reason: string;
+}
+
+export interface LiveOrderDecision {
+  /** The host requests go to; undefined for the built-in mock. */
+  host: string | undefined;
+  loopback: boolean;
+  /** The workloads that create or cancel orders. */
+  orderWorkloads: OrderWorkload[];
+  /** Live orders would be sent (remote host, order workloads, both opt-ins given). */
+  live: boolean;
+  /** Why the run is refused, or undefined when it may start. */
+  refusal: { message: string; hint: string } | undefined;
+}
+
+/** The engine a workload runs on under `--engine` (stream workloads keep theirs), as runSuite picks it. */
+export function effectiveEngine(w: Workload, engine: string | undefined): string {
+  return engine && w.load.model !== 'stream' ? engine : engineOf(w);
+}
+
+/** Decide whether a suite may start under the live-order policy. Pure. */
+export function liveOrderDecision(suite: Suite, policy: LiveOrderPolicy = {}): LiveOrderDecision {
+  const url = policy.targetUrl ?? suite.target.url;
+  // The built-in mock runs on this machine (127.0.0.1): nothing leaves it.
+  const host = url === undefined ? undefined : (hostOf(url) ?? url);
+  const loopback = host === undefined || isLoopbackHost(host);
+  const orderWorkloads = suite.workloads.flatMap((w) => {
+    const reason = orderReason(w, effectiveEngine(w, policy.engine), policy.k6Scenario);
+    return reason === undefined ? [] : [{ workload: w.name, reason }];
+  });
+  const allowed = suite.target.allowLiveOrders === true;
+  const live = policy.live === true;
+  const remoteOrders = !loopback && orderWorkloads.length > 0;
+  let refusal: LiveOrderDecision['refusal'];
+  if (remoteOrders && !(allowed && live)) {
+    const names = orderWorkloads.map((o) => `"${o.workload}" (${o.reason})`).join(', ');
+    const missing = [!allowed && '`target.allowLiveOrders: true` in the suite', !live && '`--live` on the command line'].filter(Boolean).join(' and ');
+    refusal = {
+      message: `refusing to send orders to ${host}, which is not loopback: workload${orderWorkloads.length > 1 ? 's' : ''} ${names} create${orderWorkloads.length > 1 ? '' : 's'} or cancel${orderWorkloads.length > 1 ? '' : 's'} orders; nothing was sent`,
+      hint: `real orders on a real exchange need both opt-ins: ${missing} ${allowed || live ? 'is' : 'are'} missing; or point the suite at the built-in mock (\`target: { mock: true }\`), or drop createOrder / cancelOrder from the mix`,
+    };
+  }
+  return { host, loopback, orderWorkloads, live: remoteOrders && refusal === undefined, refusal };
+}
+
+/** Throws the refusal (InputError, exit 2) when the suite may not start; returns the decision otherwise. */
+export function assertLiveOrdersAllowed(suite: Suite, policy: LiveOrderPolicy = {}): LiveOrderDecision {
+  const d = liveOrderDecision(suite, policy);
+  if (d.refusal) throw new InputError('LG_LIVE_ORDERS_REFUSED', d.refusal.message, { hint: d.refusal.hint });
+  return d;
+}
