@@ -78,7 +78,8 @@ export interface LiveOrderDecision {
 
 /** The engine a workload runs on under `--engine` (stream workloads keep theirs), as runSuite picks it. */
 export function effectiveEngine(w: Workload, engine: string | undefined): string {
-  return engine && w.load.model !== 'stream' ? engine : engineOf(w);
+  // A driver workload times its SDK (the sdk engine): `--engine` (e.g. k6) cannot take it over.
+  return engine && w.load.model !== 'stream' && w.driver === undefined ? engine : engineOf(w);
 }
 
 /** Decide whether a suite may start under the live-order policy. Pure. */

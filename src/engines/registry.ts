@@ -6,6 +6,7 @@ export const ENGINES: Record<string, () => Promise<Engine>> = {
   open: async () => (await import('./open.js')).openEngine,
   ws: async () => (await import('./ws.js')).wsEngine,
   k6: async () => (await import('./k6.js')).k6Engine,
+  sdk: async () => (await import('./sdk.js')).sdkEngine,
 };
 
 export async function getEngine(name: string): Promise<Engine> {

@@ -1,6 +1,7 @@
 /** Reading suite and SLA files: the fs edge for input, with path-qualified messages (exit 2). */
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { InputError } from '../errors.js';
@@ -137,8 +138,22 @@ export function parseSuite(file: string, data: unknown, env: NodeJS.ProcessEnv =
   if (!r.success) throw new InputError('LG_SUITE_INVALID', formatZodError(file, r.error), { hint: 'fix the fields above; the JSON Schema in scenarios/suite.schema.json gives completion in editors' });
   const suite = r.data;
   suite.name ??= basename(file).replace(/(\.suite)?\.(ya?ml|json)$/i, '');
+  resolveDriverModules(file, suite);
   checkCapacity(file, suite, resolveLimits(suite.limits, env));
   return suite;
+}
+
+/** A driver module's path is relative to the suite file; resolved here (the fs edge), so a missing one exits 2 before any traffic. */
+function resolveDriverModules(file: string, suite: Suite): void {
+  suite.workloads.forEach((w, i) => {
+    const d = w.driver;
+    if (d === undefined || !('module' in d)) return;
+    const abs = isAbsolute(d.module) ? d.module : resolve(dirname(resolve(file)), d.module);
+    if (!existsSync(abs)) {
+      throw new InputError('LG_DRIVER_MISSING', `${file}: workloads[${i}].driver.module: no such file: ${d.module} (looked for ${abs})`, { hint: 'the path is relative to the suite file, e.g. ./drivers/example-sdk.ts' });
+    }
+    d.module = abs;
+  });
 }
 
 export async function loadSuite(file: string, env: NodeJS.ProcessEnv = process.env): Promise<Suite> {

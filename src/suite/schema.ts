@@ -249,6 +249,42 @@ const streamEntry = z.strictObject({
   ratePerSec: z.number().positive().optional(),
 });
 
+/** A unified method beyond the five operations, timed like them (issue 11), e.g. `{ method: fetchBalance }`. */
+const driverMethod = z.strictObject({
+  method: z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'expected a method name such as fetchBalance'),
+  weight: z.number().positive().default(1),
+  /** Arguments the method is called with. Default none. */
+  args: z.array(z.unknown()).default([]),
+});
+const driverCommon = {
+  /** Passed to the driver untouched (ccxt: the exchange's constructor config, e.g. `{ options: { defaultType: spot } }`). */
+  options: z.record(z.string(), z.unknown()).default({}),
+  /** More unified methods to call, each with its weight in the mix (e.g. fetchBalance). */
+  methods: z.array(driverMethod).min(1).optional(),
+};
+/**
+ * Time the client library users ship instead of raw HTTP (issue 11; src/engines/sdk.ts): ccxt by exchange id, or
+ * a module (path relative to the suite file) exporting a factory `(ctx) => object with unified methods`.
+ */
+export const driverSchema = z.union([
+  z.strictObject({
+    sdk: z.literal('ccxt'),
+    /** ccxt's exchange id, e.g. `binance`. */
+    exchange: z.string().regex(/^[a-z][a-z0-9]*$/, 'expected a ccxt exchange id such as binance'),
+    /** Keep ccxt's own rate limiter (off by default: it caps Binance near 45 calls/s, so the run would measure the limiter). */
+    keepSdkRateLimit: z.boolean().default(false),
+    ...driverCommon,
+  }),
+  z.strictObject({
+    /** A module exporting the driver factory, e.g. `./drivers/my-sdk.ts` (relative to the suite file). */
+    module: z.string().min(1),
+    /** Handed to the factory as `ctx.exchange`, e.g. `hyperliquid`. */
+    exchange: z.string().min(1).optional(),
+    ...driverCommon,
+  }),
+]);
+export type DriverSpec = z.infer<typeof driverSchema>;
+
 const orderSchema = z.strictObject({
   side: z.enum(['buy', 'sell', 'both']).default('both'),
   type: z.enum(['limit', 'market']).default('limit'),
@@ -263,17 +299,24 @@ export const workloadSchema = z
   .strictObject({
     name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, _ . -'),
     /** Engine: defaults to autocannon for closed, `open` for open, `ws` for stream workloads. `k6` runs it in k6. */
-    engine: z.enum(['autocannon', 'open', 'ws', 'k6']).optional(),
+    engine: z.enum(['autocannon', 'open', 'ws', 'k6', 'sdk']).optional(),
     startAfterSec: durationSec.default(0),
     load: z.discriminatedUnion('model', [closedLoad, openLoad, streamLoad]),
     mix: z.array(mixEntry).min(1).optional(),
     streams: z.array(streamEntry).min(1).optional(),
     symbols: z.array(z.string().min(1)).min(1).default(['BTC-USDT', 'ETH-USDT']),
     order: orderSchema.prefault({}),
+    /** Drive the target through an SDK (ccxt, or a module) instead of raw HTTP; runs on the `sdk` engine. */
+    driver: driverSchema.optional(),
   })
   .superRefine((w, ctx) => {
     if (w.load.model === 'stream' && w.streams === undefined) ctx.addIssue({ code: 'custom', path: ['streams'], message: 'a stream workload needs `streams`' });
-    if (w.load.model !== 'stream' && w.mix === undefined) ctx.addIssue({ code: 'custom', path: ['mix'], message: `a ${w.load.model} workload needs \`mix\` (the endpoint mix)` });
+    if (w.driver !== undefined) {
+      if (w.load.model === 'stream') ctx.addIssue({ code: 'custom', path: ['driver'], message: 'a driver runs open or closed load, not streams' });
+      if (w.engine !== undefined && w.engine !== 'sdk') ctx.addIssue({ code: 'custom', path: ['engine'], message: `a workload with a driver runs on the sdk engine, not ${w.engine}: drop \`engine\`` });
+      if (w.load.model === 'open' && w.load.workers !== 1) ctx.addIssue({ code: 'custom', path: ['load', 'workers'], message: 'a driver workload runs in one thread (workers: 1): add a second workload to use another core' });
+    } else if (w.engine === 'sdk') ctx.addIssue({ code: 'custom', path: ['driver'], message: 'the sdk engine needs a `driver` (`{ sdk: ccxt, exchange: … }` or `{ module: ./drivers/… }`)' });
+    if (w.load.model !== 'stream' && w.mix === undefined && w.driver?.methods === undefined) ctx.addIssue({ code: 'custom', path: ['mix'], message: `a ${w.load.model} workload needs \`mix\` (the endpoint mix)` });
   });
 export type Workload = z.infer<typeof workloadSchema>;
 
@@ -308,6 +351,7 @@ export const suiteSchema = z
     const measured = new Set<string>(['health']);
     for (const w of s.workloads) {
       for (const m of w.mix ?? []) measured.add(m.endpoint);
+      for (const m of w.driver?.methods ?? []) measured.add(m.method);
       for (const st of w.streams ?? []) measured.add(streamEndpointName(st.channel));
     }
     for (const [name, targets] of Object.entries(s.sla?.endpoints ?? {})) {
@@ -331,7 +375,8 @@ function loadSeconds(l: Workload['load']): number {
 }
 
 /** The engine a workload runs on. */
-export function engineOf(w: Workload): 'autocannon' | 'open' | 'ws' | 'k6' {
+export function engineOf(w: Workload): 'autocannon' | 'open' | 'ws' | 'k6' | 'sdk' {
+  if (w.driver !== undefined) return 'sdk';
   if (w.engine) return w.engine;
   return w.load.model === 'closed' ? 'autocannon' : w.load.model === 'open' ? 'open' : 'ws';
 }

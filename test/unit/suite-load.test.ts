@@ -54,7 +54,8 @@ describe('suite files', () => {
     const dir = join(import.meta.dirname, '../../scenarios');
     const files = readdirSync(dir).filter((f) => f.endsWith('.suite.yaml'));
     expect(files.length).toBeGreaterThan(0);
-    for (const f of files) expect(() => parseSuite(f, parse(readFileSync(join(dir, f), 'utf8')))).not.toThrow();
+    // The full path: a driver module is found relative to its suite file.
+    for (const f of files) expect(() => parseSuite(join(dir, f), parse(readFileSync(join(dir, f), 'utf8')))).not.toThrow();
   });
 
   it('emits a JSON Schema that editors can use, equal to the committed scenarios/suite.schema.json', () => {

@@ -84,8 +84,8 @@ interface Pending {
   done: boolean;
 }
 
-/** FIFO with O(1) shift. */
-class Fifo<T> {
+/** FIFO with O(1) shift (also the sdk engine's backlog). */
+export class Fifo<T> {
   private items: T[] = [];
   private head = 0;
   get length(): number {
