@@ -13,10 +13,11 @@ import { InputError, RunError, isLoadgateError } from './errors.js';
 import { RESULT_SCHEMA_VERSION, type EndpointResult, type RunResult, type GeneratorHealth, type CustomMetric, type LatencySummary } from './result/model.js';
 import { mergeEndpoint } from './result/merge.js';
 import { EndpointRecorder } from './result/recorder.js';
-import { engineOf, targetDialect, type Suite, type Workload } from './suite/schema.js';
+import { engineOf, loadSeconds, targetDialect, type Suite, type Workload } from './suite/schema.js';
 import { DEFAULT_DIALECT, type DialectName } from './dialect/registry.js';
 import { getEngine } from './engines/registry.js';
 import { assertLiveOrdersAllowed, effectiveEngine } from './safety.js';
+import { planRateCap } from './rate-cap.js';
 import { setLongTimeout, sleepLong } from './engines/timers.js';
 import type { Credentials, EngineOutput, Progress, ResolvedTarget } from './engines/types.js';
 import { classifyResponse, classifyTransportError, nextCorrelationId } from './engines/exchange-requests.js';
@@ -170,19 +171,12 @@ function startHealthProbes(target: ResolvedTarget, path: string, intervalSec: nu
   };
 }
 
-function workloadSeconds(w: Workload): number {
-  const l = w.load;
-  if (l.model === 'open') return l.durationSec ?? (l.stages ?? []).reduce((a, s) => a + s.durationSec, 0);
-  return l.durationSec;
-}
-
 /** Planned wall time of the whole suite, seconds. */
 export function plannedDurationSec(suite: Suite): number {
-  return Math.max(...suite.workloads.map((w) => w.startAfterSec + workloadSeconds(w)));
+  return Math.max(...suite.workloads.map((w) => w.startAfterSec + loadSeconds(w.load)));
 }
 
 export async function runSuite(opts: RunOptions): Promise<RunResult> {
-  const { suite } = opts;
   const env = opts.env ?? process.env;
   const now = opts.now ?? (() => performance.now());
   const wallClock = opts.wallClock ?? Date.now;
@@ -190,7 +184,14 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
   const progress = opts.progress ?? (() => {});
   const seed = opts.seed ?? 1;
   // Before anything is started or resolved: orders never reach a real exchange by accident.
-  assertLiveOrdersAllowed(suite, { live: opts.live, engine: opts.engine, k6Scenario: env.LOADGATE_K6_SCENARIO });
+  assertLiveOrdersAllowed(opts.suite, { live: opts.live, engine: opts.engine, k6Scenario: env.LOADGATE_K6_SCENARIO });
+  // target.maxRatePerSec: open workloads' rates clamped in the suite that runs; closed ones get a limit.
+  const rateCap = planRateCap(opts.suite, { engine: opts.engine, k6Scenario: env.LOADGATE_K6_SCENARIO });
+  const { suite } = rateCap;
+  const rateCapOf = (w: Workload) => {
+    const c = rateCap.caps.find((x) => x.workload === w.name)?.rateCapPerSec;
+    return c === undefined ? {} : { rateCapPerSec: c };
+  };
 
   // Resolve engines before starting anything, so a typo or a missing engine fails fast.
   const plans = await Promise.all(
@@ -254,7 +255,7 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
     const setupFailed = new AbortController();
     const setupSignal = AbortSignal.any([signal, setupFailed.signal]);
     const settled = await Promise.allSettled(
-      plans.map(({ w, engine }, i) => engine.prepare?.({ suite, workload: w, target: handle.target, now, signal: setupSignal, seed: seedFor(seed, i) })),
+      plans.map(({ w, engine }, i) => engine.prepare?.({ suite, workload: w, target: handle.target, now, signal: setupSignal, seed: seedFor(seed, i), ...rateCapOf(w) })),
     );
     const failedSetup = settled.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failedSetup && signal.aborted) {
@@ -285,7 +286,7 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
       plans.map(async ({ w, engine }, i) => {
         if (w.startAfterSec > 0) await sleepLong(w.startAfterSec * 1000, signal);
         if (signal.aborted) return undefined;
-        return engine.run({ suite, workload: w, target: handle.target, originMs, now, signal, progress, seed: seedFor(seed, i) }, prepared[i]);
+        return engine.run({ suite, workload: w, target: handle.target, originMs, now, signal, progress, seed: seedFor(seed, i), ...rateCapOf(w) }, prepared[i]);
       }),
     );
     signal.removeEventListener('abort', onStop);
@@ -335,7 +336,7 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
     }
     // The same meta as a stopped-early result (runInfo), plus what only a completed run knows.
     const result = runInfo(startedAt, endedAt);
-    Object.assign(result.meta, { engines: dedupeEngines(outputs.map((o) => o.engine)), measuredEndSec, notes: [...new Set(outputs.flatMap((o) => o.notes ?? []))] });
+    Object.assign(result.meta, { engines: dedupeEngines(outputs.map((o) => o.engine)), measuredEndSec, notes: [...new Set([...rateCap.notes, ...outputs.flatMap((o) => o.notes ?? [])])] });
     if (serverTimeMs) result.meta.target.serverTimeMs = pick(serverTimeMs, Object.keys(endpoints));
     result.endpoints = endpoints;
     if (incompleteReasons.length) result.meta.incomplete = { reason: incompleteReasons.join('; ') };

@@ -12,6 +12,7 @@ import { buildK6Config, scenarioFor } from '../engines/k6/config.js';
 import { DEFAULT_K6_IMAGE, k8sName, operatorManifests } from '../engines/k6/operator.js';
 import { parseCommandArgs, type Command } from './types.js';
 import { assertLiveOrdersAllowed } from '../safety.js';
+import { planRateCap } from '../rate-cap.js';
 
 const USAGE = `Usage:
   loadgate k6 build <suite.yaml> [--out dir] [--target-url url] [--ws-url url]
@@ -70,12 +71,16 @@ export const k6Command: Command = {
     if ((sub !== 'build' && sub !== 'operator') || file === undefined || extra.length) {
       throw new InputError('LG_ARGS', `loadgate k6: expected \`k6 build <suite>\` or \`k6 operator <suite> --parallelism N\`, got \`k6 ${positionals.join(' ')}\``, { hint: 'run `loadgate k6 --help`' });
     }
-    const suite = await loadSuite(resolve(io.cwd, file));
-    const tgt = target(suite, values['target-url'], values['ws-url'], sub);
+    const loaded = await loadSuite(resolve(io.cwd, file));
+    const tgt = target(loaded, values['target-url'], values['ws-url'], sub);
     // The files written here send orders when k6 runs them: the same refusal as \`loadgate run\` (src/safety.ts).
-    assertLiveOrdersAllowed(suite, { targetUrl: tgt.baseUrl, live: values.live, engine: 'k6' });
+    assertLiveOrdersAllowed(loaded, { targetUrl: tgt.baseUrl, live: values.live, engine: 'k6' });
 
     if (sub === 'build') {
+      // target.maxRatePerSec (src/rate-cap.ts): arrival rates clamped in the configs, closed workloads get K6_RPS.
+      const rateCap = planRateCap(loaded, { engine: 'k6' });
+      const suite = rateCap.suite;
+      for (const n of rateCap.notes) io.stderr.write(`note: ${n}\n`);
       const out = resolve(io.cwd, values.out ?? 'scenarios/dist');
       const bundles = await buildScenarios(out);
       await mkdir(out, { recursive: true });
@@ -84,7 +89,8 @@ export const k6Command: Command = {
         const { config, skippedThresholds } = buildK6Config(suite, w, tgt);
         const cfg = join(out, `${w.name}.config.json`);
         await writeFile(cfg, `${JSON.stringify(config, null, 2)}\n`);
-        lines.push(`  ${w.name}: LOADGATE_CONFIG=${cfg} k6 run ${join(out, `${scenarioFor(w)}.js`)}`);
+        const rps = rateCap.caps.find((c) => c.workload === w.name)?.rateCapPerSec;
+        lines.push(`  ${w.name}: ${rps !== undefined ? `K6_RPS=${rps} ` : ''}LOADGATE_CONFIG=${cfg} k6 run ${join(out, `${scenarioFor(w)}.js`)}`);
         if (skippedThresholds.length) io.stderr.write(`note: ${w.name}: not compiled into k6 thresholds, so only \`loadgate run\` / \`merge --sla\` evaluate them: ${skippedThresholds.map((t) => `${t.id} (${t.reason})`).join('; ')}\n`);
       }
       io.stdout.write(`Bundled ${bundles.length} scenarios into ${out}\nRun a workload (keys via LOADGATE_API_KEY / LOADGATE_API_SECRET):\n${lines.join('\n')}\n`);
@@ -95,8 +101,18 @@ export const k6Command: Command = {
     if (!Number.isInteger(parallelism) || parallelism < 1) {
       throw new InputError('LG_ARGS', `loadgate k6 operator: --parallelism: expected a positive integer, got ${JSON.stringify(values.parallelism ?? null)}`, { hint: 'e.g. --parallelism 4' });
     }
-    const w: Workload | undefined = values.workload ? suite.workloads.find((x) => x.name === values.workload) : suite.workloads.find((x) => x.load.model !== 'stream') ?? suite.workloads[0];
-    if (w === undefined) throw new InputError('LG_ARGS', `loadgate k6 operator: no workload named "${values.workload}"`, { hint: `workloads: ${suite.workloads.map((x) => x.name).join(', ')}` });
+    const chosen: Workload | undefined = values.workload ? loaded.workloads.find((x) => x.name === values.workload) : loaded.workloads.find((x) => x.load.model !== 'stream') ?? loaded.workloads[0];
+    if (chosen === undefined) throw new InputError('LG_ARGS', `loadgate k6 operator: no workload named "${values.workload}"`, { hint: `workloads: ${loaded.workloads.map((x) => x.name).join(', ')}` });
+    // The cluster runs this one workload: it gets the whole target.maxRatePerSec, shared by the runners.
+    const rateCap = planRateCap({ ...loaded, workloads: [chosen] }, { engine: 'k6' });
+    const suite = rateCap.suite;
+    const w = suite.workloads[0]!;
+    for (const n of rateCap.notes) io.stderr.write(`note: ${n}\n`);
+    const rps = rateCap.caps[0]?.rateCapPerSec;
+    const rpsPerRunner = rps === undefined ? undefined : Math.floor(rps / parallelism);
+    if (rpsPerRunner !== undefined && rpsPerRunner < 1) {
+      throw new InputError('LG_RATE_CAP_TOO_LOW', `loadgate k6 operator: target.maxRatePerSec ${suite.target.maxRatePerSec} over ${parallelism} runners is under 1 req/s each for closed workload ${w.name}`, { hint: 'k6 limits whole requests per second per runner: fewer runners, or a higher maxRatePerSec' });
+    }
     const scenario = scenarioFor(w);
     const out = resolve(io.cwd, values.out ?? 'k6-operator');
     const [bundle] = await buildScenarios(join(out, 'bundle'), [scenario]);
@@ -109,6 +125,7 @@ export const k6Command: Command = {
       configJson: JSON.stringify(config, null, 2),
       ...(values.namespace ? { namespace: values.namespace } : {}),
       image: values.image ?? DEFAULT_K6_IMAGE,
+      ...(rpsPerRunner !== undefined ? { rpsPerRunner } : {}),
     });
     await writeFile(join(out, 'configmap.yaml'), m.configMap);
     await writeFile(join(out, 'testrun.yaml'), m.testRun);

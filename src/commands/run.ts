@@ -18,6 +18,7 @@ import { comparisonAnnotations, publishToGithub } from '../report/github.js';
 import { acceptsUntrustworthy, checkOutDir, detectGitCommit, parseFormats, planForSuite, verdictExitCode, writeAndPrint, writeTrustReason } from './shared.js';
 import { startRunPush } from '../monitoring/run-push.js';
 import { assertLiveOrdersAllowed } from '../safety.js';
+import { planRateCap } from '../rate-cap.js';
 
 export const runCommand: Command = {
   name: 'run',
@@ -96,6 +97,7 @@ reports are still written).`,
     const suite = await loadSuite(resolve(io.cwd, file), io.env);
     // Before the report folder, the Pushgateway or the target is touched (runSuite checks again for library callers).
     assertLiveOrdersAllowed(suite, { live: values.live, engine: values.engine, k6Scenario: io.env.LOADGATE_K6_SCENARIO });
+    for (const note of planRateCap(suite, { engine: values.engine, k6Scenario: io.env.LOADGATE_K6_SCENARIO }).notes) io.stderr.write(`loadgate: ${note}\n`);
     await checkOutDir(values.out ? resolve(io.cwd, values.out) : resolve(io.cwd, 'reports'), values.out ? '--out' : 'reports/');
     const plan = planForSuite(suite);
     const push = values['prometheus-push'] !== undefined ? await startRunPush(io, values['prometheus-push'], values['prometheus-job'] ?? 'loadgate', suite, plan, values.label) : undefined;

@@ -160,6 +160,8 @@ export const autocannonEngine: Engine = {
       pipelining: load.pipelining,
       duration: load.durationSec,
       timeout: Math.max(1, Math.ceil(ctx.target.timeoutMs / 1000)),
+      // target.maxRatePerSec's share (src/rate-cap.ts): a budget of requests per second, split over the connections.
+      ...(ctx.rateCapPerSec !== undefined ? { overallRate: ctx.rateCapPerSec } : {}),
       requests: [{ method: 'GET', path: '/health' }],
         setupClient: setupClient as unknown as autocannon.Options['setupClient'],
       },

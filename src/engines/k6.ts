@@ -95,6 +95,8 @@ export function createK6Engine(opts: K6EngineOptions = {}): Engine {
     tick.unref();
     const childEnv: NodeJS.ProcessEnv = { ...env, LOADGATE_CONFIG: p.configPath, K6_NO_USAGE_REPORT: 'true' };
     delete childEnv.LOADGATE_CONFIG_JSON;
+    // target.maxRatePerSec's share for a closed (constant-vus) workload: k6's `rps` option, all VUs together.
+    if (ctx.rateCapPerSec !== undefined) childEnv.K6_RPS = String(ctx.rateCapPerSec);
     if (ctx.target.credentials) {
       childEnv.LOADGATE_API_KEY = ctx.target.credentials.apiKey;
       childEnv.LOADGATE_API_SECRET = ctx.target.credentials.apiSecret;

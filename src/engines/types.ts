@@ -51,6 +51,8 @@ export interface EngineContext {
   progress: (p: Progress) => void;
   /** Seed for any randomness (mix order, order sizes, arrival jitter). */
   seed: number;
+  /** Closed workloads: at most this many requests per second (target.maxRatePerSec's share, src/rate-cap.ts). */
+  rateCapPerSec?: number;
 }
 
 export interface EngineOutput {

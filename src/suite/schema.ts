@@ -369,7 +369,7 @@ export type Suite = z.infer<typeof suiteSchema>;
 export type SuiteInput = z.input<typeof suiteSchema>;
 
 /** Planned seconds of one workload's load (the longest of durationSec and its stages). */
-function loadSeconds(l: Workload['load']): number {
+export function loadSeconds(l: Workload['load']): number {
   if (l.model === 'open') return l.durationSec ?? (l.stages ?? []).reduce((a, st) => a + st.durationSec, 0);
   return l.durationSec;
 }

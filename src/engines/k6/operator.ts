@@ -22,6 +22,8 @@ export interface OperatorOptions {
   credentialsSecret?: string;
   /** Runner image. Default DEFAULT_K6_IMAGE. */
   image?: string;
+  /** k6's `rps` limit of each runner (K6_RPS): target.maxRatePerSec's share of a closed workload ÷ parallelism. */
+  rpsPerRunner?: number;
 }
 
 /**
@@ -72,6 +74,7 @@ export function operatorManifests(o: OperatorOptions): { configMap: string; test
           { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
           // k6-operator mounts the script ConfigMap at /test, so config.json sits next to scenario.js.
           { name: 'LOADGATE_CONFIG', value: '/test/config.json' },
+          ...(o.rpsPerRunner !== undefined ? [{ name: 'K6_RPS', value: String(o.rpsPerRunner) }] : []),
           { name: 'LOADGATE_API_KEY', valueFrom: { secretKeyRef: { name: secret, key: 'apiKey', optional: true } } },
           { name: 'LOADGATE_API_SECRET', valueFrom: { secretKeyRef: { name: secret, key: 'apiSecret', optional: true } } },
         ],
