@@ -441,7 +441,7 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
   };
 
   const server = http.createServer({ noDelay: true }, onRequest);
-  const streams = attachStreams(server, wsOptions, { now, market });
+  const streams = attachStreams(server, wsOptions, { now, market, dialect: options.dialect });
   stats.ws = streams.stats;
   server.on('connection', (socket: Socket) => {
     stats.connections++;
@@ -472,7 +472,7 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
   let closing: Promise<void> | undefined;
   return {
     url: `http://${host}:${port}`,
-    wsUrl: `ws://${host}:${port}/ws`,
+    wsUrl: `ws://${host}:${port}${streams.path}`,
     port,
     server,
     stats,

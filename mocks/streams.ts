@@ -27,6 +27,14 @@
  * Cost: one timer per channel (not per subscription) fans each tick out to every subscriber; the message body is
  * built once per symbol per tick and only the seq differs per subscriber. Faults are decided at delivery time, in
  * delivery order, so the injected-fault counters match what a client can observe.
+ *
+ * Exchange dialects (issue 10, `deps.dialect`): with `binance-spot`, `okx-v5` or `bybit-v5` the same channels, ticks
+ * and faults are served in that exchange's protocol instead (its paths, subscribe frames, acks, errors, pings and
+ * data shapes, with its own sequence fields): mocks/stream-dialects/<name>.ts formats them, feed.ts computes each
+ * publication once per symbol (book diffs and update ids from the MarketSimulator), and every subscriber of a
+ * symbol gets the same frame. A fault's `dropSeqs` still count each subscription's data updates from 1 (a
+ * subscribe-time snapshot, OKX / Bybit, is part of the subscribe answer: never dropped, not numbered), and a dropped
+ * update leaves the gap the dialect's own rule detects (`stats.lossInjected` says how much).
  */
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -35,8 +43,12 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { z } from 'zod';
 import { InputError } from '../src/errors.js';
 import { stallReleaseAtMs } from './faults.js';
+import type { DialectName } from '../src/dialect/registry.js';
 import type { MarketSimulator } from './orderbook.js';
 import { createRng, type Rng } from './rng.js';
+import { MarketFeed } from './stream-dialects/feed.js';
+import { STREAM_DIALECTS } from './stream-dialects/registry.js';
+import type { Connect, ConnView, Publication, StreamServerDialect, Topic } from './stream-dialects/types.js';
 
 export const STREAM_PATH = '/ws';
 /** WebSocket close codes the mock uses. */
@@ -62,10 +74,16 @@ export interface StreamDeps {
   rng?: Rng;
   /** The mock exchange's markets: data comes from them and unknown symbols are refused. Default: synthetic data, any symbol. */
   market?: MarketSimulator;
+  /** The exchange protocol to speak (src/dialect/registry.ts). Default `loadgate`; the others need `market`. */
+  dialect?: DialectName;
 }
 
 export interface StreamsHandle {
   stats: MockStreamStats;
+  /** The dialect spoken. */
+  dialect: DialectName;
+  /** The connection path of its public market streams: `/ws` (loadgate, Binance), `/ws/v5/public` (OKX), `/v5/public/spot` (Bybit). */
+  path: string;
   /** Validated options. */
   options: StreamConfig;
   /** Replaces the faults at run time. Throws `InputError` on an invalid spec. */
@@ -80,6 +98,9 @@ interface Conn {
   ws: WebSocket;
   subs: Map<string, Sub>;
   alive: boolean;
+  /** Exchange dialects: the connection id some answers carry, and the encoder's frame variant. */
+  id: string;
+  flags: number;
 }
 
 interface Sub {
@@ -93,13 +114,22 @@ interface Sub {
   processedSeq: number;
   active: boolean;
   held: string | undefined;
+  /** Exchange dialects: the topic, and `flags|key` (which frame variant it gets). */
+  topic: Topic | undefined;
+  frameKey: string;
+  /** The last data message was not sent (for counting OKX's broken links once per run). */
+  inGap: boolean;
 }
+
+/** A message's `lossInjected` weight when not sent: ids it covers, or CHAIN_LINK (one per run of unsent messages). */
+const CHAIN_LINK = -1;
 
 interface Batch {
   dueMs: number;
   subs: Sub[];
   seqs: number[];
   frames: string[];
+  weights: number[];
 }
 
 const SYMBOL_RE = /^[A-Z0-9]{2,15}-[A-Z0-9]{2,15}$/;
@@ -142,6 +172,7 @@ function emptyStats(): MockStreamStats {
     heartbeatTimeouts: 0,
     pongs: 0,
     pauseDrops: 0,
+    lossInjected: 0,
   };
 }
 
@@ -153,6 +184,20 @@ export function attachStreams(server: http.Server, opts: StreamOptions | StreamC
   const now = deps.now ?? defaultNow;
   const rng = deps.rng ?? createRng(options.seed, 77);
   const market = deps.market;
+  const dialectName: DialectName = deps.dialect ?? 'loadgate';
+  let enc: StreamServerDialect | undefined;
+  let feed: MarketFeed | undefined;
+  if (dialectName !== 'loadgate') {
+    if (market === undefined) throw new Error(`attachStreams: dialect ${dialectName} needs deps.market`);
+    const m = market;
+    const factory = STREAM_DIALECTS[dialectName];
+    const bySymbolId = new Map<string, string>();
+    let e: StreamServerDialect | undefined;
+    enc = e = factory({ symbolOf: (id) => bySymbolId.get(id) });
+    for (const mk of m.markets) bySymbolId.set(e.dialect.symbols.toExchange(`${mk.base}/${mk.quote}`), mk.symbol);
+    feed = new MarketFeed(m, e.bookDepth, createRng(options.seed, 79));
+  }
+  let connIds = 0;
   const startedAtMs = now();
   const stats = emptyStats();
   let faults: StreamFaultsConfig = options.faults;
@@ -165,13 +210,24 @@ export function attachStreams(server: http.Server, opts: StreamOptions | StreamC
 
   // ---- delivery -------------------------------------------------------------------------------------------
 
-  const send = (sub: Sub, frame: string): boolean => {
+  /** A data message of `sub` is not sent: what the dialect's rule will count as lost for it. */
+  const unsent = (sub: Sub, weight: number): void => {
+    if (weight === CHAIN_LINK) {
+      if (!sub.inGap) stats.lossInjected++;
+    } else {
+      stats.lossInjected += weight;
+    }
+    sub.inGap = true;
+  };
+
+  const send = (sub: Sub, frame: string, weight = 0): boolean => {
     const ws = sub.conn.ws;
     if (ws.readyState !== WebSocket.OPEN) return false;
     const sc = faults.slowConsumer;
     if (sc !== undefined && ws.bufferedAmount > sc.maxBufferedBytes) {
       if (sc.policy === 'drop') {
         stats.slowConsumerDrops++;
+        unsent(sub, weight);
       } else {
         stats.slowConsumerDisconnects++;
         ws.close(CLOSE_CODES.policyViolation, 'slow consumer');
@@ -187,24 +243,28 @@ export function attachStreams(server: http.Server, opts: StreamOptions | StreamC
     stats.messagesByChannel[sub.channel]++;
   };
 
-  /** Applies drop / reorder / duplicate to one message, in delivery order. */
-  const deliver = (sub: Sub, seq: number, frame: string): void => {
+  /** Applies drop / reorder / duplicate to one message, in delivery order. `weight`: see `unsent`. */
+  const deliver = (sub: Sub, seq: number, frame: string, weight: number): void => {
     if (!sub.active) return;
     sub.processedSeq = seq;
     const f = faults;
     if (f.pause !== undefined && isPaused(f, sub.channel)) {
       stats.pauseDrops++;
+      unsent(sub, weight);
       return;
     }
     if (dropSet.has(seq) || (f.dropRatePct > 0 && rng.next() * 100 < f.dropRatePct)) {
       stats.dropsInjected++;
+      unsent(sub, weight);
       return;
     }
     if (sub.held === undefined && f.reorderRatePct > 0 && rng.next() * 100 < f.reorderRatePct) {
       sub.held = frame;
+      sub.inGap = false;
       return;
     }
-    if (!send(sub, frame)) return;
+    if (!send(sub, frame, weight)) return;
+    sub.inGap = false;
     countSent(sub);
     if (f.duplicateRatePct > 0 && rng.next() * 100 < f.duplicateRatePct && send(sub, frame)) stats.duplicatesInjected++;
     if (sub.held !== undefined) {
@@ -234,7 +294,7 @@ export function attachStreams(server: http.Server, opts: StreamOptions | StreamC
     const t = now();
     while (queue.length > 0 && queue[0]!.dueMs <= t) {
       const b = queue.shift()!;
-      for (let i = 0; i < b.subs.length; i++) deliver(b.subs[i]!, b.seqs[i]!, b.frames[i]!);
+      for (let i = 0; i < b.subs.length; i++) deliver(b.subs[i]!, b.seqs[i]!, b.frames[i]!, b.weights[i]!);
     }
     armQueue();
   };
@@ -297,18 +357,29 @@ export function attachStreams(server: http.Server, opts: StreamOptions | StreamC
     };
   });
 
-  const produce = (channel: MockStreamChannel, count: number, stampMs: number): void => {
-    const bySymbol = subsByChannel.get(channel)!;
-    const tsUs = Math.round(stampMs * 1000);
-    const f = faults;
-    if (f.pause?.seq === 'freeze' && isPaused(f, channel)) return;
+  /** The batch this tick's messages wait in (holdMs, a stall, or earlier ones still waiting), or undefined: send now. */
+  const openBatch = (f: StreamFaultsConfig, stampMs: number): Batch | undefined => {
     let dueMs = f.holdMs > 0 ? stampMs + f.holdMs : 0;
     if (f.stall !== undefined) {
       const release = stallReleaseAtMs(stampMs, startedAtMs, f.stall);
       if (release > stampMs) dueMs = Math.max(dueMs, release);
     }
     const held = dueMs > 0 || queue.length > 0;
-    const batch: Batch | undefined = held ? { dueMs: Math.max(dueMs, stampMs), subs: [], seqs: [], frames: [] } : undefined;
+    return held ? { dueMs: Math.max(dueMs, stampMs), subs: [], seqs: [], frames: [], weights: [] } : undefined;
+  };
+
+  const produce = (channel: MockStreamChannel, count: number, stampMs: number): void => {
+    const f = faults;
+    if (f.pause?.seq === 'freeze' && isPaused(f, channel)) return;
+    const batch = openBatch(f, stampMs);
+    if (enc !== undefined) produceDialect(enc, channel, count, stampMs, batch);
+    else produceLoadgate(channel, count, stampMs, batch);
+    queueBatch(f, batch, stampMs);
+  };
+
+  const produceLoadgate = (channel: MockStreamChannel, count: number, stampMs: number, batch: Batch | undefined): void => {
+    const bySymbol = subsByChannel.get(channel)!;
+    const tsUs = Math.round(stampMs * 1000);
     for (const [symbol, subs] of bySymbol) {
       if (subs.size === 0) continue;
       const prefix = `{"channel":"${channel}","symbol":"${symbol}","seq":`;
@@ -318,15 +389,76 @@ export function attachStreams(server: http.Server, opts: StreamOptions | StreamC
           const seq = ++sub.seq;
           const frame = prefix + seq + suffix;
           if (batch === undefined) {
-            deliver(sub, seq, frame);
+            deliver(sub, seq, frame, 1);
           } else {
             batch.subs.push(sub);
             batch.seqs.push(seq);
             batch.frames.push(frame);
+            batch.weights.push(1);
           }
         }
       }
     }
+  };
+
+  const publish = (channel: MockStreamChannel, symbol: string, tsMs: number): Publication | undefined => {
+    if (channel === 'orderbook') {
+      const book = feed!.publishBook(symbol);
+      return book && { channel, book, tsMs };
+    }
+    if (channel === 'ticker') {
+      const ticker = feed!.ticker(symbol);
+      return ticker && { channel, ticker, tsMs };
+    }
+    const trade = feed!.trade(symbol);
+    return trade && { channel, trade, tsMs };
+  };
+
+  /** The `unsent` weight of a publication under the dialect's rule for its channel. */
+  const lossWeight = (e: StreamServerDialect, pub: Publication): number => {
+    const rule = e.dialect.stream.sequence[pub.channel].type;
+    if (rule === 'none') return 0;
+    if (rule === 'prevSeqId') return CHAIN_LINK;
+    if (rule === 'updateIdRange' && pub.channel === 'orderbook') return pub.book.lastId - pub.book.firstId + 1;
+    return 1;
+  };
+
+  const produceDialect = (e: StreamServerDialect, channel: MockStreamChannel, count: number, stampMs: number, batch: Batch | undefined): void => {
+    const bySymbol = subsByChannel.get(channel)!;
+    for (const [symbol, subs] of bySymbol) {
+      if (subs.size === 0) continue;
+      for (let k = 0; k < count; k++) {
+        const pub = publish(channel, symbol, stampMs);
+        if (pub === undefined) continue;
+        const weight = lossWeight(e, pub);
+        // One frame per variant (Binance: time unit, combined wrapper and stream name), whatever the subscribers.
+        let lastKey = '';
+        let lastFrame = '';
+        const frames = new Map<string, string>();
+        for (const sub of subs) {
+          let frame: string;
+          if (sub.frameKey === lastKey) frame = lastFrame;
+          else {
+            frame = frames.get(sub.frameKey) ?? e.frame(sub.topic!, pub, sub.conn.flags);
+            frames.set(sub.frameKey, frame);
+            lastKey = sub.frameKey;
+            lastFrame = frame;
+          }
+          const seq = ++sub.seq;
+          if (batch === undefined) {
+            deliver(sub, seq, frame, weight);
+          } else {
+            batch.subs.push(sub);
+            batch.seqs.push(seq);
+            batch.frames.push(frame);
+            batch.weights.push(weight);
+          }
+        }
+      }
+    }
+  };
+
+  const queueBatch = (f: StreamFaultsConfig, batch: Batch | undefined, stampMs: number): void => {
     if (batch !== undefined && batch.subs.length > 0) {
       if (f.stall !== undefined && stallReleaseAtMs(stampMs, startedAtMs, f.stall) > stampMs) stats.stallsHeld += batch.subs.length;
       // Keep the queue in due order (a stall ending after a later hold): insert from the back.
@@ -370,7 +502,61 @@ export function attachStreams(server: http.Server, opts: StreamOptions | StreamC
     stats.subscriptions--;
   };
 
+  const addSub = (conn: Conn, topic: Topic | undefined, channel: MockStreamChannel, symbol: string, key: string): Sub => {
+    const sub: Sub = { conn, channel, symbol, key, seq: 0, processedSeq: 0, active: true, held: undefined, topic, frameKey: `${conn.flags}|${key}`, inGap: false };
+    conn.subs.set(key, sub);
+    const bySymbol = subsByChannel.get(channel)!;
+    let set = bySymbol.get(symbol);
+    if (set === undefined) bySymbol.set(symbol, (set = new Set()));
+    set.add(sub);
+    stats.subscribes++;
+    stats.subscriptions++;
+    tickers.find((t) => t.channel === channel)!.start();
+    return sub;
+  };
+
+  /** Unsubscribes `sub`; a message held for reordering is the newest one: sending it first is in order. */
+  const dropSub = (sub: Sub): void => {
+    if (sub.held !== undefined && send(sub, sub.held)) countSent(sub);
+    removeSub(sub);
+    stats.unsubscribes++;
+  };
+
+  const viewOf = (conn: Conn): ConnView => ({ id: conn.id, has: (key) => conn.subs.has(key), keys: () => [...conn.subs.keys()] });
+
+  /** Subscribes `topic` in an exchange dialect: the snapshot (OKX, Bybit books) goes out before any update. */
+  const addTopic = (e: StreamServerDialect, conn: Conn, topic: Topic): void => {
+    if (conn.subs.has(topic.key)) return;
+    if (topic.channel === 'orderbook') {
+      const snapshot = e.snapshot(topic, feed!.book(topic.symbol)!, now());
+      if (snapshot !== undefined && conn.ws.readyState === WebSocket.OPEN) {
+        conn.ws.send(snapshot);
+        stats.messagesSent++;
+        stats.messagesByChannel.orderbook++;
+      }
+    }
+    addSub(conn, topic, topic.channel, topic.symbol, topic.key);
+  };
+
+  const onDialectMessage = (e: StreamServerDialect, conn: Conn, raw: string): void => {
+    const answer = e.request(raw, viewOf(conn));
+    if (answer.op === 'ping') stats.pongs++;
+    if (answer.op === 'unsubscribe') {
+      for (const t of answer.topics) {
+        const sub = conn.subs.get(t.key);
+        if (sub !== undefined) dropSub(sub);
+      }
+    }
+    // Answers first: a client sees the ack before the snapshot and the first data message.
+    if (conn.ws.readyState === WebSocket.OPEN) for (const r of answer.replies) conn.ws.send(r);
+    if (answer.op === 'subscribe') for (const t of answer.topics) addTopic(e, conn, t);
+  };
+
   const onMessage = (conn: Conn, raw: string): void => {
+    if (enc !== undefined) {
+      onDialectMessage(enc, conn, raw);
+      return;
+    }
     let msg: { op?: unknown; id?: unknown; channel?: unknown; symbol?: unknown; clientTs?: unknown };
     try {
       msg = JSON.parse(raw) as typeof msg;
@@ -409,11 +595,8 @@ export function attachStreams(server: http.Server, opts: StreamOptions | StreamC
         reply(conn, { op: 'error', id, code: 'notSubscribed', message: `not subscribed to ${key}` });
         return;
       }
-      // A message held for reordering is the newest one: sending it now is in order.
-      if (existing.held !== undefined && send(existing, existing.held)) countSent(existing);
       const lastSeq = existing.processedSeq;
-      removeSub(existing);
-      stats.unsubscribes++;
+      dropSub(existing);
       reply(conn, { op: 'ack', id, subscription: key, lastSeq });
       return;
     }
@@ -421,21 +604,13 @@ export function attachStreams(server: http.Server, opts: StreamOptions | StreamC
       reply(conn, { op: 'error', id, code: 'alreadySubscribed', message: `already subscribed to ${key}` });
       return;
     }
-    const sub: Sub = { conn, channel: channel as MockStreamChannel, symbol, key, seq: 0, processedSeq: 0, active: true, held: undefined };
-    conn.subs.set(key, sub);
-    const bySymbol = subsByChannel.get(sub.channel)!;
-    let set = bySymbol.get(symbol);
-    if (set === undefined) bySymbol.set(symbol, (set = new Set()));
     // Ack first: the client must see the ack before the first data message.
     reply(conn, { op: 'ack', id, subscription: key });
-    set.add(sub);
-    stats.subscribes++;
-    stats.subscriptions++;
-    tickers.find((t) => t.channel === sub.channel)!.start();
+    addSub(conn, undefined, channel as MockStreamChannel, symbol, key);
   };
 
-  wss.on('connection', (ws: WebSocket) => {
-    const conn: Conn = { ws, subs: new Map(), alive: true };
+  wss.on('connection', (ws: WebSocket, _req: http.IncomingMessage, connect?: Connect) => {
+    const conn: Conn = { ws, subs: new Map(), alive: true, id: (0x10000000 + ++connIds).toString(16), flags: connect?.flags ?? 0 };
     conns.add(conn);
     stats.connections++;
     stats.connectionsTotal++;
@@ -453,15 +628,20 @@ export function attachStreams(server: http.Server, opts: StreamOptions | StreamC
       conns.delete(conn);
       stats.connections--;
     });
+    // Streams named in the URL (Binance `/ws/<stream>`, `/stream?streams=`) start at once, without an ack.
+    if (enc !== undefined && connect !== undefined) for (const t of connect.topics) addTopic(enc, conn, t);
   });
 
   const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const path = (req.url ?? '').split('?')[0];
-    if (path !== STREAM_PATH || closed) {
+    const url = req.url ?? '';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const connect = enc === undefined ? (path === STREAM_PATH ? undefined : null) : (enc.connect(path, q === -1 ? '' : url.slice(q + 1)) ?? null);
+    if (connect === null || closed) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req, connect));
   };
   server.on('upgrade', onUpgrade);
 
@@ -510,6 +690,8 @@ export function attachStreams(server: http.Server, opts: StreamOptions | StreamC
   let closing: Promise<void> | undefined;
   return {
     stats,
+    dialect: dialectName,
+    path: enc?.path ?? STREAM_PATH,
     options,
     setFaults(next: StreamFaults): void {
       const r = streamFaultsSchema.safeParse(next);

@@ -161,6 +161,13 @@ export interface MockStreamStats {
   pongs: number;
   /** Data messages not sent because their channel was paused (`pause`, `seq: advance`). */
   pauseDrops: number;
+  /**
+   * What the dialect's own sequence rule must count as lost for the data messages not sent (drops, pause, slow-consumer
+   * drops): loadgate seqs, Binance diff-depth update ids (`U`..`u` of each), Bybit `u`s, OKX broken `prevSeqId` links
+   * (a run of unsent messages is one link). Channels without a sequence add nothing. A client sees a gap only once a
+   * later message arrives (loadgate's unsubscribe `lastSeq` shows trailing ones).
+   */
+  lossInjected: number;
 }
 
 

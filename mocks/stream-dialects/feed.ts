@@ -1,0 +1,145 @@
+/**
+ * What the mock's exchange dialects publish, computed once per symbol and tick whatever the number of subscribers
+ * (the encoders in this folder only format it): order-book updates with their update ids, tickers and trades.
+ *
+ * Book updates. Each publication `touch`es the MarketSimulator's book (issue 10: every published update is a change
+ * with at least one new update id, as an exchange never sends an empty diff), then diffs the new top `depth` levels
+ * against the previously published ones: levels whose size changed or that are new, and removed levels with size
+ * "0". The update ids come from the simulator's one counter (`updateId`), so a REST depth snapshot (Binance
+ * `lastUpdateId`) and the stream agree: a publication covers `firstId = previous lastId + 1 … lastId = updateId`.
+ * `count` numbers the publications of a symbol, +1 each (Bybit's `u`).
+ *
+ * A subscriber's snapshot (OKX, Bybit) is the last published state, so snapshot + the following diffs rebuild the
+ * same book the server has: that is what OKX's checksum verifies.
+ */
+import { formatDecimal } from '../../src/dialect/codec.js';
+import type { MarketSimulator, Ticker } from '../orderbook.js';
+import type { Rng } from '../rng.js';
+
+/** [price, size] as sent: decimal strings without exponent. */
+export type Level = [string, string];
+
+export interface BookState {
+  bids: Level[];
+  asks: Level[];
+  /** The update id of this state. */
+  lastId: number;
+  /** Publications so far, from the feed's start value (Bybit `u`). */
+  count: number;
+}
+
+export interface BookUpdate {
+  /** First and last update id this publication covers (Binance `U`, `u`). */
+  firstId: number;
+  lastId: number;
+  /** The previous publication's last id (OKX `prevSeqId`). */
+  prevId: number;
+  count: number;
+  /** Changed levels (size "0": removed). */
+  bids: Level[];
+  asks: Level[];
+  /** The book after this update (for checksums). */
+  state: BookState;
+}
+
+export interface Trade {
+  /** Per-symbol trade id, +1 each. */
+  id: number;
+  price: string;
+  qty: string;
+  side: 'buy' | 'sell';
+}
+
+const dec = (v: number): string => formatDecimal(v);
+const levels = (rows: [number, number][]): Level[] => rows.map(([p, q]) => [dec(p), dec(q)]);
+
+/** Changes from `prev` to `next` (both best first): new or resized levels, then removed ones with size "0". */
+function diff(prev: Level[], next: Level[]): Level[] {
+  const before = new Map<string, string>();
+  for (const [p, q] of prev) before.set(p, q);
+  const out: Level[] = [];
+  for (const [p, q] of next) {
+    if (before.get(p) !== q) out.push([p, q]);
+    before.delete(p);
+  }
+  for (const p of before.keys()) out.push([p, '0']);
+  return out;
+}
+
+export class MarketFeed {
+  private readonly books = new Map<string, BookState>();
+  private readonly tradeIds = new Map<string, number>();
+
+  constructor(
+    private readonly market: MarketSimulator,
+    /** Levels per side in streamed books. */
+    readonly depth: number,
+    private readonly rng: Rng,
+  ) {}
+
+  has(symbol: string): boolean {
+    return this.market.has(symbol);
+  }
+
+  /** The last published book of `symbol` (started from the current book the first time). Undefined: unknown symbol. */
+  book(symbol: string): BookState | undefined {
+    let s = this.books.get(symbol);
+    if (s === undefined) {
+      const b = this.market.orderBook(symbol, this.depth);
+      if (b === undefined) return undefined;
+      s = { bids: levels(b.bids), asks: levels(b.asks), lastId: b.updateId, count: b.updateId };
+      this.books.set(symbol, s);
+    }
+    return s;
+  }
+
+  /** Publishes one update of `symbol`'s book (see the header). */
+  publishBook(symbol: string): BookUpdate | undefined {
+    const prev = this.book(symbol);
+    if (prev === undefined) return undefined;
+    this.market.touch(symbol);
+    const b = this.market.orderBook(symbol, this.depth)!;
+    const state: BookState = { bids: levels(b.bids), asks: levels(b.asks), lastId: b.updateId, count: prev.count + 1 };
+    this.books.set(symbol, state);
+    return { firstId: prev.lastId + 1, lastId: state.lastId, prevId: prev.lastId, count: state.count, bids: diff(prev.bids, state.bids), asks: diff(prev.asks, state.asks), state };
+  }
+
+  ticker(symbol: string): Ticker | undefined {
+    return this.market.ticker(symbol);
+  }
+
+  /** A trade near the mid price, on the tick and step grid. */
+  trade(symbol: string): Trade | undefined {
+    const m = this.market.market(symbol);
+    const mid = this.market.midPrice(symbol);
+    if (m === undefined || mid === undefined) return undefined;
+    const id = (this.tradeIds.get(symbol) ?? 1_000_000) + 1;
+    this.tradeIds.set(symbol, id);
+    const r = this.rng.next();
+    const side = r < 0.5 ? 'buy' : 'sell';
+    const pricePow = 10 ** m.pricePrecision;
+    const qtyPow = 10 ** m.qtyPrecision;
+    const price = Math.max(1, Math.round(mid * pricePow) + (side === 'buy' ? 1 : -1)) / pricePow;
+    const qty = Math.max(1, Math.round(((5 + 500 * this.rng.next()) / mid) * qtyPow)) / qtyPow;
+    return { id, price: dec(price), qty: dec(qty), side };
+  }
+}
+
+// ---- CRC32 (OKX's book checksum) ---------------------------------------------------------------------------
+
+const CRC_TABLE = (() => {
+  const t = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c;
+  }
+  return t;
+})();
+
+/** CRC-32 (ISO 3309, as zlib) of an ASCII string, as a signed 32-bit integer. */
+export function crc32Signed(s: string): number {
+  let c = -1;
+  for (let i = 0; i < s.length; i++) c = CRC_TABLE[(c ^ s.charCodeAt(i)) & 0xff]! ^ (c >>> 8);
+  return (c ^ -1) | 0;
+}
