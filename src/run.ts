@@ -63,6 +63,7 @@ export async function openTarget(suite: Suite, env: NodeJS.ProcessEnv = process.
   }
   const dialect = targetDialect(t);
   assertDialectWired(suite, dialect);
+  const endpoints = t.endpoints === undefined ? {} : { endpoints: t.endpoints };
   if (t.mock !== undefined) {
     const mockOpts = withStreamRates({ ...(t.mock === true ? {} : t.mock), dialect }, suite);
     const mock = await startMockProcess(mockOpts).catch((e: unknown) => {
@@ -70,7 +71,7 @@ export async function openTarget(suite: Suite, env: NodeJS.ProcessEnv = process.
     });
     const first = (mockOpts as { credentials?: Credentials[] }).credentials?.[0];
     return {
-      target: { baseUrl: mock.url, wsUrl: t.wsUrl ?? mock.wsUrl, credentials: credentials ?? first ?? { ...DEFAULT_MOCK_CREDENTIALS }, dialect, timeoutMs: t.timeoutMs, mock: true, pid: mock.pid },
+      target: { baseUrl: mock.url, wsUrl: t.wsUrl ?? mock.wsUrl, credentials: credentials ?? first ?? { ...DEFAULT_MOCK_CREDENTIALS }, dialect, ...endpoints, timeoutMs: t.timeoutMs, mock: true, pid: mock.pid },
       mock,
       close: () => mock.close(),
     };
@@ -78,14 +79,14 @@ export async function openTarget(suite: Suite, env: NodeJS.ProcessEnv = process.
   const baseUrl = t.url!.replace(/\/+$/, '');
   const u = new URL(baseUrl);
   const wsUrl = t.wsUrl ?? `${u.protocol === 'https:' ? 'wss' : 'ws'}://${u.host}/ws`;
-  return { target: { baseUrl, wsUrl, credentials, dialect, timeoutMs: t.timeoutMs, mock: false }, mock: undefined, close: async () => {} };
+  return { target: { baseUrl, wsUrl, credentials, dialect, ...endpoints, timeoutMs: t.timeoutMs, mock: false }, mock: undefined, close: async () => {} };
 }
 
 /**
  * Engines that speak every dialect; the others speak only `loadgate` until they are wired (issue 10). Refused
  * before anything starts, so a suite never measures the wrong protocol. Add an engine here when it reads the dialect.
  */
-const DIALECT_READY_ENGINES: ReadonlySet<string> = new Set<string>(['sdk']);
+const DIALECT_READY_ENGINES: ReadonlySet<string> = new Set<string>(['sdk', 'autocannon', 'open']);
 
 function assertDialectWired(suite: Suite, dialect: DialectName): void {
   if (dialect === DEFAULT_DIALECT) return;

@@ -13,12 +13,11 @@
  */
 import { createRequire } from 'node:module';
 import autocannon from 'autocannon';
-import type { HttpEndpoint } from '../suite/schema.js';
 import { EndpointRecorder } from '../result/recorder.js';
 import { InputError } from '../errors.js';
 import { MAX_TIMER_MS } from './timers.js';
 import type { Engine, EngineContext, EngineOutput, PrepareContext } from './types.js';
-import { cancelRestingOrders, classifyResponse, describeCleanup, extractErrorCode, prepareWorkload, RequestFactory, type PlannedRequest } from './exchange-requests.js';
+import { cancelRestingOrders, describeCleanup, prepareWorkload, RequestFactory, type PlannedRequest } from './exchange-requests.js';
 
 const require = createRequire(import.meta.url);
 const AUTOCANNON_VERSION: string = (require('autocannon/package.json') as { version: string }).version;
@@ -50,7 +49,7 @@ export const autocannonEngine: Engine = {
         hint: 'split the soak into shorter runs, or use the open model (model: open)',
       });
     }
-    const factory = new RequestFactory({ workload: w, credentials: ctx.target.credentials, seed: ctx.seed });
+    const factory = new RequestFactory({ workload: w, credentials: ctx.target.credentials, seed: ctx.seed, dialect: ctx.target.dialect, custom: ctx.target.endpoints });
     const notes = await prepareWorkload(ctx.target.baseUrl, factory, { orderPool: Math.min(2000, w.load.connections * 50), timeoutMs: ctx.target.timeoutMs, signal: ctx.signal });
     return { factory, notes };
   },
@@ -60,9 +59,9 @@ export const autocannonEngine: Engine = {
     const load = w.load;
     const { factory, notes } = ((prepared as Prepared | undefined) ?? (await autocannonEngine.prepare!(ctx))) as Prepared;
 
-    const recorders = new Map<HttpEndpoint, EndpointRecorder>();
+    const recorders = new Map<string, EndpointRecorder>();
     for (const e of factory.endpoints) recorders.set(e, new EndpointRecorder(e, 'http', w.name));
-    const rec = (e: HttpEndpoint) => recorders.get(e)!;
+    const rec = (e: string) => recorders.get(e)!;
     let requests = 0;
     let errors = 0;
     const timeoutUs = ctx.target.timeoutMs * 1000;
@@ -101,18 +100,18 @@ export const autocannonEngine: Engine = {
         last = undefined;
         backoffMs = 0;
         if (l === undefined) return;
-        const code = status >= 400 ? extractErrorCode(l.body) : undefined;
-        const errorClass = classifyResponse(status, code);
-        factory.noteResponse(l.p.endpoint, status, l.body, l.p.orderId);
+        // The target's dialect classifies (loadgate: exactly today's classifyResponse, test/unit/dialect-errors.test.ts).
+        const failure = factory.classify(status, l.body);
+        factory.noteResponse(l.p, status, l.body);
         requests++;
-        if (errorClass) errors++;
+        if (failure !== undefined) errors++;
         rec(l.p.endpoint).recordResponse({
           atMs: ctx.now() - ctx.originMs,
           latencyUs: durationMs * 1000,
           status,
           correlationId: l.p.correlationId,
-          errorClass,
-          errorCode: code,
+          errorClass: failure?.errorClass,
+          errorCode: failure?.errorCode,
         });
       });
       client.on('connError', (err) => {
@@ -127,7 +126,7 @@ export const autocannonEngine: Engine = {
           const now = ctx.now();
           const code = (lastConnError as NodeJS.ErrnoException | undefined)?.code ?? 'ECONNCLOSED';
           for (const f of inFlight.splice(0)) {
-            factory.noteResponse(f.p.endpoint, 0, undefined, f.p.orderId);
+            factory.noteResponse(f.p, 0, undefined);
             const timedOut = (now - f.sentAt) * 1000 >= timeoutUs * 0.99;
             requests++;
             errors++;

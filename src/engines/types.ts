@@ -2,6 +2,7 @@
 import type { CustomMetric, EndpointResult, GeneratorHealth } from '../result/model.js';
 import type { Suite, Workload } from '../suite/schema.js';
 import type { DialectName } from '../dialect/registry.js';
+import type { CustomOperationSpec } from '../dialect/custom.js';
 
 export interface Credentials {
   apiKey: string;
@@ -18,6 +19,8 @@ export interface ResolvedTarget {
   credentials: Credentials | undefined;
   /** The exchange API it speaks (src/dialect/registry.ts). */
   dialect: DialectName;
+  /** The target's custom endpoints by name (`target.endpoints`), spoken in its dialect. */
+  endpoints?: Readonly<Record<string, CustomOperationSpec>>;
   timeoutMs: number;
   /** true when the target is the built-in mock started for this run. */
   mock: boolean;

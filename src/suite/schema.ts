@@ -7,9 +7,12 @@ import { durationSec, MAX_DURATION_SEC, positiveDurationSec } from './duration.j
 import { limitsSchema } from './limits.js';
 import { mockOptionsSchema } from './mock-options.js';
 import { DEFAULT_DIALECT, DIALECT_NAMES, type DialectName } from '../dialect/registry.js';
+import { customOperationProblems } from '../dialect/custom.js';
+import { MIX_OPERATIONS } from '../workload/plan.js';
 import { ERROR_CLASSES } from '../result/model.js';
 
-export const HTTP_ENDPOINTS = ['fetchMarkets', 'fetchOrderBook', 'fetchTicker', 'createOrder', 'cancelOrder'] as const;
+/** The built-in operations a mix can name (one list: src/workload/plan.ts). */
+export const HTTP_ENDPOINTS = MIX_OPERATIONS;
 export type HttpEndpoint = (typeof HTTP_ENDPOINTS)[number];
 export const STREAM_CHANNELS = ['orderbook', 'ticker', 'trades'] as const;
 export type StreamChannel = (typeof STREAM_CHANNELS)[number];
@@ -143,6 +146,38 @@ const authSchema = z.strictObject({
   passphraseEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name').optional(),
 });
 
+/**
+ * A custom endpoint (issue 10): an operation of the target beyond the built-in ones (`fetchBalance`,
+ * `fetchOpenOrders`, an internal `/v1/risk/limits`), built, signed and classified in the target's dialect
+ * (src/dialect/custom.ts). Templates may use `{symbol}` (the exchange's id of the workload's symbol),
+ * `{orderId}` (the newest order the run created) and `{depth}` (the mix entry's depth).
+ */
+export const customEndpointSchema = z
+  .strictObject({
+    method: z.enum(['GET', 'POST', 'DELETE']),
+    /** Path template, e.g. `/api/v3/openOrders` or `/v1/orders/{orderId}`. */
+    path: z.string().min(1),
+    /** Query or body parameters in order; string values may hold placeholders, e.g. `{ symbol: '{symbol}' }`. */
+    params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    /** Where the parameters go. Default `query` for GET and DELETE, `json` otherwise. */
+    encoding: z.enum(['query', 'json', 'form']).optional(),
+    /** Signed with the dialect's scheme (needs `target.auth` on a real target). Default false. */
+    signed: z.boolean().optional(),
+  })
+  .superRefine((spec, ctx) => {
+    for (const p of customOperationProblems(spec)) {
+      const i = p.indexOf(': ');
+      const where = p.slice(0, i);
+      ctx.addIssue({ code: 'custom', path: where.startsWith('params.') ? ['params', where.slice('params.'.length)] : [where], message: p.slice(i + 2) });
+    }
+  });
+export type CustomEndpointSpec = z.infer<typeof customEndpointSchema>;
+
+const customEndpointName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_.-]*$/, 'expected a name of letters, digits, _ . - (e.g. fetchBalance)')
+  .refine((n) => n !== 'health' && !(HTTP_ENDPOINTS as readonly string[]).includes(n), { message: 'is a built-in operation; give the custom endpoint another name' });
+
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
 const wsUrl = z.url({ protocol: /^wss?$/, error: 'expected a ws:// or wss:// URL' });
 
@@ -170,6 +205,8 @@ export const targetSchema = z
      * (src/rate-cap.ts): open arrival rates and k6 arrival-rate executors are clamped, closed workloads limited.
      */
     maxRatePerSec: z.number().positive().optional(),
+    /** Custom endpoints by name (`fetchBalance: { method: GET, path: /api/v3/account, signed: true }`); a mix entry names one like a built-in. */
+    endpoints: z.record(customEndpointName, customEndpointSchema).optional(),
     /** Path probed once a second during the run to measure availability. */
     healthPath: z.string().startsWith('/').default('/health'),
     healthIntervalSec: z.number().positive().max(MAX_DURATION_SEC).default(1),

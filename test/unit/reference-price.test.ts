@@ -1,6 +1,6 @@
 /** The reference price reader (issue 16 item 1), and its k6 copy in scenarios/lib/payloads.ts: the same answers. */
 import { describe, expect, it } from 'vitest';
-import { mixPlacesOrders, readReferencePrice } from '../../src/engines/reference-price.js';
+import { mixPlacesOrders, readReferencePrice } from '../../src/workload/plan.js';
 import * as k6 from '../../scenarios/lib/payloads.js';
 
 const CASES: Array<[number, string | null | undefined]> = [

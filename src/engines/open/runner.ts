@@ -20,8 +20,10 @@
 import type { EndpointResult } from '../../result/model.js';
 import { EndpointRecorder } from '../../result/recorder.js';
 import { createHistogram, recordUs } from '../../result/histogram.js';
-import type { HttpEndpoint, Workload } from '../../suite/schema.js';
-import { cancelRestingOrders, classifyResponse, classifyTransportError, extractErrorCode, prepareWorkload, RequestFactory, type OrderCleanup, type PlannedRequest } from '../exchange-requests.js';
+import type { Workload } from '../../suite/schema.js';
+import type { DialectName } from '../../dialect/registry.js';
+import type { CustomOperationSpec } from '../../dialect/custom.js';
+import { cancelRestingOrders, classifyTransportError, prepareWorkload, RequestFactory, type OrderCleanup, type PlannedRequest } from '../exchange-requests.js';
 import type { ThreadHealthProbe } from '../generator-health.js';
 import type { Credentials } from '../types.js';
 import { ArrivalSchedule, buildRateProfile, expectedArrivals, peakRatePerSec, type RateProfile } from './schedule.js';
@@ -34,6 +36,10 @@ export interface RunnerOptions {
   workload: Workload;
   baseUrl: string;
   credentials: Credentials | undefined;
+  /** The target's dialect. Default loadgate. */
+  dialect?: DialectName;
+  /** The target's custom endpoints (`target.endpoints`). */
+  custom?: Readonly<Record<string, CustomOperationSpec>> | undefined;
   timeoutMs: number;
   seed: number;
   workerIndex?: number;
@@ -141,7 +147,13 @@ export function openLoadOf(w: Workload): OpenLoad {
 export async function prepareRunner(opts: RunnerOptions): Promise<{ notes: string[]; run: (startAtMs: number) => Promise<RunnerResult> }> {
   const workerIndex = opts.workerIndex ?? 0;
   const workerCount = opts.workerCount ?? 1;
-  const factory = new RequestFactory({ workload: opts.workload, credentials: opts.credentials, seed: (opts.seed + workerIndex * 7919) >>> 0 });
+  const factory = new RequestFactory({
+    workload: opts.workload,
+    credentials: opts.credentials,
+    seed: (opts.seed + workerIndex * 7919) >>> 0,
+    ...(opts.dialect !== undefined ? { dialect: opts.dialect } : {}),
+    custom: opts.custom,
+  });
   const setupNotes = await prepareWorkload(opts.baseUrl, factory, { orderPool: opts.orderPool ?? 200, timeoutMs: opts.timeoutMs, signal: opts.signal });
   return { notes: setupNotes, run: (startAtMs) => runLoop(opts, factory, startAtMs, workerIndex, workerCount) };
 }
@@ -158,9 +170,11 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
   const endMs = startAtMs + profile.durationSec * 1000;
   const overrunMs = Math.min(opts.timeoutMs, 5_000);
   const transport: Transport = createTransport(opts.transport, { baseUrl: opts.baseUrl, maxConnections, timeoutMs: opts.timeoutMs });
+  // Dialects that answer errors with HTTP 200 (OKX, Bybit) need every body read to classify it; loadgate only error bodies.
+  const wantBodies = factory.needsSuccessBodies;
 
-  const recorders = new Map<HttpEndpoint, EndpointRecorder>();
-  const perEndpoint = new Map<HttpEndpoint, { scheduled: number; sent: number; late: number; dropped: number }>();
+  const recorders = new Map<string, EndpointRecorder>();
+  const perEndpoint = new Map<string, { scheduled: number; sent: number; late: number; dropped: number }>();
   for (const ep of factory.endpoints) {
     recorders.set(ep, new EndpointRecorder(ep, 'http', opts.workload.name));
     perEndpoint.set(ep, { scheduled: 0, sent: 0, late: 0, dropped: 0 });
@@ -180,12 +194,12 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
   let immediate: NodeJS.Immediate | undefined;
   let nextT = schedule.next();
 
-  const arrivalsOf = (ep: HttpEndpoint): { scheduled: number; sent: number; late: number; dropped: number } => {
+  const arrivalsOf = (ep: string): { scheduled: number; sent: number; late: number; dropped: number } => {
     let a = perEndpoint.get(ep);
     if (!a) perEndpoint.set(ep, (a = { scheduled: 0, sent: 0, late: 0, dropped: 0 }));
     return a;
   };
-  const recorderOf = (ep: HttpEndpoint): EndpointRecorder => {
+  const recorderOf = (ep: string): EndpointRecorder => {
     let r = recorders.get(ep);
     if (!r) recorders.set(ep, (r = new EndpointRecorder(ep, 'http', opts.workload.name)));
     return r;
@@ -214,7 +228,8 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
     inFlight.add(f);
     const r = p.req;
     // Signed now, not when scheduled: an arrival that waited in the backlog carries a fresh timestamp.
-    transport.send({ method: r.method, path: r.path, headers: factory.signedNow(r), body: r.body, wantBody: r.endpoint === 'createOrder' }, (o) => {
+    const wire = factory.signedNow(r);
+    transport.send({ method: wire.method, path: wire.path, headers: wire.headers, body: wire.body, wantBody: wantBodies || r.endpoint === 'createOrder' }, (o) => {
       if (f.done) return;
       f.done = true;
       inFlight.delete(f);
@@ -224,15 +239,17 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
       if ('error' in o) {
         const { errorClass, errorCode } = classifyTransportError(o.error);
         errors++;
-        factory.noteResponse(r.endpoint, 0, undefined, r.orderId);
+        factory.noteResponse(r, 0, undefined);
         rec.recordError(
           errorClass === 'timeout'
             ? { atMs: t - originMs, errorClass, errorCode, correlationId: r.correlationId, latencyUs: (t - f.intendedMs) * 1000, latencyUncorrectedUs: (t - sentMs) * 1000 }
             : { atMs: t - originMs, errorClass, errorCode, correlationId: r.correlationId },
         );
       } else {
-        const code = o.status >= 400 ? extractErrorCode(o.body) : undefined;
-        const errorClass = classifyResponse(o.status, code);
+        // The target's dialect classifies (loadgate: exactly today's classifyResponse, test/unit/dialect-errors.test.ts).
+        const failure = factory.classify(o.status, o.body);
+        const errorClass = failure?.errorClass;
+        const code = failure?.errorCode;
         if (errorClass !== undefined) errors++;
         recordUs(liveLatency, (t - f.intendedMs) * 1000);
         rec.recordResponse({
@@ -244,7 +261,7 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
           errorCode: code,
           correlationId: r.correlationId,
         });
-        factory.noteResponse(r.endpoint, o.status, o.body, r.orderId);
+        factory.noteResponse(r, o.status, o.body);
       }
       pump();
       if (stopped && inFlight.size === 0) drained?.();
@@ -264,7 +281,8 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
   const arrive = (intendedMs: number): void => {
     const t = now();
     probe.recordSlipMs(t - intendedMs);
-    const req = factory.next();
+    // Planned now, signed when sent (send → signedNow).
+    const req = factory.next(false);
     c.scheduled++;
     arrivalsOf(req.endpoint).scheduled++;
     const p: Pending = { req, intendedMs, reachedMs: t, sentMs: 0, done: false };
@@ -336,7 +354,7 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
       // and dropped (run ended), so scheduled == sent + dropped. Later arrivals were never due. Bounded: one by
       // one up to COUNT_ONE_BY_ONE, then counted from the rate profile, so even an overloaded generator
       // (ratePerSec far beyond what it can send) stops at once.
-      const dropDue = (endpoint: HttpEndpoint): void => {
+      const dropDue = (endpoint: string): void => {
         c.scheduled++;
         c.dropped++;
         c.droppedRunEnded++;
@@ -401,7 +419,7 @@ async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: 
   for (const f of inFlight) {
     f.done = true;
     c.abandonedInFlight++;
-    factory.noteResponse(f.req.endpoint, 0, undefined, f.req.orderId);
+    factory.noteResponse(f.req, 0, undefined);
     const t = now();
     recorderOf(f.req.endpoint).recordError({
       atMs: t - originMs,

@@ -2,6 +2,8 @@
 import type { Workload } from '../../suite/schema.js';
 import type { ThreadHealthSample } from '../generator-health.js';
 import type { Credentials } from '../types.js';
+import type { DialectName } from '../../dialect/registry.js';
+import type { CustomOperationSpec } from '../../dialect/custom.js';
 import type { RunnerResult } from './runner.js';
 import type { TransportName } from './transport.js';
 
@@ -9,6 +11,9 @@ export interface WorkerInput {
   workload: Workload;
   baseUrl: string;
   credentials: Credentials | undefined;
+  dialect: DialectName;
+  /** The target's custom endpoints (`target.endpoints`). */
+  custom: Readonly<Record<string, CustomOperationSpec>> | undefined;
   timeoutMs: number;
   seed: number;
   workerIndex: number;

@@ -25,6 +25,8 @@ async function main(): Promise<void> {
     workload: input.workload,
     baseUrl: input.baseUrl,
     credentials: input.credentials,
+    dialect: input.dialect,
+    custom: input.custom,
     timeoutMs: input.timeoutMs,
     seed: input.seed,
     workerIndex: input.workerIndex,
