@@ -11,14 +11,14 @@
 import { performance } from 'node:perf_hooks';
 import http from 'node:http';
 import type { Socket } from 'node:net';
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { AUTH_HEADERS, signaturePayload } from '../src/dialect/loadgate/auth.js';
+import { getDialect, type DialectName } from '../src/dialect/index.js';
 import { InputError, RunError } from '../src/errors.js';
 import { createHistogram, recordUs, summarizeHistogram, type Histogram, type LatencySummaryMs } from '../src/result/histogram.js';
-import { FaultInjector, MOCK_ENDPOINTS, faultsSchema, type FaultOutcome, type MockFaults, type MockRouteName } from './faults.js';
+import { compileRoutes, MAX_BODY_BYTES, MOCK_SPEAKERS, type MockRequest, type MockServerContext, type Reply } from './dialects/index.js';
+import { FaultInjector, MOCK_ENDPOINTS, faultsSchema, type MockFaults, type MockRouteName } from './faults.js';
 import { MarketSimulator, buildMarkets } from './orderbook.js';
-import { OrderStore, parseOrderRequest } from './orders.js';
+import { OrderStore } from './orders.js';
 import { mockOptionsSchema, type MockExchangeConfig, type MockExchangeOptions, type MockStats } from '../src/suite/mock-options.js';
 export type { MockStats } from '../src/suite/mock-options.js';
 import { RateLimiter } from './ratelimit.js';
@@ -37,6 +37,8 @@ export interface MockExchange {
   /** `ws://HOST:PORT/ws` (served by mocks/streams.ts). */
   wsUrl: string;
   port: number;
+  /** The exchange API it speaks (src/dialect/registry.ts). */
+  dialect: DialectName;
   server: http.Server;
   stats: MockStats;
   /** Validated options with defaults, including the untouched `ws` key. */
@@ -64,28 +66,8 @@ export interface MockExchange {
 }
 
 const ROUTES: readonly MockRouteName[] = [...MOCK_ENDPOINTS, 'notFound'];
-const MAX_BODY_BYTES = 64 * 1024;
-const DEFAULT_DEPTH = 20;
-const MAX_DEPTH = 500;
 const CORRELATION_HEADER = 'x-correlation-id';
 const PHASE_HEADER = 'x-loadgate-phase';
-const API = '/api/v1';
-const ORDERS_PATH = `${API}/orders`;
-
-interface Reply {
-  status: number;
-  body: string;
-  retryAfterSec?: number;
-}
-
-const json = (status: number, value: unknown): Reply => ({ status, body: JSON.stringify(value) });
-const fail = (status: number, code: string, message: string): Reply => json(status, { error: { code, message } });
-
-const NOT_FOUND = fail(404, 'notFound', 'no such endpoint');
-const INJECTED: Record<Exclude<FaultOutcome, 'ok' | 'reset'>, Reply> = {
-  internalError: fail(500, 'internalError', 'injected fault: internal error'),
-  serviceUnavailable: fail(503, 'serviceUnavailable', 'injected fault: service unavailable'),
-};
 
 function createStats(): MockStats {
   const stats: MockStats = {
@@ -99,6 +81,8 @@ function createStats(): MockStats {
     connections: 0,
     openOrders: 0,
     cleanupRequests: 0,
+    signaturesVerified: 0,
+    authRefusals: 0,
   };
   clearStats(stats);
   return stats;
@@ -111,45 +95,13 @@ function clearStats(stats: MockStats): void {
   stats.stallsHeld = 0;
   stats.connections = 0;
   stats.cleanupRequests = 0;
+  stats.signaturesVerified = 0;
+  stats.authRefusals = 0;
   for (const key of Object.keys(stats.byStatus)) delete stats.byStatus[key];
   for (const route of ROUTES) {
     stats.byEndpoint[route] = 0;
     stats.byEndpointStatus[route] = {};
   }
-}
-
-function header(req: http.IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-interface Route {
-  name: MockRouteName;
-  /** `cancelOrder` only. */
-  orderId?: string;
-}
-
-function matchRoute(method: string, path: string): Route {
-  if (method === 'GET') {
-    switch (path) {
-      case '/health':
-        return { name: 'health' };
-      case `${API}/time`:
-        return { name: 'fetchTime' };
-      case `${API}/markets`:
-        return { name: 'fetchMarkets' };
-      case `${API}/orderbook`:
-        return { name: 'fetchOrderBook' };
-      case `${API}/ticker`:
-        return { name: 'fetchTicker' };
-    }
-  } else if (method === 'POST' && path === ORDERS_PATH) {
-    return { name: 'createOrder' };
-  } else if (method === 'DELETE' && path.startsWith(`${ORDERS_PATH}/`)) {
-    const orderId = path.slice(ORDERS_PATH.length + 1);
-    if (orderId !== '' && !orderId.includes('/')) return { name: 'cancelOrder', orderId };
-  }
-  return { name: 'notFound' };
 }
 
 /** Reads the body as UTF-8; undefined when it exceeds `MAX_BODY_BYTES` (the rest is drained, not kept). */
@@ -181,24 +133,51 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
     });
   }
   const options = parsed.data;
-  if (options.dialect !== 'loadgate') {
+  const dialect = getDialect(options.dialect);
+  const speakerOf = MOCK_SPEAKERS[options.dialect];
+  if (speakerOf === undefined) {
     // Until the server half of each dialect is written (issue 10), refuse rather than answer in the wrong protocol.
     throw new InputError('LG_MOCK_DIALECT_UNSUPPORTED', `mock exchange: dialect ${options.dialect} is not spoken by the mock yet`, { hint: 'use dialect loadgate' });
+  }
+  if (dialect.signing.needsPassphrase) {
+    const without = options.credentials.findIndex((c) => c.passphrase === undefined);
+    if (without !== -1) {
+      throw new InputError('LG_MOCK_OPTIONS_INVALID', `mock exchange options are invalid:\ncredentials[${without}].passphrase: ${options.dialect} signs with a passphrase; give each key pair one`);
+    }
   }
   const wsOptions = parseStreamOptions(options.ws);
   // Sub-millisecond epoch clock: Date.now()'s whole milliseconds would make a fixed 20 ms delay anywhere in 19–20 ms.
   const now = deps.now ?? (() => performance.timeOrigin + performance.now());
   const startedAtMs = now();
 
-  const secrets = new Map(options.credentials.map((c) => [c.apiKey, c.apiSecret]));
   const market = new MarketSimulator(buildMarkets(options.symbols, options.seed), options.seed, now, startedAtMs);
-  const marketsBody = JSON.stringify(market.markets);
   const orders = new OrderStore(options.balance);
   const faults = new FaultInjector(options.faults, createRng(options.seed, 0), startedAtMs);
   const rl = options.rateLimit;
   const publicLimiter = rl === false ? undefined : new RateLimiter(rl.capacity, rl.refillPerSec);
   const privateLimiter = rl === false ? undefined : new RateLimiter(rl.capacity, rl.refillPerSec);
   const stats = createStats();
+  const ctx: MockServerContext = {
+    dialect,
+    options,
+    startedAtMs,
+    market,
+    orders,
+    publicLimiter,
+    privateLimiter,
+    // An explicit recvWindowMs wins; otherwise the dialect's own window (OKX 30 s, the others 5 s).
+    recvWindowMs: opts.recvWindowMs ?? dialect.signing.defaultRecvWindowMs,
+    credentials: new Map(options.credentials.map((c) => [c.apiKey, c.passphrase === undefined ? { apiSecret: c.apiSecret } : { apiSecret: c.apiSecret, passphrase: c.passphrase }])),
+    countAuth(verified) {
+      if (verified) stats.signaturesVerified++;
+      else stats.authRefusals++;
+    },
+    ordersChanged() {
+      stats.openOrders = orders.size;
+    },
+  };
+  const speaker = speakerOf(ctx);
+  const routes = compileRoutes(dialect);
   const sockets = new Set<Socket>();
   /** Cancels for held responses' timers, so close() stops them. */
   const pending = new Set<() => void>();
@@ -215,116 +194,6 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
     m[key] = (m[key] ?? 0) + 1;
   };
 
-  const rateLimited = (retryAfterSec: number): Reply => ({
-    ...fail(429, 'rateLimitExceeded', `rate limit exceeded; retry in ${retryAfterSec}s`),
-    retryAfterSec,
-  });
-
-  const handlePublic = (route: MockRouteName, query: string, req: http.IncomingMessage, nowMs: number): Reply => {
-    if (route === 'notFound') return NOT_FOUND;
-    if (publicLimiter) {
-      const retryAfterSec = publicLimiter.take(req.socket.remoteAddress ?? '', nowMs);
-      if (retryAfterSec > 0) return rateLimited(retryAfterSec);
-    }
-    switch (route) {
-      case 'health':
-        return json(200, { status: 'ok', serverTimeMs: Math.floor(nowMs) });
-      case 'fetchTime':
-        return json(200, { serverTimeMs: Math.floor(nowMs) });
-      case 'fetchMarkets':
-        return { status: 200, body: marketsBody };
-      case 'fetchOrderBook': {
-        const params = new URLSearchParams(query);
-        const symbol = params.get('symbol');
-        if (symbol === null || symbol === '') return fail(400, 'invalidParameter', 'symbol is required');
-        if (!market.has(symbol)) return fail(400, 'invalidSymbol', `unknown symbol "${symbol}"`);
-        const depthParam = params.get('depth');
-        let depth = DEFAULT_DEPTH;
-        if (depthParam !== null) {
-          depth = /^\d{1,4}$/.test(depthParam) ? Number(depthParam) : 0;
-          if (depth < 1 || depth > MAX_DEPTH) return fail(400, 'invalidParameter', `depth must be an integer from 1 to ${MAX_DEPTH}`);
-        }
-        return json(200, market.orderBook(symbol, depth));
-      }
-      case 'fetchTicker': {
-        const symbol = new URLSearchParams(query).get('symbol');
-        if (symbol === null || symbol === '') return fail(400, 'invalidParameter', 'symbol is required');
-        const ticker = market.ticker(symbol);
-        return ticker ? json(200, ticker) : fail(400, 'invalidSymbol', `unknown symbol "${symbol}"`);
-      }
-      default:
-        return NOT_FOUND;
-    }
-  };
-
-  /** Checks key, rate limit, timestamp and signature, in that order; returns the API key or the rejection. */
-  const authenticate = (req: http.IncomingMessage, rawUrl: string, body: string, nowMs: number): string | Reply => {
-    const apiKey = header(req, AUTH_HEADERS.apiKey);
-    if (apiKey === undefined || apiKey === '') return fail(401, 'missingApiKey', `missing ${AUTH_HEADERS.apiKey} header`);
-    const secret = secrets.get(apiKey);
-    if (secret === undefined) return fail(401, 'invalidApiKey', 'unknown API key');
-    if (privateLimiter) {
-      const retryAfterSec = privateLimiter.take(apiKey, nowMs);
-      if (retryAfterSec > 0) return rateLimited(retryAfterSec);
-    }
-    let recvWindowMs = options.recvWindowMs;
-    const windowHeader = header(req, AUTH_HEADERS.recvWindow);
-    if (windowHeader !== undefined) {
-      const requested = Number(windowHeader);
-      if (!Number.isFinite(requested) || requested <= 0) {
-        return fail(400, 'invalidParameter', `${AUTH_HEADERS.recvWindow} must be a positive number of ms`);
-      }
-      recvWindowMs = Math.min(recvWindowMs, requested);
-    }
-    const tsHeader = header(req, AUTH_HEADERS.timestamp);
-    const ts = tsHeader === undefined || tsHeader === '' ? Number.NaN : Number(tsHeader);
-    if (!Number.isFinite(ts)) return fail(401, 'timestampOutsideRecvWindow', `missing or malformed ${AUTH_HEADERS.timestamp} header (epoch ms)`);
-    if (Math.abs(nowMs - ts) > recvWindowMs) {
-      return fail(401, 'timestampOutsideRecvWindow', `timestamp is ${Math.round(nowMs - ts)} ms off server time; recv window is ${recvWindowMs} ms`);
-    }
-    const signature = header(req, AUTH_HEADERS.signature) ?? '';
-    const expected = createHmac('sha256', secret).update(signaturePayload(tsHeader ?? '', req.method ?? '', rawUrl, body)).digest();
-    const given = Buffer.from(signature, 'hex');
-    // Buffer.from(…, 'hex') stops at the first non-hex character, so a malformed signature comes out short.
-    if (signature.length !== 64 || given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      return fail(401, 'invalidSignature', 'signature does not match the request');
-    }
-    return apiKey;
-  };
-
-  const handlePrivate = (route: Route, req: http.IncomingMessage, rawUrl: string, body: string | undefined, nowMs: number): Reply => {
-    if (body === undefined) return fail(413, 'payloadTooLarge', `body exceeds ${MAX_BODY_BYTES} bytes`);
-    const auth = authenticate(req, rawUrl, body, nowMs);
-    if (typeof auth !== 'string') return auth;
-    if (route.name === 'cancelOrder') {
-      const order = orders.cancel(auth, route.orderId ?? '');
-      stats.openOrders = orders.size;
-      if (!order) return fail(404, 'orderNotFound', `no open order ${route.orderId ?? ''}`);
-      return json(200, { orderId: order.orderId, clientOrderId: order.clientOrderId, symbol: order.symbol, status: 'canceled', canceledAtMs: Math.floor(nowMs) });
-    }
-    const parsedOrder = parseOrderRequest(body, (s) => market.market(s));
-    if (!parsedOrder.ok) return fail(400, 'invalidOrder', parsedOrder.message);
-    const wanted = parsedOrder.value;
-    const notional = wanted.qty * (wanted.price ?? market.midPrice(wanted.symbol) ?? 0);
-    const order = orders.create(auth, wanted, notional, Math.floor(nowMs));
-    stats.openOrders = orders.size;
-    if (!order) {
-      const quote = market.market(wanted.symbol)?.quote ?? '';
-      return fail(400, 'insufficientMargin', `order needs ${notional.toFixed(2)} ${quote}; ${orders.remaining(auth).toFixed(2)} available`);
-    }
-    return json(201, {
-      orderId: order.orderId,
-      clientOrderId: order.clientOrderId,
-      symbol: order.symbol,
-      side: order.side,
-      type: order.type,
-      price: order.price,
-      qty: order.qty,
-      status: 'open',
-      createdAtMs: order.createdAtMs,
-    });
-  };
-
   const send = (req: http.IncomingMessage, res: http.ServerResponse, route: MockRouteName, receivedAtMs: number, reply: Reply | null): void => {
     if (res.writableEnded || req.socket.destroyed) return; // the client left while the response was held
     if (reply === null) {
@@ -338,7 +207,7 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
     const correlationId = req.headers[CORRELATION_HEADER];
     if (correlationId !== undefined) headers[CORRELATION_HEADER] = correlationId;
     if (reply.retryAfterSec !== undefined) headers['retry-after'] = String(reply.retryAfterSec);
-    if (reply === INJECTED.internalError || reply === INJECTED.serviceUnavailable) stats.errorsInjected++;
+    if (reply === speaker.injected.internalError || reply === speaker.injected.serviceUnavailable) stats.errorsInjected++;
     if (req.headers[PHASE_HEADER] !== 'cleanup') {
       countStatus(route, String(reply.status));
       recordServerTime(route, receivedAtMs);
@@ -420,24 +289,27 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
     const rawUrl = req.url ?? '/';
     const q = rawUrl.indexOf('?');
     const path = q === -1 ? rawUrl : rawUrl.slice(0, q);
-    const route = matchRoute(req.method ?? 'GET', path);
+    const route = routes.match(req.method ?? 'GET', path);
+    const name: MockRouteName = route === undefined ? 'notFound' : route.op;
     if (req.headers[PHASE_HEADER] === 'cleanup') stats.cleanupRequests++;
     else {
       stats.requestsTotal++;
-      stats.byEndpoint[route.name]++;
+      stats.byEndpoint[name]++;
     }
-    const plan = faults.plan(route.name);
+    const plan = faults.plan(name);
     const targetMs = t0 + plan.delayMs;
-    if (plan.outcome === 'reset') return respond(req, res, route.name, t0, targetMs, null);
-    if (plan.outcome !== 'ok') return respond(req, res, route.name, t0, targetMs, INJECTED[plan.outcome]);
-    if (route.name === 'createOrder' || route.name === 'cancelOrder') {
+    if (plan.outcome === 'reset') return respond(req, res, name, t0, targetMs, null);
+    if (plan.outcome !== 'ok') return respond(req, res, name, t0, targetMs, speaker.injected[plan.outcome]);
+    if (route === undefined) return respond(req, res, name, t0, targetMs, speaker.notFound);
+    const r: MockRequest = { op: route.op, pathParams: route.pathParams, req, rawUrl, query: q === -1 ? '' : rawUrl.slice(q + 1) };
+    if (dialect.rest[route.op].signed) {
       readBody(req).then(
-        (body) => respond(req, res, route.name, t0, targetMs, handlePrivate(route, req, rawUrl, body, t0)),
+        (body) => respond(req, res, name, t0, targetMs, speaker.privateReply(r, body, t0)),
         () => undefined, // the client aborted mid-body: there is no one to answer
       );
       return;
     }
-    respond(req, res, route.name, t0, targetMs, handlePublic(route.name, q === -1 ? '' : rawUrl.slice(q + 1), req, t0));
+    respond(req, res, name, t0, targetMs, speaker.publicReply(r, t0));
   };
 
   const server = http.createServer({ noDelay: true }, onRequest);
@@ -474,6 +346,7 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
     url: `http://${host}:${port}`,
     wsUrl: `ws://${host}:${port}${streams.path}`,
     port,
+    dialect: options.dialect,
     server,
     stats,
     options,

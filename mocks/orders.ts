@@ -47,7 +47,14 @@ export function parseOrderRequest(body: string, markets: (symbol: string) => Mar
     return { ok: false, message: 'body is not valid JSON' };
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return { ok: false, message: 'body must be a JSON object' };
-  const o = data as Record<string, unknown>;
+  return validateOrder(data as Record<string, unknown>, markets);
+}
+
+/**
+ * Validates an order's fields (`symbol` is the mock's `BASE-QUOTE`, `qty` and `price` numbers or decimal strings):
+ * the one set of rules every dialect's order entry goes through, after it has mapped its own field names.
+ */
+export function validateOrder(o: Record<string, unknown>, markets: (symbol: string) => MarketInfo | undefined): ParseResult<OrderRequest> {
   const { symbol, side, type } = o;
   if (typeof symbol !== 'string') return { ok: false, message: 'symbol is required' };
   const market = markets(symbol);

@@ -261,6 +261,10 @@ export interface MockStats {
    * out of the counters above and of `serverTimeMs`, which describe the measured run.
    */
   cleanupRequests: number;
+  /** Signed requests whose key, passphrase, timestamp and signature verified (the dialect's signing scheme). */
+  signaturesVerified: number;
+  /** Signed requests refused for their key, passphrase, timestamp or signature (answered with the dialect's auth codes). */
+  authRefusals: number;
   /** WebSocket stream counters (mocks/streams.ts); the same object as `streams.stats`. */
   ws?: MockStreamStats;
 }
