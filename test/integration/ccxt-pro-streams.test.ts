@@ -1,0 +1,150 @@
+/**
+ * ccxt.pro as the referee of the mock's exchange streams (issue 10): its own watchOrderBook, pointed at the mock
+ * (every URL in `urls.api` repointed and checked before any call), builds a book from the mock's frames; after an
+ * injected gap it raises its own error, and loadgate's SequenceTracker, fed the very frames ccxt received, counts
+ * the loss the mock injected. Bounded loops, no timing assertions.
+ */
+import http from 'node:http';
+import ccxt from 'ccxt';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildMarkets, MarketSimulator } from '../../mocks/orderbook.js';
+import { attachStreams, type StreamFaults, type StreamsHandle } from '../../mocks/streams.js';
+import { getDialect, type DialectName } from '../../src/dialect/registry.js';
+import { SequenceTracker } from '../../src/dialect/sequence.js';
+import { formatDecimal } from '../../src/dialect/codec.js';
+import { repointUrls, strayUrls } from '../../src/engines/sdk/ccxt.js';
+import type { Level } from '../../mocks/stream-dialects/feed.js';
+import { okxChecksum } from '../../mocks/stream-dialects/okx-v5.js';
+
+interface ProExchange {
+  urls: { api?: unknown; test?: unknown; [k: string]: unknown };
+  loadHttpProxyAgent(): Promise<unknown>;
+  setMarkets(markets: unknown[]): unknown;
+  safeMarketStructure(m: Record<string, unknown>): Record<string, unknown>;
+  watchOrderBook(symbol: string, limit?: number): Promise<{ nonce?: number; bids: number[][]; asks: number[][] }>;
+  handleMessage(client: unknown, message: unknown): unknown;
+  close(): Promise<void>;
+}
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** Streams on a bare HTTP server (port 0, loopback), fed by the same MarketSimulator the mock exchange uses. */
+async function streamsOnly(dialect: DialectName, faults: StreamFaults): Promise<{ httpOrigin: string; wsOrigin: string; streams: StreamsHandle }> {
+  const market = new MarketSimulator(buildMarkets(['BTC-USDT', 'ETH-USDT'], 11), 11, () => Date.now(), Date.now());
+  const server = http.createServer((_req, res) => res.writeHead(404).end());
+  const streams = attachStreams(server, { ratePerSec: { orderbook: 100 }, faults, seed: 3 }, { market, dialect });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  cleanups.push(async () => {
+    await streams.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return { httpOrigin: `http://127.0.0.1:${port}`, wsOrigin: `ws://127.0.0.1:${port}`, streams };
+}
+
+/** A ccxt.pro exchange with every URL on the mock, checked before any call, and a tap on the frames it handles. */
+async function pointedExchange(id: 'okx' | 'bybit' | 'binance', httpOrigin: string, wsOrigin: string) {
+  const Ctor = (ccxt.pro as unknown as Record<string, new (c: Record<string, unknown>) => ProExchange>)[id]!;
+  const ex = new Ctor({ enableRateLimit: false, timeout: 5_000 });
+  ex.urls = { ...ex.urls, api: repointUrls(ex.urls.api, httpOrigin, wsOrigin), test: repointUrls(ex.urls.test, httpOrigin, wsOrigin) };
+  expect(strayUrls(ex.urls, [httpOrigin, wsOrigin])).toEqual([]);
+  for (const origin of [httpOrigin, wsOrigin]) expect(new URL(origin).hostname).toBe('127.0.0.1');
+  // ccxt refuses plain ws:// without an HTTP agent.
+  await ex.loadHttpProxyAgent();
+  const frames: string[] = [];
+  const handle = ex.handleMessage.bind(ex);
+  // ccxt hands its handler the parsed frame; the text it came as is the same JSON.
+  ex.handleMessage = (client, message) => {
+    frames.push(typeof message === 'string' ? message : JSON.stringify(message));
+    return handle(client, message);
+  };
+  cleanups.push(() => ex.close().catch(() => undefined));
+  return { ex, frames };
+}
+
+/** The spot market ccxt would have loaded, without a REST call (the streams-only server has no REST). */
+function spotMarket(ex: ProExchange, id: string, lowercaseId?: string): unknown {
+  return ex.safeMarketStructure({
+    id,
+    lowercaseId: lowercaseId ?? id.toLowerCase(),
+    symbol: 'BTC/USDT',
+    base: 'BTC',
+    quote: 'USDT',
+    baseId: 'BTC',
+    quoteId: 'USDT',
+    type: 'spot',
+    spot: true,
+    active: true,
+    precision: { price: 0.1, amount: 0.00001 },
+  });
+}
+
+/** Calls watchOrderBook until it throws or `maxUpdates` updates came; returns the updates seen and the error. */
+async function watchUntilError(ex: ProExchange, maxUpdates: number, limit?: number): Promise<{ updates: number; error: unknown }> {
+  let updates = 0;
+  try {
+    for (; updates < maxUpdates; updates++) await ex.watchOrderBook('BTC/USDT', limit);
+  } catch (e) {
+    return { updates, error: e };
+  }
+  return { updates, error: undefined };
+}
+
+function track(dialect: DialectName, frames: readonly string[]) {
+  const d = getDialect(dialect);
+  const t = new SequenceTracker(d.stream.sequence.orderbook);
+  let data = 0;
+  for (const f of frames) {
+    const e = d.stream.decode(f);
+    if (e.kind === 'data' && e.channel === 'orderbook') {
+      data++;
+      t.observe(e.seq);
+    }
+  }
+  return { data, summary: t.finish() };
+}
+
+describe('ccxt.pro watchOrderBook against the mock', () => {
+  it('okx-v5: ccxt builds the book from snapshot + updates; after a dropped update it raises InvalidNonce, and our tracker counts the one broken link', async () => {
+    const { httpOrigin, wsOrigin, streams } = await streamsOnly('okx-v5', { dropSeqs: [30] });
+    const { ex, frames } = await pointedExchange('okx', httpOrigin, wsOrigin);
+    ex.setMarkets([spotMarket(ex, 'BTC-USDT')]);
+    let book = await ex.watchOrderBook('BTC/USDT');
+    for (let i = 0; i < 10; i++) book = await ex.watchOrderBook('BTC/USDT');
+    expect(book.bids[0]![0]!).toBeLessThan(book.asks[0]![0]!);
+    // ccxt's book is the mock's: OKX's checksum of ccxt's top 25 levels matches the last frame's.
+    const last = JSON.parse(frames.filter((f) => f.includes('"action"')).at(-1)!) as { data: Array<{ checksum: number }> };
+    const levels = (rows: number[][]): Level[] => rows.map((r) => [formatDecimal(r[0]!), formatDecimal(r[1]!)]);
+    expect(okxChecksum(levels(book.bids), levels(book.asks))).toBe(last.data[0]!.checksum);
+    const { updates, error } = await watchUntilError(ex, 500);
+    expect(updates).toBeGreaterThan(10); // it kept up with the updates before the gap
+    expect(error).toBeInstanceOf(ccxt.InvalidNonce);
+    expect(streams.stats.dropsInjected).toBe(1);
+    const { summary } = track('okx-v5', frames);
+    expect(summary.lossExact).toBe(false);
+    expect(summary.lost).toBe(1);
+    expect(summary.lost).toBe(streams.stats.lossInjected);
+  });
+
+  it('bybit-v5: ccxt builds the book; it does not check u, so a dropped delta goes unnoticed by ccxt and is counted by our tracker', async () => {
+    const { httpOrigin, wsOrigin, streams } = await streamsOnly('bybit-v5', { dropSeqs: [10, 11, 25] });
+    const { ex, frames } = await pointedExchange('bybit', httpOrigin, wsOrigin);
+    ex.setMarkets([spotMarket(ex, 'BTCUSDT')]);
+    const first = await ex.watchOrderBook('BTC/USDT');
+    expect(first.bids.length).toBeGreaterThan(0);
+    expect(first.bids[0]![0]!).toBeLessThan(first.asks[0]![0]!);
+    // After the gap ccxt's book can be wrong (a missed removal leaves a stale level, even a crossed book), silently.
+    const { updates, error } = await watchUntilError(ex, 40);
+    expect(error).toBeUndefined();
+    expect(updates).toBe(40);
+    const { data, summary } = track('bybit-v5', frames);
+    expect(data).toBeGreaterThan(26); // the frames ccxt handled reach past the last drop
+    expect(streams.stats.dropsInjected).toBe(3);
+    expect(summary.lost).toBe(3);
+    expect(summary.lost).toBe(streams.stats.lossInjected);
+  });
+});
