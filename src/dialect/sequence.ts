@@ -2,7 +2,7 @@
  * The one sequence tracker (issue 10): loss, duplicates, reordering and resyncs of one subscription, under the
  * dialect's sequence rule (src/dialect/types.ts `SequenceRule`). Pure, no imports but types, O(gaps) memory bounded
  * by the window: the ws engine (Node) and the k6 scenarios load the same file. It replaces
- * src/engines/ws/seq-tracker.ts (window 4096) and scenarios/lib/gaps.ts (window 64), which count differently:
+ * the ws engine's own tracker (window 4096, now deleted) and scenarios/lib/gaps.ts (window 64), which count differently:
  * the k6 one never counts seqs missing before the first message it saw, the engine's does.
  *
  * Id rules (`perSubscription`, `updateIdRange`, `updateId`) count in update ids: every id in a gap that is never

@@ -1,21 +1,26 @@
 /**
  * The WebSocket stream engine (issue #4): opens N connections at a connect rate, subscribes each to every
  * stream × symbol of the workload, and measures connect and subscribe-ack time, message latency (receive time −
- * server `ts`, clock offset corrected), loss / duplicates / reordering from `seq`, and reconnects.
+ * server timestamp, clock offset corrected), loss / duplicates / reordering / resyncs from the sequence, and
+ * reconnects. It speaks the target's dialect (issue 10: `dialect.stream` for the URL, frames and decoding, and
+ * `SequenceTracker` with the dialect's rule per channel); loadgate's data frames take a fast path (ws/frame.ts).
  * Results: one `ws:<channel>` endpoint per channel (see ws/collector.ts).
  */
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
+import { getDialect } from '../dialect/registry.js';
+import type { Channel, StreamSubscription } from '../dialect/types.js';
 import { InputError } from '../errors.js';
 import { mulberry32 } from './exchange-requests.js';
 import { assessGenerator, ProcessUsageMonitor, ThreadHealthProbe } from './generator-health.js';
 import type { Engine, EngineContext, EngineOutput } from './types.js';
 import { setLongTimeout, type LongTimeout } from './timers.js';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './ws/backoff.js';
-import { estimateClockOffset, isLocalUrl } from './ws/clock-offset.js';
+import { estimateClockOffset, isLocalUrl, serverTimeRequest } from './ws/clock-offset.js';
 import { WsCollector, type ClockOffset } from './ws/collector.js';
-import { StreamConnection, type ConnectionClock, type SocketFactory, type Subscription, type WsLike } from './ws/connection.js';
+import { StreamConnection, unifiedSymbol, type ConnectionClock, type SocketFactory, type Subscription, type WsLike } from './ws/connection.js';
+import { parseDataFrame, type DataFrame } from './ws/frame.js';
 
 export interface WsEngineDeps {
   /** Default: `ws`'s WebSocket, no compression. */
@@ -32,9 +37,14 @@ export interface WsEngineDeps {
   stopGraceMs?: number;
   /** Seq reorder window per subscription. Default 4096. */
   seqWindow?: number;
-  /** How often subscriptions are checked for silence, ms. Default 100. */
+  /** How often subscriptions are checked for silence (and heartbeats for being due), ms. Default 100. */
   silenceCheckMs?: number;
+  /** Heartbeat interval, ms. Default: the dialect's `stream.pingIntervalMs`, else 20 s of WebSocket pings. */
+  pingIntervalMs?: number;
 }
+
+/** Data-frame readers that skip JSON.parse, by dialect (issue #4's floor: 50 000 msg/s on one core). */
+const FAST_DATA: Partial<Record<string, (raw: string) => DataFrame | undefined>> = { loadgate: parseDataFrame };
 
 /** Connections opened per turn of the event loop at most. */
 const OPEN_PER_TICK = 200;
@@ -71,7 +81,20 @@ async function runWs(ctx: EngineContext, deps: WsEngineDeps): Promise<EngineOutp
       hint: 'set `target.wsUrl: wss://…` in the suite (the mock target sets it by itself)',
     });
   }
+  const dialect = getDialect(ctx.target.dialect);
+  const wi = ctx.suite.workloads.indexOf(w);
+  const at = wi >= 0 ? `workloads[${wi}]` : `workload "${w.name}"`;
+  const unified: StreamSubscription[] = subscriptions.map((s) => {
+    const symbol = unifiedSymbol(s.symbol);
+    if (symbol === undefined) {
+      throw new InputError('LG_WS_BAD_SYMBOL', `${at}.symbols: "${s.symbol}" is not a symbol (expected BASE/QUOTE or BASE-QUOTE, e.g. BTC/USDT)`, {
+        hint: `the ${dialect.name} dialect maps BTC/USDT to its own id (${dialect.symbols.toExchange('BTC/USDT')})`,
+      });
+    }
+    return { channel: s.channel as Channel, symbol };
+  });
   const channels = [...new Set(subscriptions.map((s) => s.channel))];
+  const wsUrl = dialect.stream.url(ctx.target.wsUrl, unified);
   const factory = deps.socketFactory ?? defaultSocketFactory;
   const epochMs = deps.epochMs ?? defaultEpochMs;
   const setT = deps.setTimeout ?? ((fn: () => void, ms: number) => setTimeout(fn, ms));
@@ -84,22 +107,26 @@ async function runWs(ctx: EngineContext, deps: WsEngineDeps): Promise<EngineOutp
   if (mode === 'same-host' || (mode === 'auto' && (ctx.target.mock || isLocalUrl(ctx.target.wsUrl)))) {
     clockOffset = { method: 'same-host', offsetMs: 0, uncertaintyMs: 0 };
   } else {
-    clockOffset = await estimateClockOffset({ wsUrl: ctx.target.wsUrl, baseUrl: ctx.target.baseUrl }, { factory, epochMs }, { timeoutMs: Math.min(ctx.target.timeoutMs, 5_000) });
+    clockOffset = await estimateClockOffset({ wsUrl: ctx.target.wsUrl, baseUrl: ctx.target.baseUrl }, { factory, epochMs }, { timeoutMs: Math.min(ctx.target.timeoutMs, 5_000), dialect });
     if (clockOffset === undefined) {
-      notes.push('message latency assumes the client and server clocks agree: the clock offset could not be estimated (no pong, no /api/v1/time)');
+      notes.push(`message latency assumes the client and server clocks agree: the clock offset could not be estimated (no pong with the server's time, no answer to ${serverTimeRequest(dialect)})`);
     } else {
       notes.push(
-        `message latency is corrected for an estimated clock offset (server − client) of ${clockOffset.offsetMs} ms ± ${clockOffset.uncertaintyMs} ms (${clockOffset.method === 'ping' ? 'ping/pong' : 'GET /api/v1/time'})`,
+        `message latency is corrected for an estimated clock offset (server − client) of ${clockOffset.offsetMs} ms ± ${clockOffset.uncertaintyMs} ms (${clockOffset.method === 'ping' ? 'ping/pong' : serverTimeRequest(dialect)})`,
       );
     }
   }
 
-  const collector = new WsCollector(channels, w.name);
+  const collector = new WsCollector(channels, w.name, dialect.stream.sequence);
   const clock: ConnectionClock = { now: ctx.now, epochMs, setTimeout: setT, clearTimeout: clearT };
   const random = mulberry32((ctx.seed ^ 0x5eed_0004) >>> 0);
+  const fastData = FAST_DATA[dialect.name];
   const connOpts = {
-    url: ctx.target.wsUrl,
+    url: wsUrl,
     subscriptions,
+    dialect,
+    ...(fastData !== undefined ? { fastData } : {}),
+    ...(deps.pingIntervalMs !== undefined ? { pingIntervalMs: deps.pingIntervalMs } : {}),
     timeoutMs: ctx.target.timeoutMs,
     backoff: deps.backoff ?? DEFAULT_BACKOFF,
     clockOffsetUs: (clockOffset?.offsetMs ?? 0) * 1000,
@@ -139,12 +166,24 @@ async function runWs(ctx: EngineContext, deps: WsEngineDeps): Promise<EngineOutp
   // One watchdog for every connection: a subscription that stops delivering is an outage (connection.ts).
   const silenceCheckMs = Math.max(20, Math.min(deps.silenceCheckMs ?? 100, load.maxSilenceMs ?? Number.POSITIVE_INFINITY));
   const watchdog = setInterval(() => {
-    for (const c of conns) c.checkSilence();
+    for (const c of conns) {
+      c.checkSilence();
+      c.heartbeat();
+    }
   }, silenceCheckMs);
   watchdog.unref();
 
   const progress = setInterval(() => {
-    ctx.progress({ workload: w.name, elapsedSec: (ctx.now() - startMs) / 1000, totalSec: load.durationSec, requests: collector.messages, errors: collector.errors, unit: 'messages' });
+    const p99Ms = collector.p99Ms();
+    ctx.progress({
+      workload: w.name,
+      elapsedSec: (ctx.now() - startMs) / 1000,
+      totalSec: load.durationSec,
+      requests: collector.messages,
+      errors: collector.errors,
+      unit: 'messages',
+      ...(p99Ms !== undefined ? { p99Ms } : {}),
+    });
   }, 1000);
 
   let endTimer: LongTimeout | undefined;
@@ -172,7 +211,7 @@ async function runWs(ctx: EngineContext, deps: WsEngineDeps): Promise<EngineOutp
   const { health: generator, notes: healthNotes } = assessGenerator({ threads: [thread], process: used.process, target: used.target, threadCount: 1 });
   notes.push(...usage.notes, ...healthNotes);
 
-  if (collector.connectionsOpened === 0) notes.push(`no stream connection opened to ${ctx.target.wsUrl} (${collector.connectFailures} failed attempts)`);
+  if (collector.connectionsOpened === 0) notes.push(`no stream connection opened to ${wsUrl} (${collector.connectFailures} failed attempts)`);
   if (collector.downAtEnd > 0) notes.push(`${collector.downAtEnd} stream connection(s) were down (never connected, or reconnecting) when the run ended`);
   if (collector.negativeLatency > 0) {
     notes.push(`${collector.negativeLatency} message(s) arrived "before" they were sent by the server's clock (recorded as 1 µs): the clocks disagree`);
@@ -182,7 +221,13 @@ async function runWs(ctx: EngineContext, deps: WsEngineDeps): Promise<EngineOutp
       `ws:${channel}: ${sil.count} silence(s): a live subscription delivered nothing for longer than ${load.silenceFactor}× its usual interval${load.maxSilenceMs !== undefined ? ` or ${load.maxSilenceMs} ms` : ''}, ${(sil.totalMs / 1000).toFixed(1)} s in all${sil.atEnd ? ` (${sil.atEnd} still silent at the end)` : ''}; counted as downtime, and seqs skipped meanwhile as loss`,
     );
   }
-  if (collector.noTimestamp > 0) notes.push(`${collector.noTimestamp} message(s) carried no server \`ts\`: counted in stream.messages, not in message latency`);
+  for (const channel of channels) {
+    const rule = dialect.stream.sequence[channel as Channel];
+    if (rule?.type === 'none') notes.push(`ws:${channel}: ${dialect.name}'s ${dialect.stream.channelNames[channel as Channel]} stream carries no sequence numbers: loss is not measurable (lossPct is no-data)`);
+    if (rule?.type === 'prevSeqId') notes.push(`ws:${channel}: ${dialect.name} chains messages by prevSeqId with arbitrary id steps: each broken link counts as one lost message, a lower bound`);
+  }
+  for (const [channel, n] of collector.resyncsByChannel()) notes.push(`ws:${channel}: ${n} resync(s) (a snapshot mid-stream or a sequence reset), counted apart from loss`);
+  if (collector.noTimestamp > 0) notes.push(`${collector.noTimestamp} message(s) carried no server \`${dialect.stream.timestamp.field}\`: counted in stream.messages, not in message latency`);
 
   const out: EngineOutput = { engine: { name: 'ws', version: WS_VERSION }, endpoints: collector.toEndpoints(clockOffset), generator, notes };
   if (ctx.signal.aborted) out.incomplete = { reason: 'stopped before the planned duration' };

@@ -383,7 +383,14 @@ export const CONNECTION_ALIGN = ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'l'] as
 export function streamCells(e: EndpointView): string[] {
   const st = e.ep.stream!;
   const l = e.measured.latency;
-  return [e.name, fmtCount(st.messages), fmtMs(l?.p50Ms), fmtMs(l?.p95Ms), fmtMs(l?.p99Ms), fmtPct(streamView(st).lossPct), fmtCount(st.duplicates), fmtCount(st.reordered)];
+  return [e.name, fmtCount(st.messages), fmtMs(l?.p50Ms), fmtMs(l?.p95Ms), fmtMs(l?.p99Ms), lossCell(st), fmtCount(st.duplicates), fmtCount(st.reordered)];
+}
+
+/** The loss column: `—` when the stream has no sequence, `≥ x%` when the count is a lower bound (OKX's chain). */
+export function lossCell(st: StreamStats): string {
+  const v = streamView(st).lossPct;
+  const text = fmtPct(v);
+  return st.loss === 'lowerBound' && v !== undefined ? `≥ ${text}` : text;
 }
 
 /** One row of the connections table, as plain text (renderers escape). */
@@ -407,7 +414,8 @@ export function connectionCells(g: ConnectionGroup): string[] {
 export function streamView(s: StreamStats): StreamView {
   const up = s.uptimeSec + s.downtimeSec;
   return {
-    lossPct: s.expected > 0 ? (s.lost / s.expected) * 100 : undefined,
+    // A stream without a sequence (the dialect's rule is `none`) has no loss to show: no-data, never 0.
+    lossPct: s.loss !== 'none' && s.expected > 0 ? (s.lost / s.expected) * 100 : undefined,
     reconnectSuccessPct: s.reconnectAttempts > 0 ? (s.reconnectSuccesses / s.reconnectAttempts) * 100 : undefined,
     uptimePct: up > 0 ? (s.uptimeSec / up) * 100 : undefined,
     recovery: summarizeEncoded(s.recoveryTime),

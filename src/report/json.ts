@@ -54,6 +54,8 @@ function streamJson(s: StreamStats): StreamJson {
     expected: s.expected,
     lost: s.lost,
     lossPct: orNull(v.lossPct),
+    loss: s.loss ?? 'exact',
+    resyncs: s.resyncs ?? 0,
     duplicates: s.duplicates,
     reordered: s.reordered,
     disconnects: s.disconnects,

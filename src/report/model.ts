@@ -77,7 +77,12 @@ export interface StreamJson {
   messagesByChannel: Record<string, number>;
   expected: number;
   lost: number;
+  /** null when not measurable (`loss: none`: the stream carries no sequence numbers), or nothing was expected. */
   lossPct: number | null;
+  /** `exact`; `lowerBound`: each broken link counted once (OKX prevSeqId); `none`: no sequence, loss not measurable. */
+  loss: 'exact' | 'lowerBound' | 'none';
+  /** Sequence resyncs (snapshots mid-stream, sequence resets), counted apart from loss. */
+  resyncs: number;
   duplicates: number;
   reordered: number;
   disconnects: number;

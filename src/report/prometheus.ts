@@ -123,6 +123,7 @@ function addEndpoint(r: Registry, e: EndpointView, view: ReportView, boundariesM
     r.add('loadgate_stream_lost_total', 'counter', 'Stream messages lost (sequence gaps) over the whole run.', sl, st.lost);
     r.add('loadgate_stream_duplicates_total', 'counter', 'Duplicate stream messages over the whole run.', sl, st.duplicates);
     r.add('loadgate_stream_reordered_total', 'counter', 'Out-of-order stream messages over the whole run.', sl, st.reordered);
+    r.add('loadgate_stream_resyncs_total', 'counter', 'Stream sequence resyncs (snapshots mid-stream, sequence resets), counted apart from loss, whole run.', sl, st.resyncs ?? 0);
     r.add('loadgate_stream_loss_ratio', 'gauge', 'Stream messages lost, as a ratio of expected (0-1).', sl, ratio(streamView(st).lossPct));
   }
 }

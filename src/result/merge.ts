@@ -72,7 +72,15 @@ function mergeStream(a: StreamStats | undefined, b: StreamStats | undefined): St
     uptimeSec: a.uptimeSec + b.uptimeSec,
     downtimeSec: a.downtimeSec + b.downtimeSec,
     ...(a.clockOffset ? { clockOffset: a.clockOffset } : b.clockOffset ? { clockOffset: b.clockOffset } : {}),
+    ...(a.resyncs !== undefined || b.resyncs !== undefined ? { resyncs: (a.resyncs ?? 0) + (b.resyncs ?? 0) } : {}),
+    ...mergedLoss(a.loss, b.loss),
   };
+}
+
+/** Unmeasurable only if both parts are; a lower bound if either part's count is one. */
+function mergedLoss(a: StreamStats['loss'], b: StreamStats['loss']): Pick<StreamStats, 'loss'> {
+  if (a === 'none' && b === 'none') return { loss: 'none' };
+  return a === 'lowerBound' || b === 'lowerBound' ? { loss: 'lowerBound' } : {};
 }
 
 /** Merge two endpoint results. `shiftBSec` aligns b's series onto a's time origin. */

@@ -44,6 +44,13 @@ export const streamStatsSchema = z.object({
   lost: z.number().int().nonnegative(),
   duplicates: z.number().int().nonnegative(),
   reordered: z.number().int().nonnegative(),
+  /** Sequence resyncs (a snapshot mid-stream, a sequence reset): counted apart from loss. Absent in older results. */
+  resyncs: z.number().int().nonnegative().optional(),
+  /**
+   * What `lost` is: absent = exact; `lowerBound` = each broken link counted once (OKX's prevSeqId chain);
+   * `none` = the stream carries no sequence, so loss is not measurable and lossPct is no-data (never 0).
+   */
+  loss: z.enum(['lowerBound', 'none']).optional(),
   disconnects: z.number().int().nonnegative(),
   reconnectAttempts: z.number().int().nonnegative(),
   reconnectSuccesses: z.number().int().nonnegative(),

@@ -87,6 +87,11 @@ export class EndpointRecorder {
     return this.requests;
   }
 
+  /** A percentile of the latency recorded so far, ms (live progress); undefined before any sample. */
+  latencyPercentileMs(p: number): number | undefined {
+    return this.total.totalCount > 0 ? this.total.getValueAtPercentile(p) / 1000 : undefined;
+  }
+
   /** A request that got a response (successful or not). */
   recordResponse(s: ResponseSample): void {
     this.requests++;

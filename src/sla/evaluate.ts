@@ -98,7 +98,12 @@ function measure(metric: string, name: string, ep: EndpointResult | undefined, d
       return ep.arrivals === undefined ? { missing: `"${name}" was not driven at an arrival rate` } : { value: ep.arrivals.dropped };
     case 'lossPct':
       if (ep.stream === undefined) return { missing: `"${name}" is not a stream` };
-      return ep.stream.expected === 0 ? { missing: 'no stream messages were expected' } : { value: (ep.stream.lost / ep.stream.expected) * 100 };
+      // Never pass on missing data: a stream without sequence numbers can't show loss (STYLE.md habit 6).
+      if (ep.stream.loss === 'none') return { missing: `"${name}" carries no sequence numbers in this exchange's protocol: loss is not measurable` };
+      if (ep.stream.expected === 0) return { missing: 'no stream messages were expected' };
+      return ep.stream.loss === 'lowerBound'
+        ? { value: (ep.stream.lost / ep.stream.expected) * 100, detail: 'a lower bound: each broken prevSeqId link counts as one lost message' }
+        : { value: (ep.stream.lost / ep.stream.expected) * 100 };
     case 'reconnectSuccessPct':
       if (ep.stream === undefined) return { missing: `"${name}" is not a stream` };
       // A ratio over nothing is no data (0 of 0 reconnects is not 100%): issue #13.

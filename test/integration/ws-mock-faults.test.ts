@@ -1,7 +1,7 @@
 /** The stream mock's other faults, seen from a raw client: stalls, slow consumers, heartbeats. */
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { SeqTracker } from '../../src/engines/ws/seq-tracker.js';
+import { SequenceTracker } from '../../src/dialect/sequence.js';
 import { decodeHistogram, percentileMs } from '../../src/result/histogram.js';
 import { runStreams, startStreamServer, type StreamServer } from './ws-helpers.js';
 
@@ -46,12 +46,12 @@ describe('stream mock faults', () => {
   it('drops messages for a client that falls behind, and the client can count exactly those as loss', async () => {
     server = await startStreamServer({ ratePerSec: { orderbook: 10_000 }, faults: { slowConsumer: { maxBufferedBytes: 2_048, policy: 'drop' } } });
     const ws = await open(server.wsUrl);
-    const tracker = new SeqTracker();
+    const tracker = new SequenceTracker({ type: 'perSubscription', startsAt: 1 });
     let lastSeq: number | undefined;
     ws.on('message', (d) => {
       const m = JSON.parse(String(d)) as { op?: string; seq?: number; lastSeq?: number };
       if (m.op === 'ack' && m.lastSeq !== undefined) lastSeq = m.lastSeq;
-      else if (m.seq !== undefined) tracker.observe(m.seq);
+      else if (m.seq !== undefined) tracker.observe({ kind: 'range', first: m.seq, last: m.seq });
     });
     ws.send(JSON.stringify({ op: 'subscribe', channel: 'orderbook', symbol: 'BTC-USDT', id: 1 }));
     await sleep(100);

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { lossPct, SequenceTracker, type SequenceSummary } from '../../src/dialect/sequence.js';
-import { SeqTracker as EngineTracker } from '../../src/engines/ws/seq-tracker.js';
 import { SeqTracker as K6Tracker } from '../../scenarios/lib/gaps.js';
 
 /** Messages 1..n with `dropped` never sent, `dups` sent twice, and adjacent pairs swapped at `swaps` positions. */
@@ -51,20 +50,6 @@ describe('per-subscription seq (loadgate)', () => {
     );
   });
 
-  it('counts exactly what the ws engine’s tracker (src/engines/ws/seq-tracker.ts) counts, at the same window', () => {
-    fc.assert(
-      fc.property(delivery, fc.constantFrom(4, 16, 4096), fc.boolean(), ({ n, sent }, window, withLastSeq) => {
-        const mine = new SequenceTracker({ type: 'perSubscription', startsAt: 1 }, { window });
-        const engine = new EngineTracker(window);
-        for (const seq of sent) expect(mine.observe({ kind: 'range', first: seq, last: seq })).toBe(engine.observe(seq));
-        const a = mine.finish(withLastSeq ? n : undefined);
-        const b = engine.finish(withLastSeq ? n : undefined);
-        expect({ expected: a.expected, received: a.received, lost: a.lost, duplicates: a.duplicates, reordered: a.reordered }).toEqual(b);
-      }),
-      { numRuns: 300 },
-    );
-  });
-
   it('counts seqs missing before the first message; the k6 copy (scenarios/lib/gaps.ts) does not', () => {
     const mine = new SequenceTracker({ type: 'perSubscription', startsAt: 1 });
     const k6 = new K6Tracker(64);
@@ -102,6 +87,69 @@ describe('per-subscription seq (loadgate)', () => {
     t.observe({ kind: 'range', first: 1_000_000_000, last: 1_000_000_000 });
     expect(t.summary().lost).toBe(1_000_000_000 - 2 - 100);
     expect(t.finish().lost).toBe(1_000_000_000 - 2);
+  });
+});
+
+/** The cases of the ws engine's former tracker (src/engines/ws/seq-tracker.ts, replaced by this one). */
+describe('per-subscription seq: what the ws engine counts', () => {
+  const perSub = { type: 'perSubscription', startsAt: 1 } as const;
+  function feed(seqs: number[], lastSeq?: number, window?: number) {
+    const t = new SequenceTracker(perSub, window !== undefined ? { window } : {});
+    const outcomes = seqs.map((s) => t.observe({ kind: 'range', first: s, last: s }));
+    const s = t.finish(lastSeq);
+    return { outcomes, summary: { expected: s.expected, received: s.received, lost: s.lost, duplicates: s.duplicates, reordered: s.reordered } };
+  }
+
+  it('counts nothing lost when every seq arrives in order', () => {
+    expect(feed([1, 2, 3, 4]).summary).toEqual({ expected: 4, received: 4, lost: 0, duplicates: 0, reordered: 0 });
+  });
+
+  it('counts a gap never filled as loss, and seqs missing before the first message (seqs start at 1)', () => {
+    expect(feed([1, 2, 5, 6]).summary).toMatchObject({ expected: 6, received: 4, lost: 2 });
+    expect(feed([3, 4]).summary).toMatchObject({ expected: 4, lost: 2 });
+  });
+
+  it('counts a late arrival as reordered, a repeat as a duplicate, never as loss', () => {
+    const late = feed([1, 3, 2, 4]);
+    expect(late.outcomes).toEqual(['new', 'new', 'reordered', 'new']);
+    expect(late.summary).toMatchObject({ lost: 0, reordered: 1, duplicates: 0, received: 4 });
+    const twice = feed([1, 2, 2, 3, 1]);
+    expect(twice.outcomes).toEqual(['new', 'new', 'duplicate', 'new', 'duplicate']);
+    expect(twice.summary).toMatchObject({ lost: 0, reordered: 0, duplicates: 2, received: 3 });
+    expect(feed([1, 3, 2, 2]).summary).toMatchObject({ reordered: 1, duplicates: 1, lost: 0 });
+  });
+
+  it('turns a trailing gap into loss when the server reports its last seq (the unsubscribe ack)', () => {
+    expect(feed([1, 2, 3], 6).summary).toMatchObject({ expected: 6, lost: 3 });
+    expect(feed([1, 2, 3], 2).summary).toMatchObject({ expected: 3, lost: 0 });
+  });
+
+  it('gives up on seqs older than the window and counts them lost; a later one is a duplicate', () => {
+    const t = new SequenceTracker(perSub, { window: 8 });
+    t.observe({ kind: 'range', first: 1, last: 1 });
+    t.observe({ kind: 'range', first: 100, last: 100 }); // 2..99 missing; only the last 8 are kept
+    expect(t.summary().lost).toBe(99 - 2 + 1 - 8);
+    expect(t.observe({ kind: 'range', first: 95, last: 95 })).toBe('reordered');
+    expect(t.observe({ kind: 'range', first: 50, last: 50 })).toBe('duplicate'); // beyond the window: indistinguishable
+    expect(t.finish()).toMatchObject({ expected: 100, lost: 97, reordered: 1 });
+  });
+
+  it('agrees with a direct count of lost, duplicated and reordered seqs on any delivery (property)', () => {
+    fc.assert(
+      fc.property(delivery, ({ n, sent }) => {
+        const distinct = new Set(sent);
+        let reordered = 0;
+        let hi = 0;
+        const seen = new Set<number>();
+        for (const s of sent) {
+          if (!seen.has(s) && s < hi) reordered++;
+          seen.add(s);
+          hi = Math.max(hi, s);
+        }
+        expect(feed(sent, n).summary).toEqual({ expected: n, received: distinct.size, lost: n - distinct.size, duplicates: sent.length - distinct.size, reordered });
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

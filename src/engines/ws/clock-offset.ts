@@ -2,8 +2,12 @@
  * Message latency is receive time − the server's `ts`, so both must be on one clock. On the same host they are;
  * for a remote target the engine estimates server − client offset the NTP way: offset = serverTs − midpoint of the
  * request, from the round trip with the smallest RTT (least queuing); uncertainty = that RTT / 2.
- * Ping/pong over the stream protocol first (µs server time), else GET /api/v1/time (ms server time).
+ * The dialect's ping/pong first where its pong carries the server time (loadgate: µs), else its `fetchTime` REST
+ * operation (GET /api/v1/time, /api/v3/time, /api/v5/public/time, /v5/market/time: ms server time).
  */
+import { DIALECTS } from '../../dialect/registry.js';
+import { buildRequest } from '../../dialect/request.js';
+import type { Dialect } from '../../dialect/types.js';
 import type { ClockOffset } from './collector.js';
 import type { SocketFactory } from './connection.js';
 
@@ -39,14 +43,19 @@ export function isLocalUrl(url: string): boolean {
 export interface OffsetProbeDeps {
   factory: SocketFactory;
   epochMs: () => number;
-  fetchJson?: (url: string, timeoutMs: number) => Promise<unknown>;
+  /** GET `url`, the body as text; throws on a failure or a non-2xx status. Default: fetch. */
+  fetchText?: (url: string, timeoutMs: number) => Promise<string>;
 }
 
 const round3 = (n: number): number => Math.round(n * 1000) / 1000;
 
-/** Ping/pong `samples` times over one connection. Resolves undefined if the server doesn't answer pings. */
-export function pingSamples(wsUrl: string, samples: number, timeoutMs: number, deps: OffsetProbeDeps): Promise<OffsetSample[] | undefined> {
+/**
+ * Ping/pong `samples` times over one connection, in the dialect's frames. Resolves undefined if the dialect has no
+ * application-level ping, or the server doesn't answer, or its pong carries no server time (OKX, Bybit).
+ */
+export function pingSamples(wsUrl: string, samples: number, timeoutMs: number, deps: OffsetProbeDeps, dialect: Dialect = DIALECTS.loadgate): Promise<OffsetSample[] | undefined> {
   return new Promise((resolve) => {
+    if (dialect.stream.ping(0, 0) === undefined) return resolve(undefined);
     const out: OffsetSample[] = [];
     let ws: ReturnType<SocketFactory>;
     let done = false;
@@ -65,10 +74,12 @@ export function pingSamples(wsUrl: string, samples: number, timeoutMs: number, d
     let sentMs = 0;
     const ping = (): void => {
       sentMs = deps.epochMs();
-      ws.send(JSON.stringify({ op: 'ping', id: out.length + 1, clientTs: Math.round(sentMs * 1000) }));
+      const frame = dialect.stream.ping(out.length + 1, Math.round(sentMs));
+      if (frame === undefined) return finish(undefined);
+      ws.send(frame);
     };
     try {
-      ws = deps.factory(wsUrl);
+      ws = deps.factory(dialect.stream.url(wsUrl, []));
     } catch {
       finish(undefined);
       return;
@@ -78,45 +89,50 @@ export function pingSamples(wsUrl: string, samples: number, timeoutMs: number, d
     ws.onopen = ping;
     ws.onmessage = (ev) => {
       const receivedMs = deps.epochMs();
-      let msg: { op?: string; serverTs?: number };
-      try {
-        msg = JSON.parse(String(ev.data)) as typeof msg;
-      } catch {
-        return;
-      }
-      if (msg.op !== 'pong' || typeof msg.serverTs !== 'number') return;
-      out.push({ sentMs, receivedMs, serverMs: msg.serverTs / 1000 });
+      const msg = dialect.stream.decode(String(ev.data));
+      if (msg.kind !== 'pong') return;
+      // A pong without the server's time can't place the clocks: no use waiting for more.
+      if (msg.serverTsMs === undefined) return finish(undefined);
+      out.push({ sentMs, receivedMs, serverMs: msg.serverTsMs });
       if (out.length >= samples) finish(out);
       else ping();
     };
   });
 }
 
-async function defaultFetchJson(url: string, timeoutMs: number): Promise<unknown> {
+async function defaultFetchText(url: string, timeoutMs: number): Promise<string> {
   const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  return res.json();
+  return res.text();
 }
 
-/** Estimates the clock offset: ping/pong, else the server-time endpoint. Undefined when neither answers. */
+/** The server-time request of `dialect`, e.g. `GET /api/v1/time`, for notes. */
+export function serverTimeRequest(dialect: Dialect): string {
+  return `${dialect.rest.fetchTime.method} ${dialect.rest.fetchTime.path}`;
+}
+
+/** Estimates the clock offset: the dialect's ping/pong, else its server-time operation. Undefined when neither answers. */
 export async function estimateClockOffset(
   target: { wsUrl: string; baseUrl: string },
   deps: OffsetProbeDeps,
-  opts: { samples?: number; timeoutMs?: number } = {},
+  opts: { samples?: number; timeoutMs?: number; dialect?: Dialect } = {},
 ): Promise<ClockOffset | undefined> {
   const n = opts.samples ?? 8;
   const timeoutMs = opts.timeoutMs ?? 3_000;
-  const pings = await pingSamples(target.wsUrl, n, timeoutMs, deps);
+  const dialect = opts.dialect ?? DIALECTS.loadgate;
+  const pings = await pingSamples(target.wsUrl, n, timeoutMs, deps, dialect);
   const fromPing = pings && offsetFromSamples(pings);
   if (fromPing) return { method: 'ping', offsetMs: round3(fromPing.offsetMs), uncertaintyMs: round3(fromPing.uncertaintyMs) };
-  const fetchJson = deps.fetchJson ?? defaultFetchJson;
+  const fetchText = deps.fetchText ?? defaultFetchText;
+  const url = `${target.baseUrl}${buildRequest(dialect, 'fetchTime').path}`;
   const samples: OffsetSample[] = [];
   for (let i = 0; i < n; i++) {
     const sentMs = deps.epochMs();
     try {
-      const body = (await fetchJson(`${target.baseUrl}/api/v1/time`, timeoutMs)) as { serverTimeMs?: unknown };
+      const body = await fetchText(url, timeoutMs);
       const receivedMs = deps.epochMs();
-      if (typeof body.serverTimeMs === 'number') samples.push({ sentMs, receivedMs, serverMs: body.serverTimeMs });
+      const serverMs = dialect.readers.serverTimeMs(body);
+      if (serverMs !== undefined) samples.push({ sentMs, receivedMs, serverMs });
     } catch {
       break;
     }

@@ -9,7 +9,8 @@
 import { EndpointRecorder } from '../../result/recorder.js';
 import { createHistogram, encodeHistogram, recordUs, type Histogram } from '../../result/histogram.js';
 import type { EndpointResult, ErrorClass, StreamStats } from '../../result/model.js';
-import type { SeqSummary } from './seq-tracker.js';
+import type { SequenceSummary } from '../../dialect/sequence.js';
+import type { SequenceRule } from '../../dialect/types.js';
 
 export type ClockOffset = NonNullable<StreamStats['clockOffset']>;
 
@@ -21,6 +22,9 @@ interface ChannelStats {
   lost: number;
   duplicates: number;
   reordered: number;
+  resyncs: number;
+  /** What the channel's loss count is, from the dialect's sequence rule (StreamStats.loss). */
+  loss: 'exact' | 'lowerBound' | 'none';
 }
 
 /** What a connection reports. All times: ms for `atMs` (since run origin), µs for durations. */
@@ -32,7 +36,7 @@ export interface StreamSink {
   /** `latencyUs` undefined: the message carried no server `ts`, so it has no latency to record. */
   message(channel: string, atMs: number, latencyUs: number | undefined): void;
   duplicate(channel: string): void;
-  subscriptionEnded(channel: string, s: SeqSummary): void;
+  subscriptionEnded(channel: string, s: SequenceSummary): void;
   disconnected(): void;
   reconnectAttempted(success: boolean): void;
   recovered(recoveryUs: number): void;
@@ -43,6 +47,12 @@ export interface StreamSink {
   silenceStarted(channel: string): void;
   /** It delivered again after `silentMs` (or the run ended first: `atEnd`). */
   silenceEnded(channel: string, silentMs: number, atEnd?: boolean): void;
+}
+
+/** `none`: the stream carries no sequence, loss is not measurable; `lowerBound`: OKX's chain proves a gap, not its size. */
+function lossBasis(rule: SequenceRule | undefined): ChannelStats['loss'] {
+  if (rule === undefined) return 'exact';
+  return rule.type === 'none' ? 'none' : rule.type === 'prevSeqId' ? 'lowerBound' : 'exact';
 }
 
 export class WsCollector implements StreamSink {
@@ -66,7 +76,8 @@ export class WsCollector implements StreamSink {
   /** Silences (a live subscription that stopped delivering) by channel: how many, how long in all, still silent at the end. */
   readonly silences = new Map<string, { count: number; totalMs: number; atEnd: number }>();
 
-  constructor(channels: readonly string[], workload: string) {
+  /** `rules`: the dialect's sequence rule per channel (default: every channel numbered, loadgate's). */
+  constructor(channels: readonly string[], workload: string, rules?: Readonly<Record<string, SequenceRule | undefined>>) {
     for (const c of channels) {
       this.channels.set(c, {
         recorder: new EndpointRecorder(`ws:${c}`, 'ws', workload),
@@ -76,6 +87,8 @@ export class WsCollector implements StreamSink {
         lost: 0,
         duplicates: 0,
         reordered: 0,
+        resyncs: 0,
+        loss: lossBasis(rules?.[c]),
       });
     }
   }
@@ -114,13 +127,14 @@ export class WsCollector implements StreamSink {
   duplicate(_channel: string): void {
     // Counted by the seq tracker; the message itself is not recorded again.
   }
-  subscriptionEnded(channel: string, s: SeqSummary): void {
+  subscriptionEnded(channel: string, s: SequenceSummary): void {
     const c = this.ch(channel);
     if (c === undefined) return;
     c.expected += s.expected;
     c.lost += s.lost;
     c.duplicates += s.duplicates;
     c.reordered += s.reordered;
+    c.resyncs += s.resyncs;
   }
   disconnected(): void {
     this.disconnects++;
@@ -154,15 +168,31 @@ export class WsCollector implements StreamSink {
   }
 
   /** Totals over channels, for progress and tests. */
-  totals(): { expected: number; lost: number; duplicates: number; reordered: number } {
-    const t = { expected: 0, lost: 0, duplicates: 0, reordered: 0 };
+  totals(): { expected: number; lost: number; duplicates: number; reordered: number; resyncs: number } {
+    const t = { expected: 0, lost: 0, duplicates: 0, reordered: 0, resyncs: 0 };
     for (const c of this.channels.values()) {
       t.expected += c.expected;
       t.lost += c.lost;
       t.duplicates += c.duplicates;
       t.reordered += c.reordered;
+      t.resyncs += c.resyncs;
     }
     return t;
+  }
+
+  /** The worst channel's message latency p99 so far, ms (the live progress line); undefined before any. */
+  p99Ms(): number | undefined {
+    let worst: number | undefined;
+    for (const c of this.channels.values()) {
+      const v = c.recorder.latencyPercentileMs(99);
+      if (v !== undefined && (worst === undefined || v > worst)) worst = v;
+    }
+    return worst;
+  }
+
+  /** Resyncs by channel (snapshots mid-stream, sequence resets), for the engine's notes. */
+  resyncsByChannel(): Array<[string, number]> {
+    return [...this.channels].filter(([, c]) => c.resyncs > 0).map(([name, c]) => [name, c.resyncs]);
   }
 
   toEndpoints(clockOffset: ClockOffset | undefined): Record<string, EndpointResult> {
@@ -181,6 +211,7 @@ export class WsCollector implements StreamSink {
         lost: c.lost,
         duplicates: c.duplicates,
         reordered: c.reordered,
+        resyncs: c.resyncs,
         disconnects: this.disconnects,
         reconnectAttempts: this.reconnectAttempts,
         reconnectSuccesses: this.reconnectSuccesses,
@@ -189,6 +220,7 @@ export class WsCollector implements StreamSink {
         downtimeSec: this.downtimeMs / 1000,
       };
       if (clockOffset !== undefined) stream.clockOffset = clockOffset;
+      if (c.loss !== 'exact') stream.loss = c.loss;
       c.recorder.stream = stream;
       out[c.recorder.name] = c.recorder.toResult();
     }

@@ -24,10 +24,12 @@
  * The socket is anything browser-shaped (`ws`'s WebSocket, mock-socket's), so tests drive it without sockets; the
  * clock and randomness are injected.
  */
+import { DIALECTS } from '../../dialect/registry.js';
+import { SequenceTracker } from '../../dialect/sequence.js';
+import type { Channel, Dialect, SequencePoint, SequenceRule, StreamEvent, StreamSubscription } from '../../dialect/types.js';
 import type { StreamSink } from './collector.js';
 import { backoffDelayMs, type BackoffOptions } from './backoff.js';
-import { parseDataFrame } from './frame.js';
-import { SeqTracker } from './seq-tracker.js';
+import type { DataFrame } from './frame.js';
 
 /** The part of the WebSocket API the client uses (browser-style: `ws` and mock-socket both provide it). */
 export interface WsLike {
@@ -38,6 +40,8 @@ export interface WsLike {
   onerror: ((ev: unknown) => void) | null;
   send(data: string): void;
   close(code?: number, reason?: string): void;
+  /** A WebSocket-level ping frame (`ws` has it; browser-style sockets don't). */
+  ping?(): void;
 }
 export type SocketFactory = (url: string) => WsLike;
 
@@ -54,7 +58,13 @@ export interface ConnectionClock {
 
 export interface Subscription {
   channel: string;
+  /** As the suite names it: unified (`BTC/USDT`) or loadgate's `BTC-USDT` (see `unifiedSymbol`). */
   symbol: string;
+}
+
+/** A suite symbol as a unified one: `BTC/USDT` stays, loadgate's `BTC-USDT` becomes `BTC/USDT`; undefined if neither. */
+export function unifiedSymbol(symbol: string): string | undefined {
+  return symbol.includes('/') ? symbol : DIALECTS.loadgate.symbols.fromExchange(symbol);
 }
 
 export interface ConnectionOptions {
@@ -68,6 +78,19 @@ export interface ConnectionOptions {
   /** The run's origin in `clock.now()` ms (atMs = now − origin). */
   originMs: number;
   seqWindow?: number;
+  /** The exchange protocol spoken (frames, decoding, sequence rules). Default: loadgate. */
+  dialect?: Dialect;
+  /**
+   * Reads a data frame without JSON.parse (src/engines/ws/frame.ts for loadgate: issue #4's 50 000 msg/s floor);
+   * anything it returns undefined for goes through `dialect.stream.decode`.
+   */
+  fastData?: (raw: string) => DataFrame | undefined;
+  /**
+   * How often a live connection sends a heartbeat, ms: the dialect's ping frame where the exchange requires
+   * application-level pings (`stream.pingIntervalMs`: OKX "ping", Bybit {"op":"ping"}), a WebSocket ping frame
+   * otherwise. Default: the dialect's interval, else WS_PING_INTERVAL_MS.
+   */
+  pingIntervalMs?: number;
   /** Silent after this many usual intervals without a message. Default 10. */
   silenceFactor?: number;
   /** Silent after this long without a message, ms, whatever the interval (also before one is known). */
@@ -77,10 +100,17 @@ export interface ConnectionOptions {
 /** Never silent sooner than this: a GC pause or a busy event loop is not an outage. */
 export const MIN_SILENCE_MS = 250;
 
+/** WebSocket-level ping interval for dialects without application-level pings (Binance's server pings every 20 s). */
+export const WS_PING_INTERVAL_MS = 20_000;
+
+const NO_SEQUENCE: SequenceRule = { type: 'none' };
+
 interface LiveSub {
   channel: string;
   symbol: string;
-  tracker: SeqTracker;
+  /** The subscription in the dialect's terms (unified symbol). */
+  sub: StreamSubscription;
+  tracker: SequenceTracker;
   acked: boolean;
   /** When the subscription was acked, then when its last message arrived (clock.now ms). */
   lastMs: number;
@@ -92,13 +122,16 @@ interface LiveSub {
   silentSinceMs: number | undefined;
 }
 
+/** One subscribe / unsubscribe request in flight: the subscriptions it covers (one for loadgate, all for the others). */
 interface Pending {
-  key: string;
+  keys: string[];
   sentMs: number;
   op: 'subscribe' | 'unsubscribe';
 }
 
 const CLOSE_NORMAL = 1000;
+/** Subscriptions per subscribe request at most (Bybit spot: 10 args; loadgate sends one frame per subscription anyway). */
+const SUBSCRIBE_BATCH = 10;
 const CLOSE_ACK_TIMEOUT = 4000;
 
 let nextId = 1;
@@ -123,6 +156,16 @@ export class StreamConnection {
   private silentSubs = 0;
   private stopResolve: (() => void) | undefined;
   private stopPromise: Promise<void> | undefined;
+  private readonly dialect: Dialect;
+  /** Each subscription in the dialect's terms, with its key (`channel:exchange symbol id`, as data frames name it). */
+  private readonly wanted: Array<{ key: string; channel: string; symbol: string; sub: StreamSubscription }>;
+  private readonly appPing: boolean;
+  /** Server timestamp unit → µs. */
+  private readonly tsScale: number;
+  private readonly pingIntervalMs: number;
+  private lastPingMs = 0;
+  /** Reused for every fast-path frame: the tracker reads it synchronously and keeps nothing. */
+  private readonly point: { kind: 'range'; first: number; last: number } = { kind: 'range', first: 0, last: 0 };
 
   constructor(
     private readonly opts: ConnectionOptions,
@@ -130,7 +173,19 @@ export class StreamConnection {
     private readonly sink: StreamSink,
     private readonly clock: ConnectionClock,
     private readonly random: () => number,
-  ) {}
+  ) {
+    this.dialect = opts.dialect ?? DIALECTS.loadgate;
+    this.wanted = opts.subscriptions.map((s) => {
+      const symbol = unifiedSymbol(s.symbol);
+      if (symbol === undefined) throw new Error(`symbol "${s.symbol}" is neither BASE/QUOTE nor BASE-QUOTE`);
+      const sub: StreamSubscription = { channel: s.channel as Channel, symbol };
+      return { key: `${s.channel}:${this.dialect.symbols.toExchange(symbol)}`, channel: s.channel, symbol: s.symbol, sub };
+    });
+    const stream = this.dialect.stream;
+    this.tsScale = stream.timestamp.unit === 'ms' ? 1000 : 1;
+    this.appPing = stream.pingIntervalMs !== undefined && stream.ping(0, 0) !== undefined;
+    this.pingIntervalMs = opts.pingIntervalMs ?? stream.pingIntervalMs ?? WS_PING_INTERVAL_MS;
+  }
 
   start(): void {
     if (this.state !== 'idle') return;
@@ -184,8 +239,10 @@ export class StreamConnection {
     if (ws === undefined) return;
     if (this.state === 'subscribing') {
       for (const p of this.pending.values()) {
-        const sub = this.subs.get(p.key);
-        if (sub) this.sink.streamError(sub.channel, this.atMs(), 'timeout', 'subscribeTimeout');
+        for (const key of p.keys) {
+          const sub = this.subs.get(key);
+          if (sub) this.sink.streamError(sub.channel, this.atMs(), 'timeout', 'subscribeTimeout');
+        }
       }
     }
     try {
@@ -205,11 +262,72 @@ export class StreamConnection {
     ws.onopen = ws.onmessage = ws.onclose = ws.onerror = noop;
   }
 
-  private send(msg: Record<string, unknown>): void {
+  private send(frame: string): void {
     try {
-      this.ws?.send(JSON.stringify(msg));
+      this.ws?.send(frame);
     } catch {
       // The close event handles a dead socket.
+    }
+  }
+
+  /**
+   * Sends the dialect's (un)subscribe frames for `subs` and books them as pending. A dialect that answers one frame
+   * per subscription (loadgate: ids id, id + 1, …) gets one pending entry each; the others one for the batch.
+   */
+  private request(op: 'subscribe' | 'unsubscribe', batch: ReadonlyArray<{ key: string; sub: StreamSubscription }>, sentMs: number): void {
+    const id = nextId;
+    nextId += batch.length;
+    const subs = batch.map((b) => b.sub);
+    const frames = op === 'subscribe' ? this.dialect.stream.subscribe(subs, id) : this.dialect.stream.unsubscribe(subs, id);
+    if (frames.length === batch.length) batch.forEach((b, i) => this.pending.set(id + i, { keys: [b.key], sentMs, op }));
+    else this.pending.set(id, { keys: batch.map((b) => b.key), sentMs, op });
+    for (const f of frames) this.send(f);
+  }
+
+  /** Sends `op` for every subscription, SUBSCRIBE_BATCH at a time (Bybit spot takes at most 10 args per request). */
+  private requestAll(op: 'subscribe' | 'unsubscribe', all: ReadonlyArray<{ key: string; sub: StreamSubscription }>, sentMs: number): void {
+    for (let i = 0; i < all.length; i += SUBSCRIBE_BATCH) this.request(op, all.slice(i, i + SUBSCRIBE_BATCH), sentMs);
+  }
+
+  /**
+   * The pending request an ack or error answers, and which of its subscriptions: by id where the protocol echoes
+   * one, else by channel and symbol (OKX acks name the subscription, not the request).
+   */
+  private answered(ev: { id: string | undefined; channel?: Channel; symbolId?: string; op?: string }): { id: number; p: Pending; keys: string[] } | undefined {
+    if (ev.id !== undefined) {
+      const id = Number(ev.id);
+      const p = this.pending.get(id);
+      return p === undefined ? undefined : { id, p, keys: [...p.keys] };
+    }
+    if (ev.channel !== undefined && ev.symbolId !== undefined) {
+      const key = `${ev.channel}:${ev.symbolId}`;
+      for (const [id, p] of this.pending) if (p.keys.includes(key) && (ev.op === undefined || ev.op === 'unknown' || ev.op === p.op)) return { id, p, keys: [key] };
+    }
+    return undefined;
+  }
+
+  private settle(a: { id: number; p: Pending; keys: string[] }): void {
+    a.p.keys = a.p.keys.filter((k) => !a.keys.includes(k));
+    if (a.p.keys.length === 0) this.pending.delete(a.id);
+  }
+
+  /**
+   * Heartbeat, called on the engine's watchdog interval: every `pingIntervalMs` a live connection sends the
+   * dialect's ping frame (exchanges that close a connection without one: OKX, Bybit) or a WebSocket ping.
+   */
+  heartbeat(): void {
+    if (this.state !== 'live' && this.state !== 'subscribing') return;
+    const t = this.clock.now();
+    if (t - this.lastPingMs < this.pingIntervalMs) return;
+    this.lastPingMs = t;
+    if (this.appPing) {
+      const frame = this.dialect.stream.ping(nextId++, Math.round(this.clock.epochMs()));
+      if (frame !== undefined) return this.send(frame);
+    }
+    try {
+      this.ws?.ping?.();
+    } catch {
+      // not open any more: the close event handles it
     }
   }
 
@@ -219,14 +337,14 @@ export class StreamConnection {
     this.state = 'subscribing';
     this.subs.clear();
     this.pending.clear();
-    for (const s of this.opts.subscriptions) {
-      const key = `${s.channel}:${s.symbol}`;
-      if (this.refused.has(key)) continue;
-      this.subs.set(key, { channel: s.channel, symbol: s.symbol, tracker: new SeqTracker(this.opts.seqWindow), acked: false, lastMs: t, intervalSumMs: 0, intervals: 0, messages: 0, silentSinceMs: undefined });
-      const id = nextId++;
-      this.pending.set(id, { key, sentMs: t, op: 'subscribe' });
-      this.send({ op: 'subscribe', channel: s.channel, symbol: s.symbol, id });
+    this.lastPingMs = t;
+    const todo = this.wanted.filter((w) => !this.refused.has(w.key));
+    const rules = this.dialect.stream.sequence as Readonly<Record<string, SequenceRule | undefined>>;
+    for (const w of todo) {
+      const tracker = new SequenceTracker(rules[w.channel] ?? NO_SEQUENCE, this.opts.seqWindow !== undefined ? { window: this.opts.seqWindow } : {});
+      this.subs.set(w.key, { channel: w.channel, symbol: w.symbol, sub: w.sub, tracker, acked: false, lastMs: t, intervalSumMs: 0, intervals: 0, messages: 0, silentSinceMs: undefined });
     }
+    this.requestAll('subscribe', todo, t);
     if (this.pending.size === 0) this.onLive();
     else this.setTimer(() => this.abort(), this.opts.timeoutMs);
   }
@@ -251,51 +369,90 @@ export class StreamConnection {
   }
 
   private onMessage(raw: string): void {
-    const frame = parseDataFrame(raw);
-    if (frame !== undefined) return this.onData(frame.channel, frame.symbol, frame.seq, frame.ts);
-    let msg: { op?: string; id?: number; code?: string; lastSeq?: number; channel?: string; symbol?: string; seq?: number; ts?: number };
-    try {
-      msg = JSON.parse(raw) as typeof msg;
-    } catch {
-      return;
+    const fast = this.opts.fastData?.(raw);
+    if (fast !== undefined) {
+      this.point.first = this.point.last = fast.seq;
+      return this.onData(fast.channel, fast.symbol, this.point, fast.ts);
     }
-    if (msg.op === undefined) {
-      if (typeof msg.seq === 'number') this.onData(String(msg.channel), String(msg.symbol), msg.seq, msg.ts);
-      return;
-    }
-    if (msg.op === 'ack' || msg.op === 'error') {
-      const p = typeof msg.id === 'number' ? this.pending.get(msg.id) : undefined;
-      if (p === undefined) return;
-      this.pending.delete(msg.id!);
-      const sub = this.subs.get(p.key);
-      if (p.op === 'subscribe' && sub !== undefined) {
-        if (msg.op === 'ack') {
-          sub.acked = true;
-          sub.lastMs = this.clock.now();
-          this.sink.subscribeAcked(sub.channel, (this.clock.now() - p.sentMs) * 1000);
-        } else {
-          this.refused.add(p.key);
-          this.subs.delete(p.key);
-          this.sink.streamError(sub.channel, this.atMs(), 'client', msg.code ?? 'subscribeError');
-        }
-        if (this.state === 'subscribing' && this.pending.size === 0) this.onLive();
-      } else if (p.op === 'unsubscribe' && sub !== undefined) {
-        this.subs.delete(p.key);
-        this.sink.subscriptionEnded(sub.channel, sub.tracker.finish(msg.op === 'ack' && typeof msg.lastSeq === 'number' ? msg.lastSeq : undefined));
-        if (this.state === 'stopping' && this.pending.size === 0) this.closeNow();
-      }
+    const ev = this.dialect.stream.decode(raw);
+    switch (ev.kind) {
+      case 'data':
+        return this.onData(ev.channel, ev.symbolId, ev.seq, ev.serverTs);
+      case 'ack':
+        return this.onAck(ev);
+      case 'error':
+        return this.onRefused(ev);
+      default:
+        // pongs answer our heartbeats; `other` is info the protocol doesn't ask us to act on.
+        return;
     }
   }
 
-  private onData(channel: string, symbol: string, seq: number, tsUs: number | undefined): void {
-    const sub = this.subs.get(`${channel}:${symbol}`);
+  private onAck(ev: Extract<StreamEvent, { kind: 'ack' }>): void {
+    const a = this.answered(ev);
+    if (a === undefined) return;
+    this.settle(a);
+    const t = this.clock.now();
+    for (const key of a.keys) {
+      const sub = this.subs.get(key);
+      if (sub === undefined) continue;
+      if (a.p.op === 'subscribe') {
+        sub.acked = true;
+        sub.lastMs = t;
+        this.sink.subscribeAcked(sub.channel, (t - a.p.sentMs) * 1000);
+      } else {
+        this.subs.delete(key);
+        this.sink.subscriptionEnded(sub.channel, sub.tracker.finish(ev.lastSeq));
+      }
+    }
+    this.afterAnswer(a.p.op);
+  }
+
+  /**
+   * A refusal. Without an id or a subscription to match (OKX's error event names neither), it answers the oldest
+   * pending subscribe request: the dialects send one subscribe request at a time per batch.
+   */
+  private onRefused(ev: Extract<StreamEvent, { kind: 'error' }>): void {
+    let a = this.answered(ev);
+    if (a === undefined && ev.id === undefined) {
+      for (const [id, p] of this.pending) {
+        if (p.op !== 'subscribe') continue;
+        a = { id, p, keys: [...p.keys] };
+        break;
+      }
+    }
+    if (a === undefined) return;
+    this.settle(a);
+    for (const key of a.keys) {
+      const sub = this.subs.get(key);
+      if (sub === undefined) continue;
+      this.subs.delete(key);
+      if (a.p.op === 'subscribe') {
+        this.refused.add(key);
+        this.sink.streamError(sub.channel, this.atMs(), 'client', ev.code === '' ? 'subscribeError' : ev.code);
+      } else {
+        this.sink.subscriptionEnded(sub.channel, sub.tracker.finish());
+      }
+    }
+    this.afterAnswer(a.p.op);
+  }
+
+  private afterAnswer(op: 'subscribe' | 'unsubscribe'): void {
+    if (op === 'subscribe' && this.state === 'subscribing' && this.pending.size === 0) this.onLive();
+    else if (op === 'unsubscribe' && this.state === 'stopping' && this.pending.size === 0) this.closeNow();
+  }
+
+  /** `ts`: the server's timestamp in the dialect's unit (`stream.timestamp.unit`). */
+  private onData(channel: string, symbolId: string, seq: SequencePoint | undefined, ts: number | undefined): void {
+    const sub = this.subs.get(`${channel}:${symbolId}`);
     if (sub === undefined) return;
     this.delivered(sub);
     if (sub.tracker.observe(seq) === 'duplicate') {
       this.sink.duplicate(sub.channel);
       return;
     }
-    const latencyUs = typeof tsUs === 'number' ? this.clock.epochMs() * 1000 + this.opts.clockOffsetUs - tsUs : undefined;
+    const tsUs = ts === undefined ? undefined : this.tsScale === 1 ? ts : ts * this.tsScale;
+    const latencyUs = tsUs !== undefined ? this.clock.epochMs() * 1000 + this.opts.clockOffsetUs - tsUs : undefined;
     this.sink.message(sub.channel, this.atMs(), latencyUs);
   }
 
@@ -458,12 +615,7 @@ export class StreamConnection {
       this.finishStop();
     } else if (wasState === 'live' && this.subs.size > 0) {
       this.pending.clear();
-      const t = this.clock.now();
-      for (const [key, sub] of this.subs) {
-        const id = nextId++;
-        this.pending.set(id, { key, sentMs: t, op: 'unsubscribe' });
-        this.send({ op: 'unsubscribe', channel: sub.channel, symbol: sub.symbol, id });
-      }
+      this.requestAll('unsubscribe', [...this.subs].map(([key, sub]) => ({ key, sub: sub.sub })), this.clock.now());
       this.setTimer(() => this.closeNow(), graceMs);
     } else {
       // connecting or subscribing: an in-flight attempt, not counted.
