@@ -6,7 +6,7 @@ import { EXIT, InputError, type ExitCode } from '../errors.js';
 import { runResultSchema, type RunResult } from '../result/model.js';
 import { checkEncodedHistogram } from '../result/histogram.js';
 import { formatZodError, readStructuredFile } from '../suite/load.js';
-import type { SlaSpec, Suite } from '../suite/schema.js';
+import { workloadMix, type SlaSpec, type Suite } from '../suite/schema.js';
 import { compileSla, type SlaPlan } from '../sla/checks.js';
 import type { Verdict } from '../sla/evaluate.js';
 import { REPORT_FORMATS, type ReportFormat } from '../report/model.js';
@@ -105,7 +105,7 @@ export function planForSuite(suite: Suite, sla: SlaSpec | undefined = suite.sla)
   const driven = new Set<string>();
   const open = new Set<string>();
   for (const w of suite.workloads) {
-    for (const m of w.mix ?? []) {
+    for (const m of workloadMix(w)) {
       driven.add(m.endpoint);
       if (w.load.model === 'open') open.add(m.endpoint); // k6 too: its dropped iterations become arrivals (engines/k6/as-run.ts)
     }

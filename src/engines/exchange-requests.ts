@@ -6,7 +6,7 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import type { ErrorClass } from '../result/model.js';
-import type { Workload } from '../suite/schema.js';
+import { workloadMix, type Workload } from '../suite/schema.js';
 import { AUTH_HEADERS, signaturePayload } from '../dialect/loadgate/auth.js';
 import { DEFAULT_DIALECT, getDialect, type DialectName } from '../dialect/registry.js';
 import type { CustomOperationSpec } from '../dialect/custom.js';
@@ -60,7 +60,7 @@ export class RequestFactory extends RequestPlanner {
   constructor(opts: RequestFactoryOptions) {
     super({
       dialect: getDialect(opts.dialect ?? DEFAULT_DIALECT),
-      mix: opts.workload.mix ?? [],
+      mix: workloadMix(opts.workload),
       symbols: opts.workload.symbols,
       order: opts.workload.order,
       ...(opts.custom !== undefined ? { custom: opts.custom } : {}),

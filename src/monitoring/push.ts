@@ -14,7 +14,7 @@ import { renderPrometheus } from '../report/prometheus.js';
 import type { Report } from '../report/model.js';
 import { evaluate } from '../sla/evaluate.js';
 import type { SlaPlan } from '../sla/checks.js';
-import { engineOf, type Suite } from '../suite/schema.js';
+import { engineOf, workloadMix, type Suite } from '../suite/schema.js';
 
 export interface PushTarget {
   /** The Pushgateway's base URL, e.g. http://pushgateway:9091. */
@@ -113,7 +113,7 @@ export function emptyResultFor(suite: Suite, startedAt: string): RunResult {
     samples: { failed: [], slowest: [] },
   });
   for (const w of suite.workloads) {
-    for (const m of w.mix ?? []) {
+    for (const m of workloadMix(w)) {
       const e = (endpoints[m.endpoint] ??= ep('http', w.name));
       if (!e.workloads.includes(w.name)) e.workloads.push(w.name);
       if (w.load.model === 'open' && engineOf(w) !== 'k6') e.arrivals = { scheduled: 0, sent: 0, late: 0, dropped: 0 };

@@ -6,9 +6,9 @@ import { z } from 'zod';
 import { durationSec, MAX_DURATION_SEC, positiveDurationSec } from './duration.js';
 import { limitsSchema } from './limits.js';
 import { mockOptionsSchema } from './mock-options.js';
-import { DEFAULT_DIALECT, DIALECT_NAMES, type DialectName } from '../dialect/registry.js';
+import { DEFAULT_DIALECT, DIALECT_NAMES, getDialect, type DialectName } from '../dialect/registry.js';
 import { customOperationProblems } from '../dialect/custom.js';
-import { MIX_OPERATIONS } from '../workload/plan.js';
+import { MIX_OPERATIONS, unifiedSymbol } from '../workload/plan.js';
 import { ERROR_CLASSES } from '../result/model.js';
 
 /** The built-in operations a mix can name (one list: src/workload/plan.ts). */
@@ -273,7 +273,8 @@ const streamLoad = z.strictObject({
 });
 
 const mixEntry = z.strictObject({
-  endpoint: z.enum(HTTP_ENDPOINTS),
+  /** A built-in operation, or the name of one of `target.endpoints` (checked against them below). */
+  endpoint: z.union([z.enum(HTTP_ENDPOINTS), customEndpointName]),
   weight: z.number().positive().default(1),
   /** order book depth for fetchOrderBook */
   depth: positiveInt.max(500).optional(),
@@ -354,8 +355,37 @@ export const workloadSchema = z
       if (w.load.model === 'open' && w.load.workers !== 1) ctx.addIssue({ code: 'custom', path: ['load', 'workers'], message: 'a driver workload runs in one thread (workers: 1): add a second workload to use another core' });
     } else if (w.engine === 'sdk') ctx.addIssue({ code: 'custom', path: ['driver'], message: 'the sdk engine needs a `driver` (`{ sdk: ccxt, exchange: … }` or `{ module: ./drivers/… }`)' });
     if (w.load.model !== 'stream' && w.mix === undefined && w.driver?.methods === undefined) ctx.addIssue({ code: 'custom', path: ['mix'], message: `a ${w.load.model} workload needs \`mix\` (the endpoint mix)` });
+  })
+  // Custom endpoints are named in `mix` like built-ins; parsed, they move to `customMix` (with their place in the
+  // mix), so `mix` keeps the built-in operations' type that every engine and the k6 config rely on.
+  .transform(({ mix, ...rest }) => {
+    if (mix === undefined) return rest as typeof rest & { mix?: BuiltInMixEntry[]; customMix?: CustomMixEntry[] };
+    const builtIn: BuiltInMixEntry[] = [];
+    const custom: CustomMixEntry[] = [];
+    mix.forEach((m, mixIndex) => {
+      if (isBuiltInEndpoint(m.endpoint)) builtIn.push({ ...m, endpoint: m.endpoint });
+      else custom.push({ ...m, mixIndex });
+    });
+    return custom.length === 0 ? { ...rest, mix: builtIn } : { ...rest, mix: builtIn, customMix: custom };
   });
 export type Workload = z.infer<typeof workloadSchema>;
+
+type MixEntryOut = z.infer<typeof mixEntry>;
+export type BuiltInMixEntry = MixEntryOut & { endpoint: HttpEndpoint };
+/** A mix entry naming one of `target.endpoints`; `mixIndex` is its place in the suite's `mix` (for messages). */
+export type CustomMixEntry = MixEntryOut & { mixIndex: number };
+
+export function isBuiltInEndpoint(name: string): name is HttpEndpoint {
+  return (HTTP_ENDPOINTS as readonly string[]).includes(name);
+}
+
+/** Every entry of a workload's mix, built-in and custom (the engines that speak HTTP drive them all). */
+export function workloadMix(w: Workload): Array<{ endpoint: string; weight: number; depth?: number }> {
+  return [...(w.mix ?? []), ...(w.customMix ?? [])];
+}
+
+/** Engines that run custom endpoints (they plan with src/workload/plan.ts). */
+export const CUSTOM_ENDPOINT_ENGINES: ReadonlySet<string> = new Set(['autocannon', 'open']);
 
 export const suiteSchema = z
   .strictObject({
@@ -385,9 +415,31 @@ export const suiteSchema = z
     if (s.warmupSec > 0 && s.warmupSec >= endSec) {
       ctx.addIssue({ code: 'custom', path: ['warmupSec'], message: `the warm-up (${s.warmupSec} s) must end before the run does (${endSec} s): nothing would be measured` });
     }
+    // Custom endpoints (target.endpoints): a mix names only declared ones, on an engine that runs them.
+    const declared = Object.keys(s.target.endpoints ?? {});
+    s.workloads.forEach((w, i) => {
+      for (const m of w.customMix ?? []) {
+        const path = ['workloads', i, 'mix', m.mixIndex, 'endpoint'];
+        if (!declared.includes(m.endpoint)) {
+          ctx.addIssue({ code: 'custom', path, message: `expected one of ${HTTP_ENDPOINTS.map((e) => `"${e}"`).join('|')} or a custom endpoint of target.endpoints (${declared.length ? declared.join(', ') : 'none declared'}), got "${m.endpoint}"` });
+        } else if (!CUSTOM_ENDPOINT_ENGINES.has(engineOf(w))) {
+          ctx.addIssue({ code: 'custom', path, message: `custom endpoint "${m.endpoint}": the ${engineOf(w)} engine does not run custom endpoints yet; use engine ${[...CUSTOM_ENDPOINT_ENGINES].join(' or ')}` });
+        }
+      }
+    });
+    // Symbols the HTTP engines cannot write in the target's dialect (`BTCUSDT` for loadgate, which writes BTC-USDT).
+    const dialect = getDialect(targetDialect(s.target));
+    s.workloads.forEach((w, i) => {
+      if (!CUSTOM_ENDPOINT_ENGINES.has(engineOf(w))) return;
+      w.symbols.forEach((sym, j) => {
+        if (unifiedSymbol(dialect, sym) === undefined) {
+          ctx.addIssue({ code: 'custom', path: ['workloads', i, 'symbols', j], message: `"${sym}" is not a symbol the ${dialect.name} dialect can read: write it BASE/QUOTE (e.g. BTC/USDT) or as the exchange writes it (${dialect.symbols.toExchange('BTC/USDT')})` });
+        }
+      });
+    });
     const measured = new Set<string>(['health']);
     for (const w of s.workloads) {
-      for (const m of w.mix ?? []) measured.add(m.endpoint);
+      for (const m of workloadMix(w)) measured.add(m.endpoint);
       for (const m of w.driver?.methods ?? []) measured.add(m.method);
       for (const st of w.streams ?? []) measured.add(streamEndpointName(st.channel));
     }

@@ -24,7 +24,7 @@ import { classify } from '../dialect/errors.js';
 import { customOperation, customOperationProblems, type CustomOperationSpec } from '../dialect/custom.js';
 import { plainRequest, unsignedRequest } from '../dialect/request.js';
 import { mulberry32 } from '../random.js';
-import type { Classified, Credentials, Dialect, HmacFn, HttpMethod, MarketInfo, OperationInput, OperationName, OrderInput, RestOperation, UnifiedSymbol, UnsignedRequest } from '../dialect/types.js';
+import type { Classified, Credentials, Dialect, HmacFn, HttpMethod, MarketInfo, OperationInput, OperationName, OrderInput, RestOperation, SignContext, UnifiedSymbol, UnsignedRequest } from '../dialect/types.js';
 
 /** The built-in operations a mix can name (the suite's `mix[].endpoint`, besides the target's custom endpoints). */
 export const MIX_OPERATIONS = ['fetchMarkets', 'fetchOrderBook', 'fetchTicker', 'createOrder', 'cancelOrder'] as const;
@@ -454,8 +454,9 @@ export class RequestPlanner {
     if (this.dialect.signing.needsPassphrase && !this.o.credentials!.passphrase) {
       throw new Error(`the ${this.dialect.name} dialect signs with a passphrase: set target.auth.passphraseEnv`);
     }
-    const ctx = { credentials: this.o.credentials!, timestampMs: this.o.wallClockMs(), hmac: this.o.hmac! };
-    return this.dialect.signing.sign(u, this.o.recvWindowMs === undefined ? ctx : { ...ctx, recvWindowMs: this.o.recvWindowMs });
+    const ctx: SignContext = { credentials: this.o.credentials!, timestampMs: this.o.wallClockMs(), hmac: this.o.hmac! };
+    if (this.o.recvWindowMs !== undefined) ctx.recvWindowMs = this.o.recvWindowMs;
+    return this.dialect.signing.sign(u, ctx);
   }
 
   /**
