@@ -134,11 +134,6 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
   }
   const options = parsed.data;
   const dialect = getDialect(options.dialect);
-  const speakerOf = MOCK_SPEAKERS[options.dialect];
-  if (speakerOf === undefined) {
-    // Until the server half of each dialect is written (issue 10), refuse rather than answer in the wrong protocol.
-    throw new InputError('LG_MOCK_DIALECT_UNSUPPORTED', `mock exchange: dialect ${options.dialect} is not spoken by the mock yet`, { hint: 'use dialect loadgate' });
-  }
   if (dialect.signing.needsPassphrase) {
     const without = options.credentials.findIndex((c) => c.passphrase === undefined);
     if (without !== -1) {
@@ -176,7 +171,7 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
       stats.openOrders = orders.size;
     },
   };
-  const speaker = speakerOf(ctx);
+  const speaker = MOCK_SPEAKERS[options.dialect](ctx);
   const routes = compileRoutes(dialect);
   const sockets = new Set<Socket>();
   /** Cancels for held responses' timers, so close() stops them. */

@@ -4,12 +4,16 @@
  */
 import type { DialectName } from '../../src/dialect/index.js';
 import { binanceSpotSpeaker } from './binance-spot.js';
+import { bybitV5Speaker } from './bybit-v5.js';
 import { loadgateSpeaker } from './loadgate.js';
+import { okxV5Speaker } from './okx-v5.js';
 import type { MockSpeakerFactory } from './types.js';
 
-export const MOCK_SPEAKERS: Partial<Record<DialectName, MockSpeakerFactory>> = {
+export const MOCK_SPEAKERS: Readonly<Record<DialectName, MockSpeakerFactory>> = {
   loadgate: loadgateSpeaker,
   'binance-spot': binanceSpotSpeaker,
+  'okx-v5': okxV5Speaker,
+  'bybit-v5': bybitV5Speaker,
 };
 
 export { compileRoutes, type Route, type Router } from './routes.js';

@@ -175,10 +175,11 @@ export interface MockStreamStats {
 
 export const DEFAULT_MOCK_SYMBOLS: readonly string[] = Object.freeze(['BTC-USDT', 'ETH-USDT', 'SOL-USDT', 'XRP-USDT']);
 
-/** The API key pair the mock accepts when `credentials` is not set. */
-export const DEFAULT_MOCK_CREDENTIALS: Readonly<{ apiKey: string; apiSecret: string }> = Object.freeze({
+/** The API key pair the mock accepts when `credentials` is not set; the passphrase is used only by dialects that sign with one (okx-v5). */
+export const DEFAULT_MOCK_CREDENTIALS: Readonly<{ apiKey: string; apiSecret: string; passphrase: string }> = Object.freeze({
   apiKey: 'lg-test-key',
   apiSecret: 'lg-test-secret',
+  passphrase: 'lg-test-passphrase',
 });
 
 const symbolSchema = z.string().regex(/^[A-Z0-9]{2,15}-[A-Z0-9]{2,15}$/, { error: 'expected an upper-case "BASE-QUOTE" pair like "BTC-USDT"' });

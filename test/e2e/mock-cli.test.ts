@@ -38,4 +38,14 @@ describe('loadgate mock', () => {
     const r = await bannerOf([]);
     expect(r.stdout).toContain(`api key ${DEFAULT_MOCK_CREDENTIALS.apiKey}, secret ${DEFAULT_MOCK_CREDENTIALS.apiSecret}`);
   });
+
+  it('says which dialect it speaks, its REST URLs and, for OKX, the passphrase of the test credentials', async () => {
+    const r = await bannerOf(['--dialect', 'okx-v5']);
+    expect(r.stdout).toContain('speaking okx-v5');
+    expect(r.stdout).toMatch(/REST http:\/\/127\.0\.0\.1:\d+\/api\/v5\/public\/instruments/);
+    expect(r.stdout).toContain(`api key ${DEFAULT_MOCK_CREDENTIALS.apiKey}, secret ${DEFAULT_MOCK_CREDENTIALS.apiSecret}, passphrase ${DEFAULT_MOCK_CREDENTIALS.passphrase}`);
+    const binance = await bannerOf(['--dialect', 'binance-spot']);
+    expect(binance.stdout).toMatch(/REST http:\/\/127\.0\.0\.1:\d+\/api\/v3\/exchangeInfo/);
+    expect(binance.stdout).not.toContain('passphrase');
+  });
 });

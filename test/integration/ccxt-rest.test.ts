@@ -57,6 +57,28 @@ const CASES: Array<{ dialect: DialectName; make: () => Exchange; minCost: boolea
     make: () => new ccxt.binance({ ...keys, enableRateLimit: false, options: { fetchMarkets: { types: ['spot'] }, fetchCurrencies: false, fetchMargins: false } }),
     minCost: true,
   },
+  {
+    dialect: 'okx-v5',
+    // Spot instruments only; place with trade/order (ccxt's default is batch-orders); ccxt's fetchCurrencies is a
+    // private call when keys are set (asset/currencies), which the mock does not serve.
+    make: () => {
+      const ex = new ccxt.okx({ ...keys, password: DEFAULT_MOCK_CREDENTIALS.passphrase, enableRateLimit: false, options: { fetchMarkets: { types: ['spot'] }, createOrder: 'privatePostTradeOrder' } });
+      ex.has.fetchCurrencies = false;
+      return ex;
+    },
+    minCost: false,
+  },
+  {
+    dialect: 'bybit-v5',
+    // Spot only; a unified account said up front (else ccxt probes user/query-api and account/info first);
+    // no private coin list (fetchCurrencies).
+    make: () => {
+      const ex = new ccxt.bybit({ ...keys, enableRateLimit: false, options: { fetchMarkets: { types: ['spot'] }, enableUnifiedAccount: true, enableUnifiedMargin: false } });
+      ex.has.fetchCurrencies = false;
+      return ex;
+    },
+    minCost: true,
+  },
 ];
 
 describe('ccxt against the mock, REST', () => {
