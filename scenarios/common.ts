@@ -1,16 +1,23 @@
 /**
  * What the k6 scenarios share: reading loadgate's generated config, base options (thresholds compiled from
- * the suite's SLA, summary stats), request signing with k6/crypto, and one iteration of the REST mix.
+ * the suite's SLA, summary stats), and speaking the target's dialect (src/dialect): requests built by
+ * `buildRequest`, signed with k6/crypto's HMAC injected, answers classified with the dialect's error table and
+ * reported to loadgate (script-config.ts LG_METRICS), set-up read with the dialect's readers.
  * Not a scenario itself (src/engines/k6/build.ts bundles only the files listed in SCENARIOS).
  */
 import http from 'k6/http';
 import crypto from 'k6/crypto';
 import exec from 'k6/execution';
 import { check } from 'k6';
+import { Counter } from 'k6/metrics';
 import type { Options } from 'k6/options';
-import { parseConfig, SUMMARY_TREND_STATS, type LoadgateK6Config } from '../src/engines/k6/script-config.ts';
-import { AUTH_HEADERS, signaturePayload } from '../src/dialect/loadgate/auth.ts';
-import { extractOrderId, marketFilters, mixPlacesOrders, mulberry32, planRequest, readReferencePrice, weightedPicker, type MarketFilter, type PlannedHttp } from './lib/payloads.ts';
+import { LG_METADATA, LG_METRICS, LG_TAGS, parseConfig, SUMMARY_TREND_STATS, type LoadgateK6Config } from '../src/engines/k6/script-config.ts';
+import { getDialect } from '../src/dialect/registry.ts';
+import { buildRequest } from '../src/dialect/request.ts';
+import { classify } from '../src/dialect/errors.ts';
+import type { Classified, Credentials, Dialect, HmacFn, OperationInput, OperationName, RestOperation, WireRequest } from '../src/dialect/types.ts';
+import { mulberry32 } from '../src/random.ts';
+import { marketFilters, mixPlacesOrders, planOperation, readReferencePrice, unifiedSymbol, weightedPicker, type MarketFilter } from './lib/payloads.ts';
 
 export function loadConfig(): LoadgateK6Config {
   const inline = __ENV.LOADGATE_CONFIG_JSON;
@@ -21,6 +28,8 @@ export function loadConfig(): LoadgateK6Config {
 }
 
 export const CONFIG: LoadgateK6Config = loadConfig();
+/** The exchange API the target speaks. */
+export const DIALECT: Dialect = getDialect(CONFIG.dialect);
 
 export function baseOptions(c: LoadgateK6Config): Options {
   return {
@@ -32,32 +41,70 @@ export function baseOptions(c: LoadgateK6Config): Options {
   };
 }
 
-/** Auth headers of the mock's HMAC scheme (src/dialect/loadgate/auth.ts), keys from __ENV; none without keys. */
-export function signedHeaders(method: string, path: string, body: string): Record<string, string> {
-  const key = __ENV.LOADGATE_API_KEY;
-  const secret = __ENV.LOADGATE_API_SECRET;
-  if (!key || !secret) return {};
-  const ts = Date.now();
-  return {
-    [AUTH_HEADERS.apiKey]: key,
-    [AUTH_HEADERS.timestamp]: String(ts),
-    [AUTH_HEADERS.signature]: crypto.hmac('sha256', secret, signaturePayload(ts, method, path, body), 'hex'),
-  };
+/** A symbol as the suite writes it (`BTC-USDT`, `BTCUSDT` or `BTC/USDT`) → unified; throws naming the dialect. */
+export function unified(symbol: string): string {
+  const u = unifiedSymbol(DIALECT, symbol);
+  if (u === undefined) throw new Error(`symbol "${symbol}" is not one the ${DIALECT.name} dialect can read; write it BASE/QUOTE (e.g. BTC/USDT)`);
+  return u;
 }
 
-export function send(p: PlannedHttp, c: LoadgateK6Config): http.RefinedResponse<'text'> {
+/** k6/crypto's HMAC in the dialects' injected shape (same argument order). */
+const hmac: HmacFn = (algorithm, secret, payload, encoding) => crypto.hmac(algorithm, secret, payload, encoding);
+
+/** Keys from __ENV (loadgate sets them from the suite's target.auth); none: signed operations go unsigned. */
+function credentials(): Credentials | undefined {
+  const apiKey = __ENV.LOADGATE_API_KEY;
+  const apiSecret = __ENV.LOADGATE_API_SECRET;
+  if (!apiKey || !apiSecret) return undefined;
+  const passphrase = __ENV.LOADGATE_API_PASSPHRASE;
+  return passphrase ? { apiKey, apiSecret, passphrase } : { apiKey, apiSecret };
+}
+const CREDENTIALS = credentials();
+
+/** The request for an operation in the target's dialect, signed now (k6 sends at once) when it is private and keys are set. */
+export function wireRequest(op: OperationName | RestOperation, input: OperationInput = {}): WireRequest {
+  return buildRequest(DIALECT, op, input, CREDENTIALS === undefined ? undefined : { credentials: CREDENTIALS, timestampMs: Date.now(), hmac });
+}
+
+const responseErrors = new Counter(LG_METRICS.errors);
+const orderEvents = new Counter(LG_METRICS.orders);
+
+/**
+ * Sends a request tagged `name` and reports a failure the dialect's table finds (status and body, so a 400
+ * "insufficient balance" is `trading`, and OKX's HTTP 200 with an error code is an error) as a `loadgate_errors`
+ * sample: k6's own samples carry no body. A request with no response (status 0) is k6's transport error, read
+ * from its tags.
+ */
+export function send(name: string, w: WireRequest, c: LoadgateK6Config = CONFIG): { res: http.RefinedResponse<'text'>; failure: Classified | undefined } {
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (p.body !== '') headers['content-type'] = 'application/json';
-  if (p.signed) Object.assign(headers, signedHeaders(p.method, p.path, p.body));
-  return http.request(p.method, `${c.baseUrl}${p.path}`, p.body === '' ? null : p.body, {
-    headers,
-    tags: { name: p.name },
-    timeout: `${c.timeoutMs}ms`,
-    responseType: 'text',
-  });
+  for (const k in w.headers) headers[k] = w.headers[k]!;
+  const res = http.request(w.method, `${c.baseUrl}${w.path}`, w.body === undefined ? null : w.body, { headers, tags: { name }, timeout: `${c.timeoutMs}ms`, responseType: 'text' });
+  const failure = res.status === 0 ? undefined : classify(DIALECT.errors, res.status, typeof res.body === 'string' ? res.body : undefined);
+  if (failure !== undefined) {
+    const tags: Record<string, string> = { name, [LG_TAGS.status]: String(res.status), [LG_TAGS.errorClass]: failure.errorClass };
+    if (failure.errorCode !== undefined) tags[LG_TAGS.errorCode] = failure.errorCode;
+    if (failure.reason !== undefined) tags[LG_TAGS.reason] = failure.reason;
+    responseErrors.add(1, tags);
+  }
+  check(res, { [`${name} ok`]: () => res.status !== 0 && failure === undefined }, { name });
+  return { res, failure };
+}
+
+/**
+ * Tells loadgate an order was created or closed (cancelled, or found gone), so what the run leaves resting is
+ * cancelled after k6 ends. The id rides as metadata: no k6 time series per order.
+ */
+export function noteOrder(event: 'created' | 'closed', orderId: string, symbol: string): void {
+  const md = exec.vu.metrics.metadata;
+  md[LG_METADATA.orderId] = orderId;
+  md[LG_METADATA.symbol] = symbol;
+  orderEvents.add(1, { [LG_TAGS.order]: event });
+  delete md[LG_METADATA.orderId];
+  delete md[LG_METADATA.symbol];
 }
 
 export interface SetupData {
+  /** Reference prices and market filters by symbol as the suite writes it. */
   prices: Record<string, number>;
   filters: Record<string, MarketFilter>;
 }
@@ -72,15 +119,20 @@ export function setup(): SetupData {
   return setupData(mixPlacesOrders(CONFIG.mix));
 }
 
+function get(name: string, op: OperationName, input: OperationInput = {}): http.RefinedResponse<'text'> {
+  const w = wireRequest(op, input);
+  return http.request(w.method, `${CONFIG.baseUrl}${w.path}`, w.body === undefined ? null : w.body, { headers: w.headers, tags: { name }, timeout: `${CONFIG.timeoutMs}ms`, responseType: 'text' });
+}
+
 export function setupData(placesOrders: boolean): SetupData {
-  const markets = http.get(`${CONFIG.baseUrl}/api/v1/markets`, { tags: { name: 'setup:fetchMarkets' }, responseType: 'text' });
-  const filters = marketFilters(markets.body as string | null);
+  const markets = get('setup:fetchMarkets', 'fetchMarkets');
+  const filters = marketFilters(DIALECT, CONFIG.symbols, markets.status >= 200 && markets.status < 300 && typeof markets.body === 'string' ? markets.body : '');
   const prices: Record<string, number> = {};
   const missing: string[] = [];
   for (const s of CONFIG.symbols) {
-    const r = http.get(`${CONFIG.baseUrl}/api/v1/ticker?symbol=${encodeURIComponent(s)}`, { tags: { name: 'setup:fetchTicker' }, responseType: 'text' });
+    const r = get('setup:fetchTicker', 'fetchTicker', { symbol: unified(s) });
     // status 0: the request itself failed (k6 puts the reason in r.error).
-    const read = r.status === 0 ? { problem: `the ticker request failed (${r.error})` } : readReferencePrice(r.status, r.body as string | null);
+    const read = r.status === 0 ? { problem: `the ticker request failed (${r.error})` } : readReferencePrice(DIALECT, r.status, r.body as string | null);
     if ('price' in read) prices[s] = read.price;
     else missing.push(`${s}: ${read.problem}`);
   }
@@ -93,20 +145,46 @@ let pick: (() => LoadgateK6Config['mix'][number]) | undefined;
 let rnd: (() => number) | undefined;
 let symbolIdx = 0;
 let seq = 0;
-const openOrders: string[] = [];
+const openOrders: Array<{ id: string; symbol: string }> = [];
 
 /** One request of the weighted mix. */
 export function restIteration(data: SetupData): void {
   rnd ??= mulberry32(exec.vu.idInTest * 7919);
   pick ??= weightedPicker(CONFIG.mix);
   const entry = pick();
-  const symbol = CONFIG.symbols[symbolIdx++ % CONFIG.symbols.length]!;
-  const clientOrderId = `lg-k6-${exec.vu.idInTest}-${++seq}`;
-  const plan = planRequest(entry, symbol, { order: CONFIG.order, refPrice: data.prices[symbol], filter: data.filters[symbol], rnd, clientOrderId, orderId: entry.endpoint === 'cancelOrder' ? openOrders.pop() : undefined });
-  const res = send(plan, CONFIG);
-  if (plan.name === 'createOrder' && res.status >= 200 && res.status < 300) {
-    const id = extractOrderId(res.body);
-    if (id !== undefined && openOrders.length < 1000) openOrders.push(id);
+  const written = CONFIG.symbols[symbolIdx++ % CONFIG.symbols.length]!;
+  const clientOrderId = DIALECT.clientOrderId(`lg-k6-${exec.vu.idInTest}-${++seq}`);
+  const own = entry.endpoint === 'cancelOrder' ? openOrders.pop() : undefined;
+  const plan = planOperation(entry, own?.symbol ?? unified(written), { order: CONFIG.order, refPrice: data.prices[written], filter: data.filters[written], rnd, clientOrderId, orderId: own?.id });
+  const { res, failure } = send(plan.name, wireRequest(plan.op, plan.input));
+  noteAnswer(plan.name, own, plan.input.symbol!, res.status, res.body, failure, openOrders);
+}
+
+/**
+ * Reads an answer for the order bookkeeping: a created order's id is reported (and kept in `pool`, for the mix's
+ * cancels); a cancel that took its order reports it closed, one that did not puts it back in `pool`.
+ */
+export function noteAnswer(
+  name: string,
+  own: { id: string; symbol: string } | undefined,
+  symbol: string,
+  status: number,
+  body: string | null,
+  failure: Classified | undefined,
+  pool?: Array<{ id: string; symbol: string }>,
+): string | undefined {
+  if (name === 'createOrder') {
+    if (failure !== undefined || !(status >= 200 && status < 300) || typeof body !== 'string') return undefined;
+    const id = DIALECT.readers.orderId(body);
+    if (id === undefined) return undefined;
+    noteOrder('created', id, symbol);
+    if (pool !== undefined && pool.length < 1000) pool.push({ id, symbol });
+    return id;
   }
-  check(res, { [`${plan.name} ok`]: (r) => r.status >= 200 && r.status < 300 }, { name: plan.name });
+  if (name === 'cancelOrder' && own !== undefined) {
+    const gone = status === 404 || (failure !== undefined && failure.reason === 'orderNotFound');
+    if (status !== 0 && (failure === undefined || gone)) noteOrder('closed', own.id, own.symbol);
+    else if (pool !== undefined && pool.length < 1000) pool.push(own);
+  }
+  return undefined;
 }

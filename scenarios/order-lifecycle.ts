@@ -1,14 +1,16 @@
 /**
- * order-lifecycle: create an order, then cancel it, both signed with the mock's HMAC scheme (keys from
- * __ENV.LOADGATE_API_KEY / LOADGATE_API_SECRET). `order_rtt` is the whole create → cancel time.
+ * order-lifecycle: create an order, then cancel it, in the target's dialect, both signed (keys from
+ * __ENV.LOADGATE_API_KEY / LOADGATE_API_SECRET, and LOADGATE_API_PASSPHRASE for OKX). `order_rtt` is the whole
+ * create → cancel time.
  */
 import exec from 'k6/execution';
-import { check, group } from 'k6';
+import { group } from 'k6';
 import { Trend } from 'k6/metrics';
 import type { Options } from 'k6/options';
-import { CONFIG, baseOptions, send, setupData, type SetupData } from './common.ts';
+import { CONFIG, DIALECT, baseOptions, noteAnswer, send, setupData, unified, wireRequest, type SetupData } from './common.ts';
 import { executorFor } from '../src/engines/k6/executors.ts';
-import { cancelPath, extractOrderId, mulberry32, orderBody, ORDERS_PATH } from './lib/payloads.ts';
+import { mulberry32 } from '../src/random.ts';
+import { orderInput } from './lib/payloads.ts';
 
 /** Every iteration places an order: refuse to start without a reference price (common.ts). */
 export function setup(): SetupData {
@@ -24,14 +26,18 @@ let n = 0;
 
 export default function (data: SetupData): void {
   rnd ??= mulberry32(exec.vu.idInTest * 104729);
-  const symbol = CONFIG.symbols[n % CONFIG.symbols.length]!;
-  const clientOrderId = `lg-k6-life-${exec.vu.idInTest}-${++n}`;
+  const written = CONFIG.symbols[n % CONFIG.symbols.length]!;
+  const symbol = unified(written);
+  const clientOrderId = DIALECT.clientOrderId(`lg-k6-life-${exec.vu.idInTest}-${++n}`);
   group('order lifecycle', () => {
     const t0 = Date.now();
-    const created = send({ name: 'createOrder', method: 'POST', path: ORDERS_PATH, body: orderBody(CONFIG.order, symbol, data.prices[symbol], data.filters[symbol], rnd!, clientOrderId), signed: true }, CONFIG);
-    const id = extractOrderId(created.body);
-    if (!check(created, { 'order created': (r) => r.status === 201 || r.status === 200 }, { name: 'createOrder' }) || id === undefined) return;
-    const canceled = send({ name: 'cancelOrder', method: 'DELETE', path: cancelPath(id), body: '', signed: true }, CONFIG);
-    if (check(canceled, { 'order canceled': (r) => r.status === 200 }, { name: 'cancelOrder' })) orderRtt.add(Date.now() - t0);
+    const order = orderInput(CONFIG.order, symbol, data.prices[written], data.filters[written], rnd!, clientOrderId);
+    const created = send('createOrder', wireRequest('createOrder', { symbol, order }));
+    const id = noteAnswer('createOrder', undefined, symbol, created.res.status, created.res.body, created.failure);
+    if (id === undefined) return;
+    const own = { id, symbol };
+    const cancelled = send('cancelOrder', wireRequest('cancelOrder', { symbol, orderId: id }));
+    noteAnswer('cancelOrder', own, symbol, cancelled.res.status, cancelled.res.body, cancelled.failure);
+    if (cancelled.failure === undefined && cancelled.res.status !== 0) orderRtt.add(Date.now() - t0);
   });
 }

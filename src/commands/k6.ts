@@ -6,7 +6,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { EXIT, InputError } from '../errors.js';
 import { loadSuite } from '../suite/load.js';
-import type { Suite, Workload } from '../suite/schema.js';
+import { targetDialect, type Suite, type Workload } from '../suite/schema.js';
+import type { DialectName } from '../dialect/registry.js';
 import { buildScenarios } from '../engines/k6/build.js';
 import { buildK6Config, scenarioFor } from '../engines/k6/config.js';
 import { DEFAULT_K6_IMAGE, k8sName, operatorManifests } from '../engines/k6/operator.js';
@@ -38,7 +39,7 @@ Options:
                         against a target that is not loopback (refused otherwise, exit 2)
   -h, --help            this help`;
 
-function target(suite: Suite, url: string | undefined, wsUrl: string | undefined, what: string): { baseUrl: string; wsUrl: string; timeoutMs: number } {
+function target(suite: Suite, url: string | undefined, wsUrl: string | undefined, what: string): { baseUrl: string; wsUrl: string; timeoutMs: number; dialect: DialectName } {
   const base = url ?? suite.target.url;
   if (base === undefined) {
     throw new InputError('LG_ARGS', `loadgate k6 ${what}: the suite targets the built-in mock, which k6 ${what === 'operator' ? 'runners in a cluster' : 'run by hand'} cannot reach`, {
@@ -46,7 +47,7 @@ function target(suite: Suite, url: string | undefined, wsUrl: string | undefined
     });
   }
   const ws = wsUrl ?? suite.target.wsUrl ?? `${base.replace(/^http/, 'ws').replace(/\/+$/, '')}/ws`;
-  return { baseUrl: base.replace(/\/+$/, ''), wsUrl: ws, timeoutMs: suite.target.timeoutMs };
+  return { baseUrl: base.replace(/\/+$/, ''), wsUrl: ws, timeoutMs: suite.target.timeoutMs, dialect: targetDialect(suite.target) };
 }
 
 export const k6Command: Command = {
@@ -93,7 +94,7 @@ export const k6Command: Command = {
         lines.push(`  ${w.name}: ${rps !== undefined ? `K6_RPS=${rps} ` : ''}LOADGATE_CONFIG=${cfg} k6 run ${join(out, `${scenarioFor(w)}.js`)}`);
         if (skippedThresholds.length) io.stderr.write(`note: ${w.name}: not compiled into k6 thresholds, so only \`loadgate run\` / \`merge --sla\` evaluate them: ${skippedThresholds.map((t) => `${t.id} (${t.reason})`).join('; ')}\n`);
       }
-      io.stdout.write(`Bundled ${bundles.length} scenarios into ${out}\nRun a workload (keys via LOADGATE_API_KEY / LOADGATE_API_SECRET):\n${lines.join('\n')}\n`);
+      io.stdout.write(`Bundled ${bundles.length} scenarios into ${out}\nRun a workload (keys via LOADGATE_API_KEY / LOADGATE_API_SECRET, + LOADGATE_API_PASSPHRASE for okx-v5):\n${lines.join('\n')}\n`);
       return EXIT.ok;
     }
 

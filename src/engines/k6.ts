@@ -100,6 +100,7 @@ export function createK6Engine(opts: K6EngineOptions = {}): Engine {
     if (ctx.target.credentials) {
       childEnv.LOADGATE_API_KEY = ctx.target.credentials.apiKey;
       childEnv.LOADGATE_API_SECRET = ctx.target.credentials.apiSecret;
+      if (ctx.target.credentials.passphrase !== undefined) childEnv.LOADGATE_API_PASSPHRASE = ctx.target.credentials.passphrase;
     }
     try {
       const exit = await runK6({ bin: p.bin, script: p.script, ndjsonPath, summaryPath, env: childEnv, cwd: p.dir, signal: ctx.signal, onIterations: (n, v) => {
@@ -119,7 +120,7 @@ export function createK6Engine(opts: K6EngineOptions = {}): Engine {
       let endpoints: Record<string, EndpointResult> = {};
       const custom: Record<string, CustomMetric> = {};
       if (existsSync(ndjsonPath)) {
-        const ing = await ingestNdjsonFile(ndjsonPath, { originEpochMs, workload: w.name });
+        const ing = await ingestNdjsonFile(ndjsonPath, { originEpochMs, workload: w.name, dialect: ctx.target.dialect });
         endpoints = ing.endpoints;
         for (const [k, m] of Object.entries(ing.custom)) custom[`k6.${w.name}.${k}`] = m;
         notes.push(...ing.notes);

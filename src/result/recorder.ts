@@ -132,6 +132,17 @@ export class EndpointRecorder {
     if (s.latencyUs !== undefined && (s.latencyUs > this.slowestFloorUs || this.slowest.length < this.keep)) this.keepSlowest({ ...s, latencyUs: s.latencyUs });
   }
 
+  /**
+   * An error found in a response already recorded as a success (its latency and status counted): k6 writes a
+   * request's sample before the scenario has read the body, so an error a body reveals under a 2xx status (OKX,
+   * Bybit) reaches ingestion as a separate sample. Counts the error only, not another request.
+   */
+  recordErrorOfRecordedResponse(atMs: number, errorClass: ErrorClass, errorCode?: string): void {
+    const b = this.bucket(atMs);
+    this.countError(b, errorClass, errorCode, { atMs, errorClass }, undefined);
+    if (b.late) this.closeBucket(b);
+  }
+
   private countError(b: Bucket, cls: ErrorClass, code: string | undefined, s: ErrorSample | ResponseSample, latencyUs: number | undefined): void {
     this.errors[cls] = (this.errors[cls] ?? 0) + 1;
     b.errors[cls] = (b.errors[cls] ?? 0) + 1;

@@ -1,14 +1,16 @@
-/** The pure helpers the k6 scenarios run (scenarios/lib): executors, payloads, signing, gap detection. */
+/** The pure helpers the k6 scenarios run (scenarios/lib and what they import from src/): executors, payloads in the dialect, signing. */
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_EXPECTED_P99_MS, executorFor, plannedSec, rateAndUnit, soakScenario, spikeScenario, vusFor } from '../../src/engines/k6/executors.js';
 import { buildK6Config, expectedP99Ms } from '../../src/engines/k6/config.js';
 import { compileSla } from '../../src/sla/checks.js';
 import { loadSuite } from '../../src/suite/load.js';
-import { cancelPath, extractOrderId, marketFilters, mulberry32, orderBody, planRequest, snap, tickerPrice, weightedPicker } from '../../scenarios/lib/payloads.js';
-import { parseUpdate, SeqTracker, subscribeMessage } from '../../scenarios/lib/gaps.js';
+import { marketFilters, orderInput, planOperation, snap, unifiedSymbol, weightedPicker } from '../../scenarios/lib/payloads.js';
+import { mulberry32 } from '../../src/random.js';
+import { buildRequest } from '../../src/dialect/request.js';
+import { getDialect } from '../../src/dialect/registry.js';
+import { loadgate } from '../../src/dialect/loadgate/index.js';
 import { parseConfig } from '../../src/engines/k6/script-config.js';
-import { signaturePayload } from '../../src/dialect/loadgate/auth.js';
 import { signHeaders } from '../../src/engines/exchange-requests.js';
 
 describe('executors', () => {
@@ -80,63 +82,54 @@ describe('payloads', () => {
     expect(c2).toEqual({ fetchTicker: 500, createOrder: 200, cancelOrder: 100 });
   });
 
-  it('tags every planned request with its operation name and the paths the mock serves', () => {
+  it('plans each operation of the mix in the dialect: the requests buildRequest makes are the paths the target serves', () => {
     const ctx = { order: { side: 'buy' as const, type: 'limit' as const, notionalMin: 50, notionalMax: 50, priceOffsetPct: 2 }, refPrice: 100, filter: { tickSize: 0.01, stepSize: 0.001, minQty: 0.001 }, rnd: mulberry32(1), clientOrderId: 'c1', orderId: 'o-9' };
-    expect(planRequest({ endpoint: 'fetchOrderBook', weight: 1, depth: 50 }, 'BTC-USDT', ctx)).toMatchObject({ name: 'fetchOrderBook', method: 'GET', path: '/api/v1/orderbook?symbol=BTC-USDT&depth=50' });
-    expect(planRequest({ endpoint: 'cancelOrder', weight: 1 }, 'BTC-USDT', ctx)).toMatchObject({ name: 'cancelOrder', method: 'DELETE', path: '/api/v1/orders/o-9', signed: true });
-    const create = planRequest({ endpoint: 'createOrder', weight: 1 }, 'BTC-USDT', ctx);
-    expect(create).toMatchObject({ name: 'createOrder', method: 'POST', path: '/api/v1/orders', signed: true });
-    expect(JSON.parse(create.body)).toEqual({ symbol: 'BTC-USDT', side: 'buy', type: 'limit', qty: 0.51, price: 98, clientOrderId: 'c1' });
+    const book = planOperation({ endpoint: 'fetchOrderBook', weight: 1, depth: 50 }, 'BTC/USDT', ctx);
+    expect(buildRequest(loadgate, book.op, book.input)).toMatchObject({ method: 'GET', path: '/api/v1/orderbook?symbol=BTC-USDT&depth=50' });
+    expect(buildRequest(getDialect('binance-spot'), book.op, book.input)).toMatchObject({ method: 'GET', path: '/api/v3/depth?symbol=BTCUSDT&limit=50' });
+    const cancel = planOperation({ endpoint: 'cancelOrder', weight: 1 }, 'BTC/USDT', ctx);
+    expect(cancel).toMatchObject({ name: 'cancelOrder', input: { symbol: 'BTC/USDT', orderId: 'o-9' } });
+    expect(buildRequest(loadgate, cancel.op, cancel.input)).toMatchObject({ method: 'DELETE', path: '/api/v1/orders/o-9' });
+    const create = planOperation({ endpoint: 'createOrder', weight: 1 }, 'BTC/USDT', ctx);
+    const w = buildRequest(loadgate, create.op, create.input);
+    expect(w).toMatchObject({ method: 'POST', path: '/api/v1/orders' });
+    expect(JSON.parse(w.body!)).toEqual({ symbol: 'BTC-USDT', side: 'buy', type: 'limit', qty: 0.51, price: 98, clientOrderId: 'c1' });
   });
 
   it('snaps order sizes to the step size and never below minQty', () => {
     expect(snap(0.123456, 0.001)).toBe(0.123);
-    const body = JSON.parse(orderBody({ side: 'sell', type: 'market', notionalMin: 1, notionalMax: 1, priceOffsetPct: 0 }, 'X-Y', 1e6, { tickSize: 1, stepSize: 0.01, minQty: 0.01 }, mulberry32(2), 'c')) as { qty: number; price?: number };
-    expect(body.qty).toBe(0.01);
-    expect(body.price).toBeUndefined();
+    const o = orderInput({ side: 'sell', type: 'market', notionalMin: 1, notionalMax: 1, priceOffsetPct: 0 }, 'X/Y', 1e6, { tickSize: 1, stepSize: 0.01, minQty: 0.01 }, mulberry32(2), 'c');
+    expect(o.qty).toBe(0.01);
+    expect(o.price).toBeUndefined();
+    expect(() => orderInput({ side: 'sell', type: 'limit', notionalMin: 1, notionalMax: 1, priceOffsetPct: 0 }, 'X/Y', undefined, undefined, mulberry32(2), 'c')).toThrow(/no reference price/);
   });
 
-  it('reads order ids, ticker prices and market filters from response bodies', () => {
-    expect(extractOrderId('{"orderId":"abc-1","status":"open"}')).toBe('abc-1');
-    expect(extractOrderId(null)).toBeUndefined();
-    expect(tickerPrice('{"symbol":"BTC-USDT","last":"65000.5"}')).toBe(65000.5);
-    expect(marketFilters('[{"symbol":"BTC-USDT","tickSize":0.1,"stepSize":0.0001}]')).toEqual({ 'BTC-USDT': { tickSize: 0.1, stepSize: 0.0001, minQty: 0.0001 } });
-    expect(cancelPath('a/b')).toBe('/api/v1/orders/a%2Fb');
+  it('reads market filters and symbols the way each dialect writes them', () => {
+    expect(marketFilters(loadgate, ['BTC-USDT', 'ETH-USDT'], '[{"symbol":"BTC-USDT","tickSize":0.1,"stepSize":0.0001}]')).toEqual({ 'BTC-USDT': { tickSize: 0.1, stepSize: 0.0001, minQty: 0.0001 } });
+    expect(unifiedSymbol(loadgate, 'BTC-USDT')).toBe('BTC/USDT');
+    expect(unifiedSymbol(getDialect('binance-spot'), 'BTCUSDT')).toBe('BTC/USDT');
+    expect(unifiedSymbol(getDialect('okx-v5'), 'eth/usdt')).toBe('ETH/USDT');
+    expect(unifiedSymbol(loadgate, 'BTCUSDT')).toBeUndefined();
   });
 
-  it('signs what the Node engines sign: hex HMAC-SHA256 over the shared payload (k6/crypto hmac gives the same)', () => {
+  it('signs what the Node engines sign: the dialect scheme with k6/crypto-shaped hmac gives the Node engines\' headers', () => {
     const creds = { apiKey: 'k', apiSecret: 's3cret' };
     const node = signHeaders(creds, 'POST', '/api/v1/orders', '{"a":1}', 1700000000000);
-    const k6Equivalent = createHmac('sha256', creds.apiSecret).update(signaturePayload(1700000000000, 'POST', '/api/v1/orders', '{"a":1}')).digest('hex');
-    expect(Object.values(node)).toContain(k6Equivalent);
-  });
-});
-
-describe('gap detection', () => {
-  it('counts a gap as lost only once the stream moved past the reorder window, or at the end', () => {
-    const t = new SeqTracker(3);
-    expect(t.observe('ob:BTC', 1)).toMatchObject({ first: true, lost: 0 });
-    expect(t.observe('ob:BTC', 2).lost).toBe(0);
-    expect(t.observe('ob:BTC', 5).lost).toBe(0); // 3 and 4 missing, maybe late
-    expect(t.observe('ob:BTC', 4).reordered).toBe(true); // 4 arrived late: reordered, not lost
-    expect(t.observe('ob:BTC', 4).duplicate).toBe(true);
-    expect(t.observe('ob:BTC', 7).lost).toBe(1); // 3 is now 4 behind: lost; 6 pending
-    expect(t.observe('ob:ETH', 9).first).toBe(true);
-    expect(t.flush()).toEqual({ 'ob:BTC': 1 }); // 6 never came
-    expect(t.flush()).toEqual({});
-  });
-
-  it('parses the mock\'s data frames (ts in µs) and the fixture mock\'s (ms), and ignores acks and junk', () => {
-    expect(parseUpdate('{"channel":"orderbook","symbol":"BTC-USDT","seq":3,"ts":1795308000123456,"data":{}}')).toEqual({ channel: 'orderbook', symbol: 'BTC-USDT', seq: 3, tsMs: 1795308000123.456 });
-    expect(parseUpdate('{"type":"update","channel":"orderbook","symbol":"BTC-PERP","seq":3,"ts":1795308000000,"data":{}}')).toEqual({ channel: 'orderbook', symbol: 'BTC-PERP', seq: 3, tsMs: 1795308000000 });
-    expect(parseUpdate('{"op":"ack","id":1,"subscription":"orderbook:BTC-USDT"}')).toBeUndefined();
-    expect(parseUpdate('not json')).toBeUndefined();
-    expect(JSON.parse(subscribeMessage('ticker', 'ETH-USDT', 7))).toEqual({ op: 'subscribe', channel: 'ticker', symbol: 'ETH-USDT', id: 7 });
+    const k6Shaped = (algo: 'sha256', secret: string, payload: string, enc: 'hex' | 'base64') => createHmac(algo, secret).update(payload).digest(enc);
+    const w = loadgate.signing.sign({ method: 'POST', path: '/api/v1/orders', query: '', body: '{"a":1}', contentType: 'application/json' }, { credentials: creds, timestampMs: 1700000000000, hmac: k6Shaped });
+    for (const [k, v] of Object.entries(node)) expect(w.headers[k], k).toBe(v);
   });
 });
 
 describe('the generated config', () => {
   it('is checked when a scenario reads it, naming the bad field', () => {
     expect(() => parseConfig('{"version":1,"baseUrl":"ftp://x","workload":"w","load":{},"mix":[],"symbols":["A-B"]}')).toThrow(/baseUrl/);
+  });
+
+  it('carries the target dialect: a config without one is loadgate, an unknown one is refused', () => {
+    const base = { version: 1, baseUrl: 'http://127.0.0.1:1', workload: 'w', load: {}, mix: [], symbols: ['A-B'] };
+    expect(parseConfig(JSON.stringify(base)).dialect).toBe('loadgate');
+    expect(parseConfig(JSON.stringify({ ...base, dialect: 'okx-v5' })).dialect).toBe('okx-v5');
+    expect(() => parseConfig(JSON.stringify({ ...base, dialect: 'kraken' }))).toThrow(/dialect "kraken"/);
   });
 });

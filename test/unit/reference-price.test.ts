@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { mixPlacesOrders, readReferencePrice } from '../../src/workload/plan.js';
 import * as k6 from '../../scenarios/lib/payloads.js';
+import { loadgate } from '../../src/dialect/loadgate/index.js';
 
 const CASES: Array<[number, string | null | undefined]> = [
   [200, '{"symbol":"BTC-USDT","last":"65000.5"}'],
@@ -33,7 +34,7 @@ describe('reference price', () => {
   });
 
   it('the k6 copy answers exactly the same', () => {
-    for (const [status, body] of CASES) expect(k6.readReferencePrice(status, body), `${status} ${body}`).toEqual(readReferencePrice(status, body));
+    for (const [status, body] of CASES) expect(k6.readReferencePrice(loadgate, status, body), `${status} ${body}`).toEqual(readReferencePrice(status, body));
     for (const mix of [[], [{ endpoint: 'fetchTicker' }], [{ endpoint: 'cancelOrder' }], [{ endpoint: 'fetchTicker' }, { endpoint: 'createOrder' }]]) {
       expect(k6.mixPlacesOrders(mix)).toBe(mixPlacesOrders(mix));
     }

@@ -36,7 +36,7 @@ const signing: SigningScheme = {
   placement: 'query-or-body',
   needsPassphrase: false,
   defaultRecvWindowMs: 5000,
-  payload(req) {
+  payload(req, _ctx) {
     // totalParams: the query string concatenated with the body, as sent (timestamp and recvWindow already in).
     return `${req.query}${req.body}`;
   },
@@ -45,9 +45,10 @@ const signing: SigningScheme = {
     // recvWindow then timestamp, the order of the documented example.
     const extra = encodeParams([['recvWindow', recvWindowMs], ['timestamp', ctx.timestampMs]]);
     const inBody = req.body !== '';
+    // Object.assign, not spread: the k6 bundles (ES2017) then need no spread-with-override helper here.
     const withTime: UnsignedRequest = inBody
-      ? { ...req, body: `${req.body}&${extra}` }
-      : { ...req, query: req.query === '' ? extra : `${req.query}&${extra}` };
+      ? Object.assign({}, req, { body: `${req.body}&${extra}` })
+      : Object.assign({}, req, { query: req.query === '' ? extra : `${req.query}&${extra}` });
     const signature = ctx.hmac('sha256', ctx.credentials.apiSecret, signing.payload(withTime, { apiKey: ctx.credentials.apiKey, timestamp: String(ctx.timestampMs), recvWindowMs }), 'hex');
     const headers: Record<string, string> = { [BINANCE_API_KEY_HEADER]: ctx.credentials.apiKey };
     if (req.contentType !== undefined) headers['content-type'] = req.contentType;

@@ -9,11 +9,23 @@
  *   requests excluded unless `includeSetup`), status-0 transport errors counted as errors without latency;
  *   the WebSocket convention metrics (`ws_msg_latency`, `ws_msg_loss`, `ws_seq_gap`, tagged `channel`) as
  *   stream endpoints `ws:<channel>`.
+ *
+ * Failed responses are classified with the target's dialect table (src/dialect/errors.ts `classify`), the one
+ * the Node engines use. A k6 sample has no body, so loadgate's scenarios classify each answer themselves and
+ * write a `loadgate_errors` sample right after the request's own (script-config.ts LG_METRICS): a failed
+ * request waits for it (per operation and status, in order) and takes its class and exchange error code. A
+ * failure the scenario found under a success status (OKX and Bybit answer HTTP 200 with an error code) adds the
+ * error to the request already counted. Without such samples (the fixtures, a foreign script) a failed request
+ * is classified by its status through the same table. `loadgate_orders` samples say which orders the run
+ * created and which a cancel took: `restingOrders` are the ones left (cancelled by loadgate after k6 ends).
  */
-import type { CustomMetric, EndpointResult, ErrorClass, StreamStats } from '../../result/model.js';
+import { ERROR_CLASSES, type CustomMetric, type EndpointResult, type ErrorClass, type StreamStats } from '../../result/model.js';
 import { HIGHEST_US, LOWEST_US, createHistogram, encodeHistogram, recordUs, type Histogram } from '../../result/histogram.js';
 import { EndpointRecorder } from '../../result/recorder.js';
-import { classifyResponse } from '../exchange-requests.js';
+import { classify } from '../../dialect/errors.js';
+import { DEFAULT_DIALECT, getDialect, type DialectName } from '../../dialect/registry.js';
+import type { ErrorTable, UnifiedSymbol } from '../../dialect/types.js';
+import { LG_METADATA, LG_METRICS, LG_TAGS } from './script-config.js';
 import { BUILTIN_METRICS, type K6Contains, type K6MetricDecl, type K6MetricType } from './metrics.js';
 
 export type Tags = Record<string, string>;
@@ -25,7 +37,33 @@ export interface AggregatorOptions {
   originEpochMs?: number;
   /** Workload name stored on endpoints. Default `k6`. */
   workload?: string;
+  /** The target's dialect, whose table classifies a failed response the scenario did not classify. Default loadgate. */
+  dialect?: DialectName;
 }
+
+/** An order a k6 run created, as its `loadgate_orders` sample reported it. */
+export interface K6OrderRef {
+  id: string;
+  /** Unified symbol (`BTC/USDT`); a cancel needs it on most exchanges. */
+  symbol: UnifiedSymbol;
+}
+
+/** Orders tracked at most (created and not yet closed); more are counted, not kept. */
+const MAX_TRACKED_ORDERS = 100_000;
+/** Failed requests waiting for their scenario's classification, per operation and status, at most. */
+const MAX_PENDING = 10_000;
+
+interface PendingFailure {
+  rec: EndpointRecorder;
+  atMs: number;
+  latencyUs: number;
+  status: number;
+  /** The class by status alone, if no classification comes. */
+  statusClass: ErrorClass;
+  k6Code: string | undefined;
+}
+
+const ERROR_CLASS_SET: ReadonlySet<string> = new Set(ERROR_CLASSES);
 
 /** Metric names of the WebSocket convention shared by scenarios/orderbook-ws.ts and the fixtures. */
 export const WS_METRICS = {
@@ -35,9 +73,9 @@ export const WS_METRICS = {
 } as const;
 
 /** Tags the endpoint mapping reads. */
-const ENDPOINT_TAG_KEYS = ['name', 'url', 'status', 'group', 'expected_response', 'error_code', 'error', 'channel'];
+const ENDPOINT_TAG_KEYS = ['name', 'url', 'status', 'group', 'expected_response', 'error_code', 'error', 'channel', ...Object.values(LG_TAGS)];
 
-const ENDPOINT_METRICS = new Set(['http_req_duration', WS_METRICS.latency, WS_METRICS.loss, WS_METRICS.gap, 'ws_sessions', 'ws_connecting', 'ws_session_duration']);
+const ENDPOINT_METRICS = new Set<string>(['http_req_duration', WS_METRICS.latency, WS_METRICS.loss, WS_METRICS.gap, 'ws_sessions', 'ws_connecting', 'ws_session_duration', LG_METRICS.errors, LG_METRICS.orders]);
 
 /**
  * Without a given origin, samples are placed against a provisional origin this long before the first line's
@@ -153,10 +191,13 @@ export class MetricState {
   subs: SubSink[] = [];
   /** Tags must be parsed for this metric's Points (sub-metrics, or loadgate endpoints read them). */
   needsTags: boolean;
+  /** The Points' `metadata` is read too (the fast parser leaves such lines to JSON.parse: they are rare). */
+  readonly needsMetadata: boolean;
   constructor(readonly name: string, decl: K6MetricDecl | undefined) {
     this.decl = decl;
     this.sink = new ValueSink(decl);
     this.needsTags = ENDPOINT_METRICS.has(name);
+    this.needsMetadata = name === LG_METRICS.orders;
   }
 }
 
@@ -179,6 +220,9 @@ export interface AggregateSummary {
   originEpochMs: number;
   points: number;
   notes: string[];
+  /** Orders the run created that no cancel took (from `loadgate_orders` samples), in creation order. */
+  restingOrders: K6OrderRef[];
+  orders: { created: number; closed: number; untracked: number };
 }
 
 export class K6Aggregator {
@@ -198,8 +242,19 @@ export class K6Aggregator {
   readonly tagKeys = new Set<string>(ENDPOINT_TAG_KEYS);
   /** Bumped when `tagKeys` changes. */
   tagKeysVersion = 0;
+  private readonly errorTable: ErrorTable;
+  private readonly pending = new Map<string, PendingFailure[]>();
+  /** Failed requests classified by the scenario, and failures it found under a success status. */
+  private classifiedByScenario = 0;
+  private errorsOnSuccess = 0;
+  private badErrorSamples = 0;
+  private readonly openOrders = new Map<string, UnifiedSymbol>();
+  private ordersCreated = 0;
+  private ordersClosed = 0;
+  private ordersUntracked = 0;
 
   constructor(opts: AggregatorOptions = {}) {
+    this.errorTable = getDialect(opts.dialect ?? DEFAULT_DIALECT).errors;
     this.includeSetup = opts.includeSetup ?? false;
     this.workload = opts.workload ?? 'k6';
     this.origin = opts.originEpochMs;
@@ -259,7 +314,7 @@ export class K6Aggregator {
    * only the keys in `tagKeys`.
    * `timeMs` is epoch ms (fractional).
    */
-  point(m: MetricState, timeMs: number, value: number, tags: Tags | null): void {
+  point(m: MetricState, timeMs: number, value: number, tags: Tags | null, metadata?: Tags | null): void {
     this.nPoints++;
     if (timeMs < this.first) this.first = timeMs;
     if (timeMs > this.last) this.last = timeMs;
@@ -279,6 +334,10 @@ export class K6Aggregator {
     switch (m.name) {
       case 'http_req_duration':
         return this.httpPoint(timeMs, value, tags);
+      case LG_METRICS.errors:
+        return this.errorPoint(timeMs, tags);
+      case LG_METRICS.orders:
+        return this.orderPoint(tags, metadata ?? undefined);
       case WS_METRICS.latency:
         this.stream(tags).rec.recordResponse({ atMs: timeMs - this.origin, latencyUs: value * 1000 });
         return;
@@ -303,18 +362,32 @@ export class K6Aggregator {
     }
   }
 
-  private httpPoint(timeMs: number, valueMs: number, tags: Tags): void {
+  private isSetup(tags: Tags): boolean {
     const group = tags.group;
-    if (group !== undefined && (group.startsWith('::setup') || group.startsWith('::teardown'))) {
-      this.setupRequests++;
-      if (!this.includeSetup) return;
-    }
-    const name = tags.name ?? tags.url ?? 'unnamed';
+    return group !== undefined && (group.startsWith('::setup') || group.startsWith('::teardown'));
+  }
+
+  private recorder(name: string): EndpointRecorder {
     let rec = this.http.get(name);
     if (rec === undefined) {
       rec = new EndpointRecorder(name, 'http', this.workload);
       this.http.set(name, rec);
     }
+    return rec;
+  }
+
+  /** The class of a failed response by its status alone, through the dialect's table. */
+  private statusClass(status: number): ErrorClass | undefined {
+    return classify(this.errorTable, status, undefined)?.errorClass;
+  }
+
+  private httpPoint(timeMs: number, valueMs: number, tags: Tags): void {
+    if (this.isSetup(tags)) {
+      this.setupRequests++;
+      if (!this.includeSetup) return;
+    }
+    const name = tags.name ?? tags.url ?? 'unnamed';
+    const rec = this.recorder(name);
     const atMs = timeMs - this.origin!;
     const status = tags.status === undefined ? undefined : Number(tags.status);
     const errorCode = tags.error_code;
@@ -325,8 +398,17 @@ export class K6Aggregator {
       return;
     }
     let errorClass: ErrorClass | undefined;
-    if (tags.expected_response === 'false') errorClass = classifyResponse(status ?? 0, undefined) ?? 'client';
-    else if (tags.expected_response === undefined && status !== undefined) errorClass = classifyResponse(status, undefined);
+    if (tags.expected_response === 'false') errorClass = this.statusClass(status ?? 0) ?? 'client';
+    else if (tags.expected_response === undefined && status !== undefined) errorClass = this.statusClass(status);
+    if (errorClass !== undefined && status !== undefined && Number.isFinite(status)) {
+      // Wait for the scenario's classification of the body (the next loadgate_errors sample for this operation and status).
+      const key = `${name}\u0000${status}`;
+      let q = this.pending.get(key);
+      if (q === undefined) this.pending.set(key, (q = []));
+      q.push({ rec, atMs, latencyUs: valueMs * 1000, status, statusClass: errorClass, k6Code: errorCode });
+      if (q.length > MAX_PENDING) this.settle(q.shift()!, undefined);
+      return;
+    }
     rec.recordResponse({
       atMs,
       latencyUs: valueMs * 1000,
@@ -334,6 +416,47 @@ export class K6Aggregator {
       ...(errorClass !== undefined ? { errorClass } : {}),
       ...(errorClass !== undefined && errorCode !== undefined ? { errorCode: `k6:${errorCode}` } : {}),
     });
+  }
+
+  /** A failed request recorded with the scenario's classification, or by its status when none came. */
+  private settle(p: PendingFailure, by: { errorClass: ErrorClass; errorCode: string | undefined } | undefined): void {
+    const errorClass = by?.errorClass ?? p.statusClass;
+    const errorCode = by?.errorCode ?? (p.k6Code !== undefined ? `k6:${p.k6Code}` : undefined);
+    p.rec.recordResponse({ atMs: p.atMs, latencyUs: p.latencyUs, status: p.status, errorClass, ...(errorCode !== undefined ? { errorCode } : {}) });
+  }
+
+  private errorPoint(timeMs: number, tags: Tags): void {
+    if (this.isSetup(tags) && !this.includeSetup) return;
+    const errorClass = tags[LG_TAGS.errorClass];
+    const status = Number(tags[LG_TAGS.status]);
+    if (errorClass === undefined || !ERROR_CLASS_SET.has(errorClass) || !Number.isFinite(status)) {
+      this.badErrorSamples++;
+      return;
+    }
+    const name = tags.name ?? 'unnamed';
+    const code = tags[LG_TAGS.errorCode];
+    const p = this.pending.get(`${name}\u0000${status}`)?.shift();
+    if (p !== undefined) {
+      this.classifiedByScenario++;
+      this.settle(p, { errorClass: errorClass as ErrorClass, errorCode: code });
+      return;
+    }
+    // A failure under a success status (HTTP 200 with an error code): the request is counted already, add the error.
+    this.errorsOnSuccess++;
+    this.recorder(name).recordErrorOfRecordedResponse(timeMs - this.origin!, errorClass as ErrorClass, code);
+  }
+
+  private orderPoint(tags: Tags, metadata: Tags | undefined): void {
+    const id = metadata?.[LG_METADATA.orderId];
+    if (id === undefined || id === '') return;
+    if (tags[LG_TAGS.order] === 'created') {
+      this.ordersCreated++;
+      if (this.openOrders.size < MAX_TRACKED_ORDERS) this.openOrders.set(id, metadata?.[LG_METADATA.symbol] ?? '');
+      else this.ordersUntracked++;
+    } else if (tags[LG_TAGS.order] === 'closed') {
+      this.ordersClosed++;
+      this.openOrders.delete(id);
+    }
   }
 
   private stream(tags: Tags): StreamAcc {
@@ -348,6 +471,16 @@ export class K6Aggregator {
 
   finish(): AggregateSummary {
     const notes: string[] = [];
+    let byStatus = 0;
+    for (const q of this.pending.values()) {
+      byStatus += q.length;
+      for (const p of q) this.settle(p, undefined);
+    }
+    this.pending.clear();
+    if (this.classifiedByScenario > 0 && byStatus > 0) notes.push(`${byStatus} failed request(s) had no classification from the scenario and were classified by HTTP status alone`);
+    if (this.errorsOnSuccess > 0) notes.push(`${this.errorsOnSuccess} response(s) with a success status carried an error code (classified by the dialect's table)`);
+    if (this.badErrorSamples > 0) notes.push(`${this.badErrorSamples} ${LG_METRICS.errors} sample(s) without a valid class or status were ignored`);
+    if (this.ordersUntracked > 0) notes.push(`${this.ordersUntracked} created order(s) past the first ${MAX_TRACKED_ORDERS} were not tracked for the clean-up`);
     const custom: Record<string, CustomMetric> = {};
     for (const m of this.metrics.values()) {
       if (m.decl === undefined) {
@@ -400,9 +533,13 @@ export class K6Aggregator {
       if (shiftSec > 0) for (const ep of Object.values(endpoints)) shiftEarlier(ep, shiftSec);
       origin = final;
     }
+    const restingOrders: K6OrderRef[] = [];
+    for (const [id, symbol] of this.openOrders) restingOrders.push({ id, symbol });
     return {
       endpoints,
       custom,
+      restingOrders,
+      orders: { created: this.ordersCreated, closed: this.ordersClosed, untracked: this.ordersUntracked },
       firstSampleMs: this.nPoints ? this.first : Number.NaN,
       lastSampleMs: this.nPoints ? this.last : Number.NaN,
       originEpochMs: origin ?? Number.NaN,

@@ -32,6 +32,9 @@ export async function buildScenarios(outDir: string = join(SCENARIOS_DIR, 'dist'
       // issue 9); esbuild lowers it, and ?? / ?., to Object.assign-style helpers. k6 1.x takes either.
       target: 'es2017',
       external: ['k6', 'k6/*'],
+      // Class fields become constructor assignments (TypeScript's own output below ES2022), not esbuild's
+      // __publicField helper calls: plainer code, and `tsc --checkJs` still sees the classes' properties.
+      tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
       logLevel: 'silent',
       legalComments: 'none',
       charset: 'utf8',

@@ -5,7 +5,8 @@
 import type { LoadgateK6Config, LoadSpec } from './script-config.js';
 import { DEFAULT_EXPECTED_P99_MS, executorFor, isArrivalRate } from './executors.js';
 import { compileSla, type SlaPlan } from '../../sla/checks.js';
-import type { Suite, Workload } from '../../suite/schema.js';
+import { targetDialect, type Suite, type Workload } from '../../suite/schema.js';
+import type { DialectName } from '../../dialect/registry.js';
 import { compileThresholds, type CompiledThresholds } from './thresholds.js';
 
 export const K6_SCENARIOS = ['rest-mix', 'order-lifecycle', 'orderbook-ws', 'spike', 'soak'] as const;
@@ -69,7 +70,8 @@ export function expectedP99Ms(plan: SlaPlan, endpoints: ReadonlySet<string>, tim
   return Math.min(timeoutMs, candidates ? Math.max(...candidates) : DEFAULT_EXPECTED_P99_MS);
 }
 
-export function buildK6Config(suite: Suite, w: Workload, target: { baseUrl: string; wsUrl: string; timeoutMs: number }): BuiltConfig {
+/** `target.dialect` defaults to the suite's (`targetDialect`): the scenarios speak it (src/dialect). */
+export function buildK6Config(suite: Suite, w: Workload, target: { baseUrl: string; wsUrl: string; timeoutMs: number; dialect?: DialectName }): BuiltConfig {
   const load = loadSpecOf(w);
   const endpoints = endpointsOf(w);
   const plan = compileSla(suite.sla, { drivenEndpoints: endpoints });
@@ -79,6 +81,7 @@ export function buildK6Config(suite: Suite, w: Workload, target: { baseUrl: stri
   return {
     config: {
       version: 1,
+      dialect: target.dialect ?? targetDialect(suite.target),
       baseUrl: target.baseUrl.replace(/\/+$/, ''),
       wsUrl: target.wsUrl,
       workload: scenario,

@@ -246,7 +246,8 @@ export class NdjsonScanner {
       }
       m = this.metricFor(buf, nameStart, i);
     }
-    if (!matchLit(dv, buf, i, e, POINT_FRAME)) return false;
+    // Metadata is read on the slow path only (loadgate's order samples: a few per order, not per request).
+    if (m.needsMetadata || !matchLit(dv, buf, i, e, POINT_FRAME)) return false;
     i += POINT_FRAME.length;
     i = this.time(dv, buf, i, e);
     if (i < 0) return false;
@@ -581,7 +582,7 @@ export class NdjsonLineError extends InputError {
 interface PointJson {
   type: 'Point';
   metric: string;
-  data: { time: string; value: number; tags?: Tags | null };
+  data: { time: string; value: number; tags?: Tags | null; metadata?: Tags | null };
 }
 interface MetricJson {
   type: 'Metric';
@@ -622,7 +623,7 @@ export function applyJsonLine(agg: K6Aggregator, o: unknown): boolean {
     const d = line.data;
     if (typeof line.metric !== 'string' || d === undefined || typeof d.value !== 'number' || typeof d.time !== 'string') return false;
     const m = agg.metric(line.metric);
-    agg.point(m, parseK6Time(d.time), d.value, m.needsTags ? (d.tags ?? {}) : null);
+    agg.point(m, parseK6Time(d.time), d.value, m.needsTags ? (d.tags ?? {}) : null, m.needsMetadata ? (d.metadata ?? null) : null);
     return true;
   }
   if (line.type === 'Metric') {

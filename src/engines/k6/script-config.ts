@@ -1,12 +1,13 @@
 /**
  * The JSON loadgate generates for a k6 run (target, workload, SLA thresholds), read by every scenario from
  * `__ENV.LOADGATE_CONFIG` (a file path, read with k6's open()) or `__ENV.LOADGATE_CONFIG_JSON` (inline).
- * Nothing about the target or the load is hard-coded in the scenarios. Credentials never go in here: they
- * come from `__ENV.LOADGATE_API_KEY` / `__ENV.LOADGATE_API_SECRET`.
+ * Nothing about the target or the load is hard-coded in the scenarios: the target's dialect (src/dialect) says
+ * how requests look, are signed and classified. Credentials never go in here: they come from
+ * `__ENV.LOADGATE_API_KEY` / `__ENV.LOADGATE_API_SECRET` (and `__ENV.LOADGATE_API_PASSPHRASE` for OKX).
  *
- * Pure, no imports: scenarios/lib files are loaded by k6 (≥ 0.57 runs .ts directly, so relative imports
- * between lib files would need `.ts` extensions that Node's tsconfig rejects) and by vitest.
+ * k6-loadable (loaded by k6 and by vitest): relative imports end in `.ts` (k6 ≥ 0.57 runs the sources as is).
  */
+import { DEFAULT_DIALECT, isDialectName, type DialectName } from '../../dialect/registry.ts';
 
 export type HttpEndpoint = 'fetchMarkets' | 'fetchOrderBook' | 'fetchTicker' | 'createOrder' | 'cancelOrder';
 
@@ -40,6 +41,8 @@ export interface OrderSpec {
 
 export interface LoadgateK6Config {
   version: 1;
+  /** The exchange API the target speaks (src/dialect/registry.ts). Absent in configs written before it existed: loadgate. */
+  dialect: DialectName;
   /** Base URL without trailing slash. */
   baseUrl: string;
   wsUrl: string;
@@ -71,5 +74,22 @@ export function parseConfig(text: string): LoadgateK6Config {
   need(c.load !== undefined && typeof c.load === 'object', 'load is required');
   need(Array.isArray(c.mix), 'mix must be a list');
   need(Array.isArray(c.symbols) && c.symbols.length > 0, 'symbols must be a non-empty list');
+  if (c.dialect === undefined) c.dialect = DEFAULT_DIALECT;
+  need(typeof c.dialect === 'string' && isDialectName(c.dialect), `dialect "${String(c.dialect)}" is not one loadgate speaks`);
   return c as LoadgateK6Config;
 }
+
+/**
+ * The metrics loadgate's scenarios write for loadgate's ingestion (src/engines/k6/aggregate.ts), besides k6's own.
+ * - `errors` (Counter): one per response the target's dialect classifies as a failure (`classify(dialect.errors,
+ *   status, body)`: k6 samples carry no body, so the scenario classifies and ingestion takes its word). Tags
+ *   `name` (the operation), `lg_status`, `lg_class`, `lg_code` (the exchange's error code, when the body has one),
+ *   `lg_reason` (trading errors).
+ * - `orders` (Counter): one per order the run created (`lg_order: created`) and per order a cancel took
+ *   (`lg_order: closed`: cancelled, or already gone). The order id and unified symbol travel as sample metadata
+ *   (`exec.vu.metrics.metadata`: not indexed, so no k6 time series per order), so loadgate can cancel, after k6
+ *   ends, the orders the run left resting (issue 16).
+ */
+export const LG_METRICS = { errors: 'loadgate_errors', orders: 'loadgate_orders' } as const;
+export const LG_TAGS = { status: 'lg_status', errorClass: 'lg_class', errorCode: 'lg_code', reason: 'lg_reason', order: 'lg_order' } as const;
+export const LG_METADATA = { orderId: 'lg_order_id', symbol: 'lg_symbol' } as const;
