@@ -24,7 +24,7 @@ import { HIGHEST_US, LOWEST_US, createHistogram, encodeHistogram, recordUs, type
 import { EndpointRecorder } from '../../result/recorder.js';
 import { classify } from '../../dialect/errors.js';
 import { DEFAULT_DIALECT, getDialect, type DialectName } from '../../dialect/registry.js';
-import type { ErrorTable, UnifiedSymbol } from '../../dialect/types.js';
+import { CHANNELS, type Channel, type ErrorTable, type StreamDialect, type UnifiedSymbol } from '../../dialect/types.js';
 import { LG_METADATA, LG_METRICS, LG_TAGS } from './script-config.js';
 import { BUILTIN_METRICS, type K6Contains, type K6MetricDecl, type K6MetricType } from './metrics.js';
 
@@ -70,12 +70,15 @@ export const WS_METRICS = {
   latency: 'ws_msg_latency',
   loss: 'ws_msg_loss',
   gap: 'ws_seq_gap',
+  duplicates: 'ws_duplicates',
+  reordered: 'ws_reordered',
+  resyncs: 'ws_resyncs',
 } as const;
 
 /** Tags the endpoint mapping reads. */
 const ENDPOINT_TAG_KEYS = ['name', 'url', 'status', 'group', 'expected_response', 'error_code', 'error', 'channel', ...Object.values(LG_TAGS)];
 
-const ENDPOINT_METRICS = new Set<string>(['http_req_duration', WS_METRICS.latency, WS_METRICS.loss, WS_METRICS.gap, 'ws_sessions', 'ws_connecting', 'ws_session_duration', LG_METRICS.errors, LG_METRICS.orders]);
+const ENDPOINT_METRICS = new Set<string>(['http_req_duration', WS_METRICS.latency, WS_METRICS.loss, WS_METRICS.gap, WS_METRICS.duplicates, WS_METRICS.reordered, WS_METRICS.resyncs, 'ws_sessions', 'ws_connecting', 'ws_session_duration', LG_METRICS.errors, LG_METRICS.orders]);
 
 /**
  * Without a given origin, samples are placed against a provisional origin this long before the first line's
@@ -206,6 +209,11 @@ interface StreamAcc {
   lost: number;
   lossTrues: number;
   lossTotal: number;
+  /** ws_seq_gap / ws_msg_loss samples seen: none means the stream's loss was not measured (no sequence). */
+  lossSamples: number;
+  duplicates: number;
+  reordered: number;
+  resyncs: number;
   sessions: number;
   connect: Histogram;
   sessionMs: number;
@@ -243,6 +251,7 @@ export class K6Aggregator {
   /** Bumped when `tagKeys` changes. */
   tagKeysVersion = 0;
   private readonly errorTable: ErrorTable;
+  private readonly sequence: StreamDialect['sequence'];
   private readonly pending = new Map<string, PendingFailure[]>();
   /** Failed requests classified by the scenario, and failures it found under a success status. */
   private classifiedByScenario = 0;
@@ -254,7 +263,9 @@ export class K6Aggregator {
   private ordersUntracked = 0;
 
   constructor(opts: AggregatorOptions = {}) {
-    this.errorTable = getDialect(opts.dialect ?? DEFAULT_DIALECT).errors;
+    const dialect = getDialect(opts.dialect ?? DEFAULT_DIALECT);
+    this.errorTable = dialect.errors;
+    this.sequence = dialect.stream.sequence;
     this.includeSetup = opts.includeSetup ?? false;
     this.workload = opts.workload ?? 'k6';
     this.origin = opts.originEpochMs;
@@ -341,11 +352,24 @@ export class K6Aggregator {
       case WS_METRICS.latency:
         this.stream(tags).rec.recordResponse({ atMs: timeMs - this.origin, latencyUs: value * 1000 });
         return;
-      case WS_METRICS.gap:
-        this.stream(tags).lost += value;
+      case WS_METRICS.gap: {
+        const s = this.stream(tags);
+        s.lost += value;
+        s.lossSamples++;
+        return;
+      }
+      case WS_METRICS.duplicates:
+        this.stream(tags).duplicates += value;
+        return;
+      case WS_METRICS.reordered:
+        this.stream(tags).reordered += value;
+        return;
+      case WS_METRICS.resyncs:
+        this.stream(tags).resyncs += value;
         return;
       case WS_METRICS.loss: {
         const s = this.stream(tags);
+        s.lossSamples++;
         s.lossTotal++;
         if (value !== 0) s.lossTrues++;
         return;
@@ -463,7 +487,7 @@ export class K6Aggregator {
     const channel = tags.channel ?? 'unknown';
     let s = this.streams.get(channel);
     if (s === undefined) {
-      s = { rec: new EndpointRecorder(`ws:${channel}`, 'ws', this.workload), lost: 0, lossTrues: 0, lossTotal: 0, sessions: 0, connect: createHistogram(), sessionMs: 0 };
+      s = { rec: new EndpointRecorder(`ws:${channel}`, 'ws', this.workload), lost: 0, lossTrues: 0, lossTotal: 0, lossSamples: 0, duplicates: 0, reordered: 0, resyncs: 0, sessions: 0, connect: createHistogram(), sessionMs: 0 };
       this.streams.set(channel, s);
     }
     return s;
@@ -508,8 +532,8 @@ export class K6Aggregator {
         messagesByChannel: { [channel]: messages },
         expected: messages + lost,
         lost,
-        duplicates: 0,
-        reordered: 0,
+        duplicates: Math.round(s.duplicates),
+        reordered: Math.round(s.reordered),
         disconnects: 0,
         reconnectAttempts: 0,
         reconnectSuccesses: 0,
@@ -518,6 +542,12 @@ export class K6Aggregator {
         downtimeSec: 0,
         clockOffset: { method: 'same-host', offsetMs: 0, uncertaintyMs: 1 },
       };
+      if (s.resyncs > 0) stream.resyncs = Math.round(s.resyncs);
+      // What the loss figure is (as the ws engine says it): not measured without loss samples (a stream with no
+      // sequence writes none), a lower bound under OKX's chain rule (one per broken link).
+      const rule = (CHANNELS as readonly string[]).indexOf(channel) === -1 ? undefined : this.sequence[channel as Channel];
+      if (s.lossSamples === 0) stream.loss = 'none';
+      else if (rule?.type === 'prevSeqId') stream.loss = 'lowerBound';
       ep.stream = stream;
       endpoints[`ws:${channel}`] = ep;
     }
