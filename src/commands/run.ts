@@ -19,6 +19,7 @@ import { acceptsUntrustworthy, checkOutDir, detectGitCommit, parseFormats, planF
 import { startRunPush } from '../monitoring/run-push.js';
 import { assertLiveOrdersAllowed } from '../safety.js';
 import { planRateCap } from '../rate-cap.js';
+import { dryRunPlan, renderDryRun } from '../plan-print.js';
 
 export const runCommand: Command = {
   name: 'run',
@@ -47,6 +48,9 @@ Options:
                       arrivals sent late); an incomplete run is never accepted. Also LOADGATE_ACCEPT_UNTRUSTWORTHY=1
   --live              with \`target.allowLiveOrders: true\` in the suite, let workloads that create or cancel
                       orders run against a target that is not loopback (refused otherwise, exit 2)
+  --dry-run           print the plan (per workload: engine, each operation's method and path, rate or
+                      connections, duration, requests and orders expected, whether live orders would be
+                      refused) and exit 0 without sending anything or writing a report
   --no-color          plain output even on a terminal
   -h, --help          this help
 
@@ -69,6 +73,7 @@ reports are still written).`,
       'prometheus-job': { type: 'string' },
       'accept-untrustworthy': { type: 'boolean' },
       live: { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
     });
     if (values.help) {
       io.stdout.write(`${this.usage}\n`);
@@ -95,6 +100,10 @@ reports are still written).`,
       throw new InputError('LG_ARGS', `loadgate run: --repeat: expected an integer from 1 to ${MAX_REPEAT}, got ${JSON.stringify(values.repeat)}`);
     }
     const suite = await loadSuite(resolve(io.cwd, file), io.env);
+    if (values['dry-run']) {
+      io.stdout.write(renderDryRun(dryRunPlan(suite, { live: values.live, engine: values.engine, k6Scenario: io.env.LOADGATE_K6_SCENARIO })));
+      return EXIT.ok;
+    }
     // Before the report folder, the Pushgateway or the target is touched (runSuite checks again for library callers).
     assertLiveOrdersAllowed(suite, { live: values.live, engine: values.engine, k6Scenario: io.env.LOADGATE_K6_SCENARIO });
     for (const note of planRateCap(suite, { engine: values.engine, k6Scenario: io.env.LOADGATE_K6_SCENARIO }).notes) io.stderr.write(`loadgate: ${note}\n`);
