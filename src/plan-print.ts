@@ -45,6 +45,8 @@ export interface PlannedWorkload {
   requestsAtMost: number | undefined;
   orders: { expected: number | undefined; atMost: number | undefined; setupPool: number; notionalMin: number; notionalMax: number; quote: string; price: string } | undefined;
   cap: WorkloadCap | undefined;
+  /** The SDK driving it (`ccxt binance`, a module), for driver workloads. */
+  driver: string | undefined;
 }
 
 export interface DryRunPlan {
@@ -109,6 +111,12 @@ function loadLine(w: Workload, cap: WorkloadCap | undefined, k6: string | undefi
   }
 }
 
+function driverName(w: Workload): string | undefined {
+  const d = w.driver;
+  if (d === undefined) return undefined;
+  return 'sdk' in d ? `${d.sdk} ${d.exchange}` : `${d.module}${d.exchange ? ` ${d.exchange}` : ''}`;
+}
+
 function quoteOf(symbols: readonly string[]): string {
   const quotes = [...new Set(symbols.map((s) => s.split(/[-/]/)[1] ?? '?'))];
   return quotes.join(' / ');
@@ -119,6 +127,7 @@ export function dryRunPlan(suite: Suite, opts: DryRunOptions = {}): DryRunPlan {
   const dialectName = targetDialect(suite.target);
   const dialect = getDialect(dialectName);
   const rest = dialect.rest as Readonly<Record<string, RestOperation | undefined>>;
+  const custom = (suite.target.endpoints ?? {}) as Readonly<Record<string, { method: string; path: string; signed?: boolean } | undefined>>;
   const rateCap = planRateCap(suite, opts);
   const live = liveOrderDecision(suite, { live: opts.live, engine: opts.engine, k6Scenario: opts.k6Scenario });
   const workloads = rateCap.suite.workloads.map((w): PlannedWorkload => {
@@ -130,18 +139,20 @@ export function dryRunPlan(suite: Suite, opts: DryRunOptions = {}): DryRunPlan {
     const requests = l.model === 'open' ? openRequests(w, engine, k6) : l.model === 'stream' ? 0 : undefined;
     const requestsAtMost = l.model === 'closed' && cap?.rateCapPerSec !== undefined ? cap.rateCapPerSec * Math.ceil(durationSec) : undefined;
     // The k6 order-lifecycle scenario ignores the mix: each iteration creates an order and cancels it.
-    const mix = k6 === 'order-lifecycle' ? [{ endpoint: 'createOrder', weight: 1 }, { endpoint: 'cancelOrder', weight: 1 }] : (w.mix ?? []);
+    const mix: Array<{ endpoint: string; weight: number }> =
+      k6 === 'order-lifecycle' ? [{ endpoint: 'createOrder', weight: 1 }, { endpoint: 'cancelOrder', weight: 1 }] : [...(w.mix ?? []), ...(w.driver?.methods ?? []).map((m) => ({ endpoint: m.method, weight: m.weight }))];
     const total = mix.reduce((a, m) => a + m.weight, 0);
     const perOp = new Map<string, number>();
     for (const m of mix) perOp.set(m.endpoint, (perOp.get(m.endpoint) ?? 0) + m.weight / total);
     const operations = [...perOp].map(([op, share]): PlannedOperation => {
-      const r = rest[op];
-      return { op, method: r?.method, path: r?.path, signed: r?.signed ?? false, rateLimit: r?.rateLimit, share, requests: requests === undefined ? undefined : requests * share };
+      // A built-in operation in the target's dialect, else a custom endpoint of the target (target.endpoints).
+      const r = rest[op] ?? custom[op];
+      return { op, method: r?.method, path: r?.path, signed: r?.signed ?? false, rateLimit: rest[op]?.rateLimit, share, requests: requests === undefined ? undefined : requests * share };
     });
     const createShare = perOp.get('createOrder') ?? 0;
     const placesOrders = live.orderWorkloads.some((o) => o.workload === w.name);
-    // Set-up creates resting orders for cancelOrder to cancel (src/engines/autocannon.ts, open/runner.ts).
-    const setupPool = !perOp.has('cancelOrder') || k6 !== undefined ? 0 : l.model === 'closed' ? Math.min(2000, l.connections * 50) : l.model === 'open' ? 200 * l.workers : 0;
+    // Set-up creates resting orders for cancelOrder to cancel (src/engines/autocannon.ts, open/runner.ts, sdk.ts).
+    const setupPool = !perOp.has('cancelOrder') ? 0 : engine === 'autocannon' && l.model === 'closed' ? Math.min(2000, l.connections * 50) : engine === 'open' && l.model === 'open' ? 200 * l.workers : engine === 'sdk' ? 100 : 0;
     const o = w.order;
     const price = o.type === 'market' ? 'market orders: filled at the market price' : `limit, ${fmt(o.priceOffsetPct, 3)}% away from the last price read from the ticker at set-up (unknown until then)`;
     const orders = placesOrders
@@ -155,7 +166,7 @@ export function dryRunPlan(suite: Suite, opts: DryRunOptions = {}): DryRunPlan {
           price,
         }
       : undefined;
-    return { name: w.name, engine, k6Scenario: k6, model: l.model, startAfterSec: w.startAfterSec, durationSec, load: loadLine(w, cap, k6), operations, requests, requestsAtMost, orders, cap };
+    return { name: w.name, engine, k6Scenario: k6, model: l.model, startAfterSec: w.startAfterSec, durationSec, load: loadLine(w, cap, k6), operations, requests, requestsAtMost, orders, cap, driver: driverName(w) };
   });
   return {
     suite: suite.name ?? 'suite',
@@ -182,14 +193,14 @@ export function renderDryRun(p: DryRunPlan): string {
   let ordersKnown = true;
   for (const w of p.workloads) {
     out.push('');
-    out.push(`Workload ${w.name}: engine ${w.engine}${w.k6Scenario ? ` (k6 scenario ${w.k6Scenario})` : ''}, ${w.startAfterSec > 0 ? `starts at ${fmt(w.startAfterSec)} s, ` : ''}${fmt(w.durationSec)} s`);
+    out.push(`Workload ${w.name}: engine ${w.engine}${w.k6Scenario ? ` (k6 scenario ${w.k6Scenario})` : ''}${w.driver ? ` (driver ${w.driver}: the SDK picks its own requests; the paths are the dialect's)` : ''}, ${w.startAfterSec > 0 ? `starts at ${fmt(w.startAfterSec)} s, ` : ''}${fmt(w.durationSec)} s`);
     out.push(`  load: ${w.load}`);
     if (w.model === 'stream') out.push('  requests: none (WebSocket subscriptions only)');
     else if (w.requests !== undefined) out.push(`  requests expected: ${fmt(Math.round(w.requests))}`);
     else if (w.requestsAtMost !== undefined) out.push(`  requests: at most ${fmt(w.requestsAtMost)} (closed: as many as the target answers, within the cap)`);
     else out.push('  requests: not bounded by a rate (closed model: as many as the target answers in that time)');
     for (const op of w.operations) {
-      const wire = op.method === undefined ? `(no ${op.op} in dialect ${p.dialect})` : `${op.method} ${op.path}`;
+      const wire = op.method === undefined ? (w.driver ? '(SDK method)' : `(no ${op.op} in dialect ${p.dialect})`) : `${op.method} ${op.path}`;
       const n = op.requests !== undefined ? `~${fmt(Math.round(op.requests))}` : `${fmt(op.share * 100)}%`;
       out.push(`    ${op.op.padEnd(15)} ${wire.padEnd(34)} ${n.padStart(8)}${op.signed ? '  signed' : ''}${op.rateLimit ? `  [${op.rateLimit}]` : ''}`);
     }

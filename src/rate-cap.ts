@@ -20,6 +20,8 @@ import { scenarioFor } from './engines/k6/config.js';
 import { effectiveEngine } from './safety.js';
 import { loadSeconds, type Suite, type Workload } from './suite/schema.js';
 
+/** Engines that hold a closed workload to `rateCapPerSec` (autocannon's overallRate, k6's rps). */
+const CLOSED_CAP_ENGINES: ReadonlySet<string> = new Set(['autocannon', 'k6']);
 /** k6 spike scenario: the peak is the base rate × this (scenarios/spike.ts, `spikeFactor` default). */
 const K6_SPIKE_FACTOR = 5;
 /** k6 order-lifecycle: a create and a cancel per iteration. */
@@ -127,6 +129,10 @@ export function planRateCap(suite: Suite, opts: RateCapOptions = {}): RateCapPla
     const l = w.load;
     const where = `workloads[${i}] (${w.name})`;
     if (l.model === 'closed') {
+      const engine = effectiveEngine(w, opts.engine);
+      if (!CLOSED_CAP_ENGINES.has(engine)) {
+        throw new InputError('LG_RATE_CAP_UNSUPPORTED', `target.maxRatePerSec: ${where} is a closed workload on the ${engine} engine, which cannot be held to a rate`, { hint: 'give it an open load (`model: open, ratePerSec: …`), whose rate the cap clamps' });
+      }
       const whole = Math.floor(sharePerSec + 1e-9);
       if (whole < 1) throw new InputError('LG_RATE_CAP_TOO_LOW', `target.maxRatePerSec: ${where} gets ${fmt(sharePerSec)} req/s of the ${fmt(max)}, and a closed workload is limited in whole requests per second`, { hint: 'raise target.maxRatePerSec, or run fewer workloads at once' });
       cap.rateCapPerSec = whole;

@@ -5,7 +5,7 @@
  * refusal happens before any connection or DNS lookup.
  */
 import { InputError } from './errors.js';
-import { mixPlacesOrders } from './engines/reference-price.js';
+import { mixPlacesOrders } from './workload/plan.js';
 import { scenarioFor } from './engines/k6/config.js';
 import { engineOf, type Suite, type Workload } from './suite/schema.js';
 
@@ -44,8 +44,16 @@ export function orderReason(w: Workload, engine: string = engineOf(w), k6Scenari
     const ops = [...new Set(w.mix.map((m) => m.endpoint).filter((e) => e === 'createOrder' || e === 'cancelOrder'))];
     return `its mix has ${ops.join(' and ')}`;
   }
+  // An SDK's own order methods (createLimitBuyOrder, editOrder, cancelAllOrders, …): anything about orders but a read.
+  const sdkOrders = (w.driver?.methods ?? []).map((m) => m.method).filter(isOrderMethod);
+  if (sdkOrders.length > 0) return `its driver calls ${[...new Set(sdkOrders)].join(', ')}`;
   if (engine === 'k6' && scenarioFor(w, k6Scenario) === 'order-lifecycle') return 'it runs the k6 order-lifecycle scenario, which creates and cancels';
   return undefined;
+}
+
+/** An SDK method that creates, edits or cancels orders: its name mentions orders and it is not a fetch or watch. */
+export function isOrderMethod(method: string): boolean {
+  return /order/i.test(method) && !/^(fetch|watch|unwatch|load)/i.test(method);
 }
 
 export interface LiveOrderPolicy {

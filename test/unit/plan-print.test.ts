@@ -77,6 +77,22 @@ describe('dry-run plan', () => {
   });
 });
 
+describe('dry-run plan of an SDK workload', () => {
+  it("lists the driver's methods with the mix, and counts its order methods as orders", () => {
+    const s = parseSuite(
+      's.yaml',
+      { target: { url: 'https://api.exchange.invalid' }, workloads: [{ name: 'ccxt', load: { model: 'open', ratePerSec: 10, durationSec: 10 }, mix: [{ endpoint: 'createOrder' }], driver: { sdk: 'ccxt', exchange: 'binance', methods: [{ method: 'fetchBalance' }] } }] },
+      {},
+    );
+    const p = dryRunPlan(s);
+    expect(p.workloads[0]!.operations.map((o) => [o.op, o.method, o.requests])).toEqual([['createOrder', 'POST', 50], ['fetchBalance', undefined, 50]]);
+    const text = renderDryRun(p);
+    expect(text).toMatch(/engine sdk \(driver ccxt binance/);
+    expect(text).toMatch(/fetchBalance +\(SDK method\)/);
+    expect(p.live.refusal?.message).toMatch(/"ccxt"/);
+  });
+});
+
 describe('README', () => {
   it("shows every dialect's published limits with their source, as the dialects say them", () => {
     expect(readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8')).toContain(dialectLimitsTable());

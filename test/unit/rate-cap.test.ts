@@ -88,6 +88,13 @@ describe('planRateCap', () => {
     expect(ex).toMatchObject({ executor: 'constant-arrival-rate', rate: 2000, timeUnit: '1m' }); // 33.33/s, 3 × 2000/min = 100/s
   });
 
+  it('refuses a closed workload on an engine that cannot be held to a rate (sdk), exit 2', () => {
+    expect(() => planRateCap(suite(100, [{ name: 'ccxt', load: { model: 'closed', connections: 2, durationSec: 5 }, driver: { sdk: 'ccxt', exchange: 'binance', methods: [{ method: 'fetchTicker' }] } }]))).toThrow(/closed workload on the sdk engine/);
+    // an open sdk workload is clamped like any open one
+    const p = planRateCap(suite(100, [{ name: 'ccxt', load: { model: 'open', ratePerSec: 300, durationSec: 5 }, driver: { sdk: 'ccxt', exchange: 'binance', methods: [{ method: 'fetchTicker' }] } }]));
+    expect((p.suite.workloads[0]!.load as { ratePerSec: number }).ratePerSec).toBe(100);
+  });
+
   it('refuses a share a closed workload cannot be held to (under 1 req/s), exit 2', () => {
     try {
       planRateCap(suite(1, [closedW('a'), closedW('b')]));

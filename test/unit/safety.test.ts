@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseSuite } from '../../src/suite/load.js';
 import { InputError } from '../../src/errors.js';
-import { assertLiveOrdersAllowed, hostOf, isLoopbackHost, liveOrderDecision, orderReason } from '../../src/safety.js';
+import { assertLiveOrdersAllowed, hostOf, isLoopbackHost, isOrderMethod, liveOrderDecision, orderReason } from '../../src/safety.js';
 
 const closed = { model: 'closed', connections: 2, durationSec: 1 };
 const open = { model: 'open', ratePerSec: 5, durationSec: 2 };
@@ -47,6 +47,15 @@ describe('which workloads place orders', () => {
     expect(orderReason(w('a', ['createOrder']))).toMatch(/createOrder/);
     expect(orderReason(w('a', ['fetchTicker', 'cancelOrder']))).toMatch(/cancelOrder/);
     expect(orderReason(w('a', ['fetchTicker', 'fetchOrderBook', 'fetchMarkets']))).toBeUndefined();
+  });
+
+  it("an SDK driver's order methods do (create, edit, cancel), its reads do not", () => {
+    const sdk = (methods: string[]) =>
+      suite({ mock: true }, [{ name: 'sdk', load: open, driver: { sdk: 'ccxt', exchange: 'binance', methods: methods.map((method) => ({ method })) } }]).workloads[0]!;
+    expect(orderReason(sdk(['fetchBalance', 'createLimitBuyOrder']))).toBe('its driver calls createLimitBuyOrder');
+    expect(orderReason(sdk(['editOrder', 'cancelAllOrders']))).toBe('its driver calls editOrder, cancelAllOrders');
+    expect(orderReason(sdk(['fetchOpenOrders', 'fetchOrder', 'watchOrders', 'fetchBalance']))).toBeUndefined();
+    expect(isOrderMethod('createOrders')).toBe(true);
   });
 
   it('the k6 order-lifecycle scenario does, by workload name or LOADGATE_K6_SCENARIO, only on k6', () => {
