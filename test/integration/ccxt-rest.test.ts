@@ -117,4 +117,21 @@ describe('ccxt against the mock, REST', () => {
     expect(mock.stats.byEndpoint.notFound).toBe(0);
     expect(fetched.length).toBe(mock.stats.requestsTotal);
   });
+
+  it.each(CASES)("$dialect: the mock's refusals reach ccxt as the exceptions they mean", async ({ dialect, make }) => {
+    const mock = await startMockExchange({ dialect, balance: 10 });
+    started.push(mock);
+    const { ex } = client(make(), mock);
+    await ex.loadMarkets();
+    await expect(ex.createOrder('BTC/USDT', 'limit', 'buy', 0.001, 60_000)).rejects.toBeInstanceOf(ccxt.InsufficientFunds);
+    await expect(ex.cancelOrder('987654', 'BTC/USDT')).rejects.toBeInstanceOf(ccxt.OrderNotFound);
+    const { ex: wrongKey } = client(make(), mock);
+    wrongKey.secret = 'not-the-secret';
+    wrongKey.markets = ex.markets;
+    wrongKey.marketsById = ex.marketsById;
+    wrongKey.symbols = ex.symbols;
+    await expect(wrongKey.createOrder('BTC/USDT', 'limit', 'buy', 0.001, 60_000)).rejects.toBeInstanceOf(ccxt.AuthenticationError);
+    expect(mock.stats.authRefusals).toBe(1);
+    expect(mock.stats.openOrders).toBe(0);
+  });
 });
