@@ -148,6 +148,9 @@ interface SymbolState {
   touches: number;
   /** Draws how many update ids a walk step takes (apart from `walk`, so the path does not depend on it). */
   ids: Rng;
+  /** Highest best bid and lowest best ask (ticks) of any state since the last touch, that one included. */
+  bidHiTicks: number;
+  askLoTicks: number;
   high: number;
   low: number;
   volume: number;
@@ -186,6 +189,8 @@ export class MarketSimulator {
         updateId: 1_000_000 * (index + 1) + Math.floor(createRng(seed, 4_000 + index).next() * 100_000),
         touches: 0,
         ids: createRng(seed, 3_000 + index),
+        bidHiTicks: 0,
+        askLoTicks: Number.MAX_SAFE_INTEGER,
         high: mid,
         low: mid,
         volume: 0,
@@ -194,6 +199,7 @@ export class MarketSimulator {
         spreadTicks: Math.max(1, Math.round(mid * 0.00002 * pricePow)),
         walk: createRng(seed, 1_000 + index),
       });
+      this.resetExtremes(this.states.get(market.symbol)!);
     });
   }
 
@@ -267,7 +273,25 @@ export class MarketSimulator {
     if (!s) return undefined;
     this.advance(s);
     s.touches++;
+    this.resetExtremes(s);
     return ++s.updateId;
+  }
+
+  /**
+   * The highest best bid and lowest best ask of any state of the book since the last touch (that one and the current
+   * one included): where a client that took a REST snapshot in between can hold levels the next diff must clear.
+   */
+  extremesSinceTouch(symbol: string): { bidHi: number; askLo: number } | undefined {
+    const s = this.states.get(symbol);
+    if (!s) return undefined;
+    this.advance(s);
+    return { bidHi: s.bidHiTicks / s.pricePow, askLo: s.askLoTicks / s.pricePow };
+  }
+
+  private resetExtremes(s: SymbolState): void {
+    const { bestBid, bestAsk } = bestTicks(s);
+    s.bidHiTicks = bestBid;
+    s.askLoTicks = bestAsk;
   }
 
   ticker(symbol: string): Ticker | undefined {
@@ -307,6 +331,9 @@ export class MarketSimulator {
       // The whole book moved: several level changes, 1-3 update ids.
       s.updateId += 1 + Math.floor(s.ids.next() * 3);
       s.touches = 0;
+      const { bestBid, bestAsk } = bestTicks(s);
+      if (bestBid > s.bidHiTicks) s.bidHiTicks = bestBid;
+      if (bestAsk < s.askLoTicks) s.askLoTicks = bestAsk;
     }
     return nowMs;
   }

@@ -195,7 +195,7 @@ export function attachStreams(server: http.Server, opts: StreamOptions | StreamC
     let e: StreamServerDialect | undefined;
     enc = e = factory({ symbolOf: (id) => bySymbolId.get(id) });
     for (const mk of m.markets) bySymbolId.set(e.dialect.symbols.toExchange(`${mk.base}/${mk.quote}`), mk.symbol);
-    feed = new MarketFeed(m, e.bookDepth, createRng(options.seed, 79));
+    feed = new MarketFeed(m, e.bookDepth, createRng(options.seed, 79), e.restSnapshotSync);
   }
   let connIds = 0;
   const startedAtMs = now();

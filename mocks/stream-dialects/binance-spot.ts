@@ -84,6 +84,7 @@ export const binanceSpotStreams: EncoderFactory = (ctx: EncoderContext) => {
     dialect: binanceSpot,
     path: '/ws',
     bookDepth: 20,
+    restSnapshotSync: true,
     connect(path, query) {
       const q = new URLSearchParams(query);
       let flags = (q.get('timeUnit') ?? '').toUpperCase() === 'MICROSECOND' ? US : 0;

@@ -33,6 +33,7 @@ export const bybitV5Streams: EncoderFactory = (ctx: EncoderContext) => {
     dialect: bybitV5,
     path: '/v5/public/spot',
     bookDepth: 50,
+    restSnapshotSync: false,
     connect: (path) => (path === '/v5/public/spot' ? { topics: [], flags: 0 } : undefined),
     request(raw, conn) {
       const m = obj(parseJson(raw));

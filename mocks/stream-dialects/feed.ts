@@ -11,6 +11,12 @@
  *
  * A subscriber's snapshot (OKX, Bybit) is the last published state, so snapshot + the following diffs rebuild the
  * same book the server has: that is what OKX's checksum verifies.
+ *
+ * A client that starts from a REST snapshot instead (Binance) holds levels the stream never published: up to 5000 of
+ * them, from a state between two publications. So with `sweep`, an update after the book stepped also clears (size
+ * "0") every tick from the new band's far end to the farthest best price any state since the last publication had,
+ * that the new band does not hold: the client's top `depth` levels are then exactly the server's, as with a real
+ * exchange's full-depth diffs (levels further out may be stale; they never cross the band).
  */
 import { formatDecimal } from '../../src/dialect/codec.js';
 import type { MarketSimulator, Ticker } from '../orderbook.js';
@@ -26,6 +32,8 @@ export interface BookState {
   lastId: number;
   /** Publications so far, from the feed's start value (Bybit `u`). */
   count: number;
+  /** The book's walk step + 1 (its price grid). */
+  seq: number;
 }
 
 export interface BookUpdate {
@@ -66,6 +74,15 @@ function diff(prev: Level[], next: Level[]): Level[] {
   return out;
 }
 
+/** Adds a size-"0" row to `out` for every tick in [loTicks, hiTicks] that is neither a level of `held` nor in `out`. */
+function clearRange(out: Level[], held: [number, number][], loTicks: number, hiTicks: number, pow: number): void {
+  if (hiTicks < loTicks) return;
+  const skip = new Set<number>();
+  for (const [p] of held) skip.add(Math.round(p * pow));
+  for (const [p] of out) skip.add(Math.round(Number(p) * pow));
+  for (let t = loTicks; t <= hiTicks; t++) if (!skip.has(t)) out.push([dec(t / pow), '0']);
+}
+
 export class MarketFeed {
   private readonly books = new Map<string, BookState>();
   private readonly tradeIds = new Map<string, number>();
@@ -75,6 +92,8 @@ export class MarketFeed {
     /** Levels per side in streamed books. */
     readonly depth: number,
     private readonly rng: Rng,
+    /** Clear what a REST snapshot may hold (see the header). */
+    private readonly sweep = false,
   ) {}
 
   has(symbol: string): boolean {
@@ -87,7 +106,7 @@ export class MarketFeed {
     if (s === undefined) {
       const b = this.market.orderBook(symbol, this.depth);
       if (b === undefined) return undefined;
-      s = { bids: levels(b.bids), asks: levels(b.asks), lastId: b.updateId, count: b.updateId };
+      s = { bids: levels(b.bids), asks: levels(b.asks), lastId: b.updateId, count: b.updateId, seq: b.seq };
       this.books.set(symbol, s);
     }
     return s;
@@ -97,11 +116,22 @@ export class MarketFeed {
   publishBook(symbol: string): BookUpdate | undefined {
     const prev = this.book(symbol);
     if (prev === undefined) return undefined;
+    const extremes = this.sweep ? this.market.extremesSinceTouch(symbol) : undefined;
     this.market.touch(symbol);
     const b = this.market.orderBook(symbol, this.depth)!;
-    const state: BookState = { bids: levels(b.bids), asks: levels(b.asks), lastId: b.updateId, count: prev.count + 1 };
+    const state: BookState = { bids: levels(b.bids), asks: levels(b.asks), lastId: b.updateId, count: prev.count + 1, seq: b.seq };
     this.books.set(symbol, state);
-    return { firstId: prev.lastId + 1, lastId: state.lastId, prevId: prev.lastId, count: state.count, bids: diff(prev.bids, state.bids), asks: diff(prev.asks, state.asks), state };
+    const bids = diff(prev.bids, state.bids);
+    const asks = diff(prev.asks, state.asks);
+    if (extremes !== undefined && state.seq !== prev.seq && b.bids.length > 0 && b.asks.length > 0) {
+      const pow = 10 ** this.market.market(symbol)!.pricePrecision;
+      const ticks = (p: number): number => Math.round(p * pow);
+      const prevBestBid = prev.bids.length > 0 ? ticks(Number(prev.bids[0]![0])) : 0;
+      const prevBestAsk = prev.asks.length > 0 ? ticks(Number(prev.asks[0]![0])) : Number.MAX_SAFE_INTEGER;
+      clearRange(bids, b.bids, ticks(b.bids[b.bids.length - 1]![0]), Math.max(ticks(extremes.bidHi), prevBestBid), pow);
+      clearRange(asks, b.asks, Math.min(ticks(extremes.askLo), prevBestAsk), ticks(b.asks[b.asks.length - 1]![0]), pow);
+    }
+    return { firstId: prev.lastId + 1, lastId: state.lastId, prevId: prev.lastId, count: state.count, bids, asks, state };
   }
 
   ticker(symbol: string): Ticker | undefined {

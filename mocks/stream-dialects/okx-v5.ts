@@ -54,6 +54,7 @@ export const okxV5Streams: EncoderFactory = (ctx: EncoderContext) => {
     dialect: okxV5,
     path: '/ws/v5/public',
     bookDepth: 25,
+    restSnapshotSync: false,
     connect: (path) => (path === '/ws/v5/public' ? { topics: [], flags: 0 } : undefined),
     request(raw, conn) {
       if (raw === 'ping') return { op: 'ping', topics: [], replies: ['pong'] };

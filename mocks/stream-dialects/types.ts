@@ -51,6 +51,8 @@ export interface StreamServerDialect {
   path: string;
   /** Levels per side of a streamed book. */
   bookDepth: number;
+  /** Clients start from a REST depth snapshot (Binance): updates after a step also clear what such a snapshot may hold (feed.ts). */
+  restSnapshotSync: boolean;
   /** An upgrade request's path and query → the connection, or undefined (404). */
   connect(path: string, query: string): Connect | undefined;
   /** A client text frame → what it asked and the replies. */

@@ -7,6 +7,7 @@
 import http from 'node:http';
 import ccxt from 'ccxt';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startMockExchange } from '../../mocks/exchange.js';
 import { buildMarkets, MarketSimulator } from '../../mocks/orderbook.js';
 import { attachStreams, type StreamFaults, type StreamsHandle } from '../../mocks/streams.js';
 import { getDialect, type DialectName } from '../../src/dialect/registry.js';
@@ -47,9 +48,9 @@ async function streamsOnly(dialect: DialectName, faults: StreamFaults): Promise<
 }
 
 /** A ccxt.pro exchange with every URL on the mock, checked before any call, and a tap on the frames it handles. */
-async function pointedExchange(id: 'okx' | 'bybit' | 'binance', httpOrigin: string, wsOrigin: string) {
+async function pointedExchange(id: 'okx' | 'bybit' | 'binance', httpOrigin: string, wsOrigin: string, options: Record<string, unknown> = {}) {
   const Ctor = (ccxt.pro as unknown as Record<string, new (c: Record<string, unknown>) => ProExchange>)[id]!;
-  const ex = new Ctor({ enableRateLimit: false, timeout: 5_000 });
+  const ex = new Ctor({ enableRateLimit: false, timeout: 5_000, options });
   ex.urls = { ...ex.urls, api: repointUrls(ex.urls.api, httpOrigin, wsOrigin), test: repointUrls(ex.urls.test, httpOrigin, wsOrigin) };
   expect(strayUrls(ex.urls, [httpOrigin, wsOrigin])).toEqual([]);
   for (const origin of [httpOrigin, wsOrigin]) expect(new URL(origin).hostname).toBe('127.0.0.1');
@@ -83,7 +84,7 @@ function spotMarket(ex: ProExchange, id: string, lowercaseId?: string): unknown 
   });
 }
 
-/** Calls watchOrderBook until it throws or `maxUpdates` updates came; returns the updates seen and the error. */
+/** Calls watchOrderBook until it throws or `maxUpdates` calls returned (ccxt coalesces updates: a call is not a frame). */
 async function watchUntilError(ex: ProExchange, maxUpdates: number, limit?: number): Promise<{ updates: number; error: unknown }> {
   let updates = 0;
   try {
@@ -92,6 +93,22 @@ async function watchUntilError(ex: ProExchange, maxUpdates: number, limit?: numb
     return { updates, error: e };
   }
   return { updates, error: undefined };
+}
+
+/**
+ * Drops one book update a little ahead of what ccxt has handled (after its book is in sync: a gap while ccxt still
+ * buffers diffs for its REST snapshot would be skipped there, not raised). The subscription's seq numbers its
+ * updates (the snapshot excluded); what ccxt has handled is at most a few frames behind the server.
+ */
+function dropAhead(streams: StreamsHandle, dialect: DialectName, frames: readonly string[]): number {
+  const d = getDialect(dialect);
+  const handled = frames.filter((f) => {
+    const e = d.stream.decode(f);
+    return e.kind === 'data' && e.channel === 'orderbook' && !(e.seq?.kind === 'chain' && e.seq.prev === -1);
+  }).length;
+  const seq = handled + 30;
+  streams.setFaults({ dropSeqs: [seq] });
+  return seq;
 }
 
 function track(dialect: DialectName, frames: readonly string[]) {
@@ -109,8 +126,29 @@ function track(dialect: DialectName, frames: readonly string[]) {
 }
 
 describe('ccxt.pro watchOrderBook against the mock', () => {
+  it('binance-spot: ccxt syncs the REST depth snapshot (lastUpdateId) with the diff stream; after a dropped diff it raises ChecksumError, and our tracker counts the update ids lost', async () => {
+    const mock = await startMockExchange({ dialect: 'binance-spot', ws: { ratePerSec: { orderbook: 100 }, seed: 3 } });
+    cleanups.push(() => mock.close());
+    // Spot markets only, no currencies or margin calls (ccxt-rest.test.ts does the same).
+    const { ex, frames } = await pointedExchange('binance', mock.url, new URL(mock.wsUrl).origin, { fetchMarkets: { types: ['spot'] }, fetchCurrencies: false, fetchMargins: false });
+    let book = await ex.watchOrderBook('BTC/USDT');
+    for (let i = 0; i < 5; i++) book = await ex.watchOrderBook('BTC/USDT');
+    // The book's nonce is the last diff's u, past the REST snapshot it started from.
+    expect(book.nonce).toBeGreaterThan(0);
+    expect(book.bids[0]![0]!).toBeLessThan(book.asks[0]![0]!);
+    expect(mock.stats.byEndpoint.fetchOrderBook).toBe(1);
+    const dropAt = dropAhead(mock.streams, 'binance-spot', frames);
+    const { error } = await watchUntilError(ex, 500);
+    expect(error).toBeInstanceOf(ccxt.ChecksumError);
+    expect(mock.streams.stats.dropsInjected).toBe(1);
+    const { data, summary } = track('binance-spot', frames);
+    expect(data).toBeGreaterThanOrEqual(dropAt); // one short of the seq after the gap: ccxt handled that one
+    expect(summary.lost).toBeGreaterThanOrEqual(1);
+    expect(summary.lost).toBe(mock.streams.stats.lossInjected);
+  });
+
   it('okx-v5: ccxt builds the book from snapshot + updates; after a dropped update it raises InvalidNonce, and our tracker counts the one broken link', async () => {
-    const { httpOrigin, wsOrigin, streams } = await streamsOnly('okx-v5', { dropSeqs: [30] });
+    const { httpOrigin, wsOrigin, streams } = await streamsOnly('okx-v5', {});
     const { ex, frames } = await pointedExchange('okx', httpOrigin, wsOrigin);
     ex.setMarkets([spotMarket(ex, 'BTC-USDT')]);
     let book = await ex.watchOrderBook('BTC/USDT');
@@ -120,11 +158,12 @@ describe('ccxt.pro watchOrderBook against the mock', () => {
     const last = JSON.parse(frames.filter((f) => f.includes('"action"')).at(-1)!) as { data: Array<{ checksum: number }> };
     const levels = (rows: number[][]): Level[] => rows.map((r) => [formatDecimal(r[0]!), formatDecimal(r[1]!)]);
     expect(okxChecksum(levels(book.bids), levels(book.asks))).toBe(last.data[0]!.checksum);
-    const { updates, error } = await watchUntilError(ex, 500);
-    expect(updates).toBeGreaterThan(10); // it kept up with the updates before the gap
+    const dropAt = dropAhead(streams, 'okx-v5', frames);
+    const { error } = await watchUntilError(ex, 500);
     expect(error).toBeInstanceOf(ccxt.InvalidNonce);
     expect(streams.stats.dropsInjected).toBe(1);
-    const { summary } = track('okx-v5', frames);
+    const { data, summary } = track('okx-v5', frames);
+    expect(data).toBeGreaterThanOrEqual(dropAt); // one short of the seq after the gap: ccxt handled that one
     expect(summary.lossExact).toBe(false);
     expect(summary.lost).toBe(1);
     expect(summary.lost).toBe(streams.stats.lossInjected);

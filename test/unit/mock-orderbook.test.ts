@@ -121,4 +121,23 @@ describe('update ids (issue 10)', () => {
     rarely.setNow(20_000);
     expect(rarely.sim.updateId('SOL-USDT')).toBe(often.sim.updateId('SOL-USDT'));
   });
+
+  it('remembers the farthest best prices since the last touch (what a REST snapshot in between may hold)', () => {
+    const { sim, setNow } = simulator(['BTC-USDT'], 2);
+    sim.touch('BTC-USDT');
+    const at = sim.orderBook('BTC-USDT', 1)!;
+    expect(sim.extremesSinceTouch('BTC-USDT')).toEqual({ bidHi: at.bids[0]![0], askLo: at.asks[0]![0] });
+    let bidHi = at.bids[0]![0];
+    let askLo = at.asks[0]![0];
+    for (let step = 1; step <= 50; step++) {
+      setNow(BOOK_STEP_MS * step + 1);
+      const b = sim.orderBook('BTC-USDT', 1)!;
+      bidHi = Math.max(bidHi, b.bids[0]![0]);
+      askLo = Math.min(askLo, b.asks[0]![0]);
+    }
+    expect(sim.extremesSinceTouch('BTC-USDT')).toEqual({ bidHi, askLo });
+    sim.touch('BTC-USDT');
+    const now = sim.orderBook('BTC-USDT', 1)!;
+    expect(sim.extremesSinceTouch('BTC-USDT')).toEqual({ bidHi: now.bids[0]![0], askLo: now.asks[0]![0] });
+  });
 });
