@@ -207,8 +207,8 @@ export const targetSchema = z
     maxRatePerSec: z.number().positive().optional(),
     /** Custom endpoints by name (`fetchBalance: { method: GET, path: /api/v3/account, signed: true }`); a mix entry names one like a built-in. */
     endpoints: z.record(customEndpointName, customEndpointSchema).optional(),
-    /** Path probed once a second during the run to measure availability. */
-    healthPath: z.string().startsWith('/').default('/health'),
+    /** Path probed once a second during the run to measure availability. Default: the dialect's health operation (`/health` for loadgate, `/api/v3/ping` for Binance, …). */
+    healthPath: z.string().startsWith('/').optional(),
     healthIntervalSec: z.number().positive().max(MAX_DURATION_SEC).default(1),
     /** A request with no response after this long counts as a timeout. */
     timeoutMs: positiveInt.max(2 ** 31 - 1, 'expected at most 2147483647 ms (the longest a timer can wait)').default(10_000),
@@ -232,7 +232,9 @@ export const targetSchema = z
         });
       }
     }
-  });
+  })
+  // The availability probe asks what the target's dialect calls its health check, unless the suite says.
+  .transform((t) => ({ ...t, healthPath: t.healthPath ?? getDialect(targetDialect(t)).rest.health.path }));
 export type TargetSpec = z.infer<typeof targetSchema>;
 
 const closedLoad = z.strictObject({
@@ -480,7 +482,7 @@ export function suiteJsonSchema(): unknown {
 }
 
 /** The dialect a suite's target speaks: `target.dialect`, else the mock's, else `loadgate`. */
-export function targetDialect(target: Suite['target']): DialectName {
+export function targetDialect(target: { dialect?: DialectName | undefined; mock?: true | { dialect: DialectName } | undefined }): DialectName {
   if (target.dialect !== undefined) return target.dialect;
   if (typeof target.mock === 'object') return target.mock.dialect;
   return DEFAULT_DIALECT;

@@ -1,0 +1,33 @@
+/**
+ * The HTTP engines speak every dialect the mock speaks (issue 10): scenarios/<exchange>.suite.yaml runs the five
+ * REST operations (open model and autocannon) against the mock in that exchange's API, through the CLI, and
+ * exits 0. The generator may saturate on a busy box; that is judged elsewhere (default-suite.test.ts), so these
+ * runs accept an untrustworthy generator and are judged on their SLA and what the mock answered.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runResultSchema } from '../../src/result/model.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+
+const OPERATIONS = ['fetchMarkets', 'fetchOrderBook', 'fetchTicker', 'createOrder', 'cancelOrder'];
+
+describe.each(['binance'])('scenarios/%s.suite.yaml', (name) => {
+  it('runs the five operations on both HTTP engines against the mock in its dialect and exits 0', async () => {
+    const out = join(await tempDir(), name);
+    const r = await runCli(['run', `scenarios/${name}.suite.yaml`, '--out', out, '--accept-untrustworthy'], { timeoutMs: 90_000 });
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const result = runResultSchema.parse(JSON.parse(await readFile(join(out, 'result.json'), 'utf8')));
+    for (const ep of OPERATIONS) {
+      const e = result.endpoints[ep]!;
+      expect(e.requests, ep).toBeGreaterThan(0);
+      expect(e.workloads.sort(), ep).toEqual(['rest-closed', 'rest-open']);
+      // Signed in the dialect and answered in it: no auth errors, nothing the dialect's table calls a failure
+      // beyond a cancel racing the clean-up.
+      expect(e.errors.auth ?? 0, ep).toBe(0);
+      if (ep !== 'cancelOrder') expect(e.errors, ep).toEqual({});
+    }
+    expect(result.endpoints.health!.errors, 'the probe asks the dialect health path').toEqual({});
+  });
+});
