@@ -20,11 +20,11 @@
  * planner.noteResponse(req, status, body); const failure = planner.classify(status, body);
  * ```
  */
-import { classify } from '../dialect/errors.js';
-import { customOperation, customOperationProblems, type CustomOperationSpec } from '../dialect/custom.js';
-import { plainRequest, unsignedRequest } from '../dialect/request.js';
-import { mulberry32 } from '../random.js';
-import type { Classified, Credentials, Dialect, HmacFn, HttpMethod, MarketInfo, OperationInput, OperationName, OrderInput, RestOperation, SignContext, UnifiedSymbol, UnsignedRequest } from '../dialect/types.js';
+import { classify } from '../dialect/errors.ts';
+import { customOperation, customOperationProblems, type CustomOperationSpec } from '../dialect/custom.ts';
+import { plainRequest, unsignedRequest } from '../dialect/request.ts';
+import { mulberry32 } from '../random.ts';
+import type { Classified, Credentials, Dialect, HmacFn, HttpMethod, MarketInfo, OperationInput, OperationName, OrderInput, RestOperation, SignContext, UnifiedSymbol, UnsignedRequest } from '../dialect/types.ts';
 
 /** The built-in operations a mix can name (the suite's `mix[].endpoint`, besides the target's custom endpoints). */
 export const MIX_OPERATIONS = ['fetchMarkets', 'fetchOrderBook', 'fetchTicker', 'createOrder', 'cancelOrder'] as const;
