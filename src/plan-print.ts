@@ -9,7 +9,7 @@ import { executorFor, soakScenario, spikeScenario, type K6Scenario } from './eng
 import { loadSpecOf, scenarioFor } from './engines/k6/config.js';
 import { planRateCap, type RateCapOptions, type WorkloadCap } from './rate-cap.js';
 import { effectiveEngine, liveOrderDecision, type LiveOrderDecision } from './safety.js';
-import { loadSeconds, targetDialect, type Suite, type Workload } from './suite/schema.js';
+import { loadSeconds, targetDialect, workloadMix, type Suite, type Workload } from './suite/schema.js';
 
 export interface DryRunOptions extends RateCapOptions {
   /** `--live` was given. */
@@ -140,7 +140,7 @@ export function dryRunPlan(suite: Suite, opts: DryRunOptions = {}): DryRunPlan {
     const requestsAtMost = l.model === 'closed' && cap?.rateCapPerSec !== undefined ? cap.rateCapPerSec * Math.ceil(durationSec) : undefined;
     // The k6 order-lifecycle scenario ignores the mix: each iteration creates an order and cancels it.
     const mix: Array<{ endpoint: string; weight: number }> =
-      k6 === 'order-lifecycle' ? [{ endpoint: 'createOrder', weight: 1 }, { endpoint: 'cancelOrder', weight: 1 }] : [...(w.mix ?? []), ...(w.driver?.methods ?? []).map((m) => ({ endpoint: m.method, weight: m.weight }))];
+      k6 === 'order-lifecycle' ? [{ endpoint: 'createOrder', weight: 1 }, { endpoint: 'cancelOrder', weight: 1 }] : [...workloadMix(w), ...(w.driver?.methods ?? []).map((m) => ({ endpoint: m.method, weight: m.weight }))];
     const total = mix.reduce((a, m) => a + m.weight, 0);
     const perOp = new Map<string, number>();
     for (const m of mix) perOp.set(m.endpoint, (perOp.get(m.endpoint) ?? 0) + m.weight / total);

@@ -35,15 +35,22 @@ export function hostOf(url: string): string | undefined {
 
 /**
  * Why a workload creates or cancels orders, or undefined when it does not: its mix has createOrder / cancelOrder
- * (cancelOrder's set-up creates the orders it cancels), or it runs on k6 as the order-lifecycle scenario.
+ * (cancelOrder's set-up creates the orders it cancels), a custom endpoint that is not a GET, an SDK driver's
+ * order methods, or it runs on k6 as the order-lifecycle scenario.
  * `engine` is the engine it will really run on (`loadgate run --engine` overrides HTTP workloads);
  * `k6Scenario` is LOADGATE_K6_SCENARIO, which overrides the scenario of every k6 workload.
  */
-export function orderReason(w: Workload, engine: string = engineOf(w), k6Scenario?: string): string | undefined {
+export function orderReason(w: Workload, engine: string = engineOf(w), k6Scenario?: string, customEndpoints: Suite['target']['endpoints'] = {}): string | undefined {
   if (w.mix && mixPlacesOrders(w.mix)) {
     const ops = [...new Set(w.mix.map((m) => m.endpoint).filter((e) => e === 'createOrder' || e === 'cancelOrder'))];
     return `its mix has ${ops.join(' and ')}`;
   }
+  // A custom endpoint that is not a GET may place or cancel orders (or change anything else): same opt-ins.
+  const writes = [...new Set((w.customMix ?? []).map((m) => m.endpoint))].flatMap((name) => {
+    const spec = customEndpoints?.[name];
+    return spec !== undefined && spec.method !== 'GET' ? [`${name} (${spec.method} ${spec.path})`] : [];
+  });
+  if (writes.length > 0) return `its mix has custom endpoint${writes.length > 1 ? 's' : ''} ${writes.join(', ')}, which may change state`;
   // An SDK's own order methods (createLimitBuyOrder, editOrder, cancelAllOrders, …): anything about orders but a read.
   const sdkOrders = (w.driver?.methods ?? []).map((m) => m.method).filter(isOrderMethod);
   if (sdkOrders.length > 0) return `its driver calls ${[...new Set(sdkOrders)].join(', ')}`;
@@ -97,7 +104,7 @@ export function liveOrderDecision(suite: Suite, policy: LiveOrderPolicy = {}): L
   const host = url === undefined ? undefined : (hostOf(url) ?? url);
   const loopback = host === undefined || isLoopbackHost(host);
   const orderWorkloads = suite.workloads.flatMap((w) => {
-    const reason = orderReason(w, effectiveEngine(w, policy.engine), policy.k6Scenario);
+    const reason = orderReason(w, effectiveEngine(w, policy.engine), policy.k6Scenario, suite.target.endpoints);
     return reason === undefined ? [] : [{ workload: w.name, reason }];
   });
   const allowed = suite.target.allowLiveOrders === true;

@@ -58,6 +58,16 @@ describe('which workloads place orders', () => {
     expect(isOrderMethod('createOrders')).toBe(true);
   });
 
+  it('a custom endpoint in the mix that is not a GET does (it may change state); a GET one does not', () => {
+    const s = suite({ url: 'https://api.exchange.invalid', endpoints: { placeIt: { method: 'POST', path: '/api/v3/order', signed: true }, balance: { method: 'GET', path: '/api/v3/account', signed: true } } }, [
+      { name: 'writes', load: open, mix: [{ endpoint: 'fetchTicker' }, { endpoint: 'placeIt' }] },
+      { name: 'reads', load: open, mix: [{ endpoint: 'balance' }] },
+    ]);
+    const d = liveOrderDecision(s);
+    expect(d.orderWorkloads).toEqual([{ workload: 'writes', reason: 'its mix has custom endpoint placeIt (POST /api/v3/order), which may change state' }]);
+    expect(d.refusal?.message).toMatch(/"writes"/);
+  });
+
   it('the k6 order-lifecycle scenario does, by workload name or LOADGATE_K6_SCENARIO, only on k6', () => {
     const byName = w('order-lifecycle-1', ['fetchTicker'], { engine: 'k6' });
     expect(orderReason(byName)).toMatch(/order-lifecycle/);
