@@ -1,15 +1,14 @@
 /**
  * ccxt.pro as the referee of the mock's exchange streams (issue 10): its own watchOrderBook, pointed at the mock
  * (every URL in `urls.api` repointed and checked before any call), builds a book from the mock's frames; after an
- * injected gap it raises its own error, and loadgate's SequenceTracker, fed the very frames ccxt received, counts
- * the loss the mock injected. Bounded loops, no timing assertions.
+ * injected gap it raises its own error (Binance ChecksumError, OKX InvalidNonce: ccxt 4.5 checks OKX's prevSeqId, not
+ * its checksum; Bybit's handler checks nothing, so there only our tracker notices), and loadgate's SequenceTracker,
+ * fed the very frames ccxt received, counts the loss the mock injected. Bounded loops, no timing assertions.
  */
-import http from 'node:http';
 import ccxt from 'ccxt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startMockExchange } from '../../mocks/exchange.js';
-import { buildMarkets, MarketSimulator } from '../../mocks/orderbook.js';
-import { attachStreams, type StreamFaults, type StreamsHandle } from '../../mocks/streams.js';
+import type { StreamFaults, StreamsHandle } from '../../mocks/streams.js';
 import { getDialect, type DialectName } from '../../src/dialect/registry.js';
 import { SequenceTracker } from '../../src/dialect/sequence.js';
 import { formatDecimal } from '../../src/dialect/codec.js';
@@ -20,10 +19,9 @@ import { okxChecksum } from '../../mocks/stream-dialects/okx-v5.js';
 interface ProExchange {
   urls: { api?: unknown; test?: unknown; [k: string]: unknown };
   loadHttpProxyAgent(): Promise<unknown>;
-  setMarkets(markets: unknown[]): unknown;
-  safeMarketStructure(m: Record<string, unknown>): Record<string, unknown>;
   watchOrderBook(symbol: string, limit?: number): Promise<{ nonce?: number; bids: number[][]; asks: number[][] }>;
   handleMessage(client: unknown, message: unknown): unknown;
+  has: Record<string, unknown>;
   close(): Promise<void>;
 }
 
@@ -32,25 +30,25 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** Streams on a bare HTTP server (port 0, loopback), fed by the same MarketSimulator the mock exchange uses. */
-async function streamsOnly(dialect: DialectName, faults: StreamFaults): Promise<{ httpOrigin: string; wsOrigin: string; streams: StreamsHandle }> {
-  const market = new MarketSimulator(buildMarkets(['BTC-USDT', 'ETH-USDT'], 11), 11, () => Date.now(), Date.now());
-  const server = http.createServer((_req, res) => res.writeHead(404).end());
-  const streams = attachStreams(server, { ratePerSec: { orderbook: 100 }, faults, seed: 3 }, { market, dialect });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  cleanups.push(async () => {
-    await streams.close();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return { httpOrigin: `http://127.0.0.1:${port}`, wsOrigin: `ws://127.0.0.1:${port}`, streams };
+/** The mock exchange in `dialect` (REST and streams on one loopback port 0), book updates at 100/s. */
+async function mockFor(dialect: DialectName, faults: StreamFaults = {}) {
+  const mock = await startMockExchange({ dialect, seed: 11, ws: { ratePerSec: { orderbook: 100 }, faults, seed: 3 } });
+  cleanups.push(() => mock.close());
+  return { mock, httpOrigin: mock.url, wsOrigin: new URL(mock.wsUrl).origin, streams: mock.streams };
 }
 
+/** Spot markets only, and no private calls in loadMarkets (as ccxt-rest.test.ts sets them up). */
+const SPOT_ONLY: Record<'binance' | 'okx' | 'bybit', Record<string, unknown>> = {
+  binance: { fetchMarkets: { types: ['spot'] }, fetchCurrencies: false, fetchMargins: false },
+  okx: { fetchMarkets: { types: ['spot'] } },
+  bybit: { fetchMarkets: { types: ['spot'] }, enableUnifiedAccount: true, enableUnifiedMargin: false },
+};
+
 /** A ccxt.pro exchange with every URL on the mock, checked before any call, and a tap on the frames it handles. */
-async function pointedExchange(id: 'okx' | 'bybit' | 'binance', httpOrigin: string, wsOrigin: string, options: Record<string, unknown> = {}) {
+async function pointedExchange(id: 'okx' | 'bybit' | 'binance', httpOrigin: string, wsOrigin: string) {
   const Ctor = (ccxt.pro as unknown as Record<string, new (c: Record<string, unknown>) => ProExchange>)[id]!;
-  const ex = new Ctor({ enableRateLimit: false, timeout: 5_000, options });
+  const ex = new Ctor({ enableRateLimit: false, timeout: 5_000, options: SPOT_ONLY[id] });
+  ex.has.fetchCurrencies = false;
   ex.urls = { ...ex.urls, api: repointUrls(ex.urls.api, httpOrigin, wsOrigin), test: repointUrls(ex.urls.test, httpOrigin, wsOrigin) };
   expect(strayUrls(ex.urls, [httpOrigin, wsOrigin])).toEqual([]);
   for (const origin of [httpOrigin, wsOrigin]) expect(new URL(origin).hostname).toBe('127.0.0.1');
@@ -65,23 +63,6 @@ async function pointedExchange(id: 'okx' | 'bybit' | 'binance', httpOrigin: stri
   };
   cleanups.push(() => ex.close().catch(() => undefined));
   return { ex, frames };
-}
-
-/** The spot market ccxt would have loaded, without a REST call (the streams-only server has no REST). */
-function spotMarket(ex: ProExchange, id: string, lowercaseId?: string): unknown {
-  return ex.safeMarketStructure({
-    id,
-    lowercaseId: lowercaseId ?? id.toLowerCase(),
-    symbol: 'BTC/USDT',
-    base: 'BTC',
-    quote: 'USDT',
-    baseId: 'BTC',
-    quoteId: 'USDT',
-    type: 'spot',
-    spot: true,
-    active: true,
-    precision: { price: 0.1, amount: 0.00001 },
-  });
 }
 
 /** Calls watchOrderBook until it throws or `maxUpdates` calls returned (ccxt coalesces updates: a call is not a frame). */
@@ -127,10 +108,8 @@ function track(dialect: DialectName, frames: readonly string[]) {
 
 describe('ccxt.pro watchOrderBook against the mock', () => {
   it('binance-spot: ccxt syncs the REST depth snapshot (lastUpdateId) with the diff stream; after a dropped diff it raises ChecksumError, and our tracker counts the update ids lost', async () => {
-    const mock = await startMockExchange({ dialect: 'binance-spot', ws: { ratePerSec: { orderbook: 100 }, seed: 3 } });
-    cleanups.push(() => mock.close());
-    // Spot markets only, no currencies or margin calls (ccxt-rest.test.ts does the same).
-    const { ex, frames } = await pointedExchange('binance', mock.url, new URL(mock.wsUrl).origin, { fetchMarkets: { types: ['spot'] }, fetchCurrencies: false, fetchMargins: false });
+    const { mock, httpOrigin, wsOrigin } = await mockFor('binance-spot');
+    const { ex, frames } = await pointedExchange('binance', httpOrigin, wsOrigin);
     let book = await ex.watchOrderBook('BTC/USDT');
     for (let i = 0; i < 5; i++) book = await ex.watchOrderBook('BTC/USDT');
     // The book's nonce is the last diff's u, past the REST snapshot it started from.
@@ -148,10 +127,10 @@ describe('ccxt.pro watchOrderBook against the mock', () => {
   });
 
   it('okx-v5: ccxt builds the book from snapshot + updates; after a dropped update it raises InvalidNonce, and our tracker counts the one broken link', async () => {
-    const { httpOrigin, wsOrigin, streams } = await streamsOnly('okx-v5', {});
+    const { mock, httpOrigin, wsOrigin, streams } = await mockFor('okx-v5');
     const { ex, frames } = await pointedExchange('okx', httpOrigin, wsOrigin);
-    ex.setMarkets([spotMarket(ex, 'BTC-USDT')]);
     let book = await ex.watchOrderBook('BTC/USDT');
+    expect(mock.stats.byEndpoint.fetchMarkets).toBeGreaterThan(0); // ccxt loaded the mock's instruments over REST
     for (let i = 0; i < 10; i++) book = await ex.watchOrderBook('BTC/USDT');
     expect(book.bids[0]![0]!).toBeLessThan(book.asks[0]![0]!);
     // ccxt's book is the mock's: OKX's checksum of ccxt's top 25 levels matches the last frame's.
@@ -170,10 +149,10 @@ describe('ccxt.pro watchOrderBook against the mock', () => {
   });
 
   it('bybit-v5: ccxt builds the book; it does not check u, so a dropped delta goes unnoticed by ccxt and is counted by our tracker', async () => {
-    const { httpOrigin, wsOrigin, streams } = await streamsOnly('bybit-v5', { dropSeqs: [10, 11, 25] });
+    const { mock, httpOrigin, wsOrigin, streams } = await mockFor('bybit-v5', { dropSeqs: [10, 11, 25] });
     const { ex, frames } = await pointedExchange('bybit', httpOrigin, wsOrigin);
-    ex.setMarkets([spotMarket(ex, 'BTCUSDT')]);
     const first = await ex.watchOrderBook('BTC/USDT');
+    expect(mock.stats.byEndpoint.fetchMarkets).toBeGreaterThan(0);
     expect(first.bids.length).toBeGreaterThan(0);
     expect(first.bids[0]![0]!).toBeLessThan(first.asks[0]![0]!);
     // After the gap ccxt's book can be wrong (a missed removal leaves a stale level, even a crossed book), silently.
