@@ -19,7 +19,8 @@ import { setLongTimeout, type LongTimeout } from './timers.js';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './ws/backoff.js';
 import { estimateClockOffset, isLocalUrl, serverTimeRequest } from './ws/clock-offset.js';
 import { WsCollector, type ClockOffset } from './ws/collector.js';
-import { StreamConnection, unifiedSymbol, type ConnectionClock, type SocketFactory, type Subscription, type WsLike } from './ws/connection.js';
+import { unifiedSymbol } from '../workload/plan.js';
+import { StreamConnection, type ConnectionClock, type SocketFactory, type Subscription, type WsLike } from './ws/connection.js';
 import { parseDataFrame, type DataFrame } from './ws/frame.js';
 
 export interface WsEngineDeps {
@@ -85,10 +86,10 @@ async function runWs(ctx: EngineContext, deps: WsEngineDeps): Promise<EngineOutp
   const wi = ctx.suite.workloads.indexOf(w);
   const at = wi >= 0 ? `workloads[${wi}]` : `workload "${w.name}"`;
   const unified: StreamSubscription[] = subscriptions.map((s) => {
-    const symbol = unifiedSymbol(s.symbol);
+    const symbol = unifiedSymbol(dialect, s.symbol);
     if (symbol === undefined) {
-      throw new InputError('LG_WS_BAD_SYMBOL', `${at}.symbols: "${s.symbol}" is not a symbol (expected BASE/QUOTE or BASE-QUOTE, e.g. BTC/USDT)`, {
-        hint: `the ${dialect.name} dialect maps BTC/USDT to its own id (${dialect.symbols.toExchange('BTC/USDT')})`,
+      throw new InputError('LG_WS_BAD_SYMBOL', `${at}.symbols: "${s.symbol}" is not a symbol the ${dialect.name} dialect can read`, {
+        hint: `write it BASE/QUOTE (e.g. BTC/USDT) or as the exchange writes it (${dialect.symbols.toExchange('BTC/USDT')})`,
       });
     }
     return { channel: s.channel as Channel, symbol };

@@ -112,8 +112,9 @@ export function sizeOrder(o: OrderSizing, symbol: string, refPrice: number | und
 }
 
 /**
- * The unified symbol (`BTC/USDT`) of a symbol as a suite writes it: unified already, or the exchange's own id
- * (`BTC-USDT` for loadgate and OKX, `BTCUSDT` for Binance and Bybit). Undefined when the dialect cannot split it.
+ * The unified symbol (`BTC/USDT`) of a symbol as a suite writes it: unified already, `BASE-QUOTE` (the suite's
+ * default form, loadgate's and OKX's ids: the same pair on every exchange), or the exchange's own id (`BTCUSDT`
+ * for Binance and Bybit). Undefined when the dialect cannot split it. The ws engine reads symbols the same way.
  */
 export function unifiedSymbol(dialect: Dialect, symbol: string): UnifiedSymbol | undefined {
   if (symbol.indexOf('/') !== -1) {
@@ -124,6 +125,9 @@ export function unifiedSymbol(dialect: Dialect, symbol: string): UnifiedSymbol |
       return undefined;
     }
   }
+  // Binance's and Bybit's id splitter would read `BTC-USDT` as `BTC-` / `USDT`.
+  const dashed = /^([A-Za-z0-9]+)-([A-Za-z0-9]+)$/.exec(symbol);
+  if (dashed !== null) return `${dashed[1]!.toUpperCase()}/${dashed[2]!.toUpperCase()}`;
   return dialect.symbols.fromExchange(symbol);
 }
 

@@ -59,6 +59,8 @@ describe('symbols', () => {
     expect(unifiedSymbol(getDialect('binance-spot'), 'BTCUSDT')).toBe('BTC/USDT');
     expect(unifiedSymbol(getDialect('okx-v5'), 'eth/usdt')).toBe('ETH/USDT');
     expect(unifiedSymbol(getDialect('loadgate'), 'BTCUSDT')).toBeUndefined();
+    // BASE-QUOTE (the suite's default form) is the same pair on every exchange, not Binance's `BTC-` / `USDT`.
+    for (const name of DIALECT_NAMES) expect(unifiedSymbol(getDialect(name), 'BTC-USDT')).toBe('BTC/USDT');
     expect(() => planner({ symbols: ['BTCUSDT'] })).toThrow(/symbol "BTCUSDT" is not one the loadgate dialect can read/);
   });
 });

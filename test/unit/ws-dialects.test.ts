@@ -160,6 +160,17 @@ const EXPECTED: Record<DialectName, { lost: number; expected: number; resyncs: n
 };
 
 describe('the ws engine in every dialect', () => {
+  it('reads symbols as the exchange writes them, and refuses one the dialect cannot read with a path-qualified input error', async () => {
+    server = await replayer('binance-spot');
+    const ok = context('binance-spot', server.wsUrl);
+    ok.workload.symbols = ['BTCUSDT'];
+    const out = await createWsEngine().run(ok);
+    expect(out.endpoints['ws:orderbook']!.stream!.lost).toBe(2 * EXPECTED['binance-spot'].lost);
+    const bad = context('okx-v5', server.wsUrl);
+    bad.workload.symbols = ['BTCUSDT'];
+    await expect(createWsEngine().run(bad)).rejects.toMatchObject({ code: 'LG_WS_BAD_SYMBOL', message: expect.stringMatching(/^workloads\[0\]\.symbols: "BTCUSDT"/) });
+  });
+
   it.each(DIALECT_NAMES)('%s: counts exactly the holes by the dialect’s sequence rule; a stream without one is no-data', async (d) => {
     server = await replayer(d);
     const progress: Progress[] = [];

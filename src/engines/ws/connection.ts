@@ -27,6 +27,7 @@
 import { DIALECTS } from '../../dialect/registry.js';
 import { SequenceTracker } from '../../dialect/sequence.js';
 import type { Channel, Dialect, SequencePoint, SequenceRule, StreamEvent, StreamSubscription } from '../../dialect/types.js';
+import { unifiedSymbol } from '../../workload/plan.js';
 import type { StreamSink } from './collector.js';
 import { backoffDelayMs, type BackoffOptions } from './backoff.js';
 import type { DataFrame } from './frame.js';
@@ -58,14 +59,10 @@ export interface ConnectionClock {
 
 export interface Subscription {
   channel: string;
-  /** As the suite names it: unified (`BTC/USDT`) or loadgate's `BTC-USDT` (see `unifiedSymbol`). */
+  /** As the suite writes it: `BTC/USDT`, `BTC-USDT` or the exchange's id (src/workload/plan.ts `unifiedSymbol`). */
   symbol: string;
 }
 
-/** A suite symbol as a unified one: `BTC/USDT` stays, loadgate's `BTC-USDT` becomes `BTC/USDT`; undefined if neither. */
-export function unifiedSymbol(symbol: string): string | undefined {
-  return symbol.includes('/') ? symbol : DIALECTS.loadgate.symbols.fromExchange(symbol);
-}
 
 export interface ConnectionOptions {
   url: string;
@@ -176,8 +173,8 @@ export class StreamConnection {
   ) {
     this.dialect = opts.dialect ?? DIALECTS.loadgate;
     this.wanted = opts.subscriptions.map((s) => {
-      const symbol = unifiedSymbol(s.symbol);
-      if (symbol === undefined) throw new Error(`symbol "${s.symbol}" is neither BASE/QUOTE nor BASE-QUOTE`);
+      const symbol = unifiedSymbol(this.dialect, s.symbol);
+      if (symbol === undefined) throw new Error(`symbol "${s.symbol}" is not one the ${this.dialect.name} dialect can read`);
       const sub: StreamSubscription = { channel: s.channel as Channel, symbol };
       return { key: `${s.channel}:${this.dialect.symbols.toExchange(symbol)}`, channel: s.channel, symbol: s.symbol, sub };
     });
