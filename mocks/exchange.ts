@@ -172,7 +172,7 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
     },
   };
   const speaker = MOCK_SPEAKERS[options.dialect](ctx);
-  const routes = compileRoutes(dialect);
+  const routes = compileRoutes(dialect, speaker.extraRoutes);
   const sockets = new Set<Socket>();
   /** Cancels for held responses' timers, so close() stops them. */
   const pending = new Set<() => void>();
@@ -297,6 +297,7 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
     if (plan.outcome !== 'ok') return respond(req, res, name, t0, targetMs, speaker.injected[plan.outcome]);
     if (route === undefined) return respond(req, res, name, t0, targetMs, speaker.notFound);
     const r: MockRequest = { op: route.op, pathParams: route.pathParams, req, rawUrl, query: q === -1 ? '' : rawUrl.slice(q + 1) };
+    if (route.tag !== undefined) r.tag = route.tag;
     if (dialect.rest[route.op].signed) {
       readBody(req).then(
         (body) => respond(req, res, name, t0, targetMs, speaker.privateReply(r, body, t0)),

@@ -56,6 +56,28 @@ export interface ExchangeBodies {
   notFound: Reply;
   /** A missing or malformed parameter (the exchange's generic parameter error). */
   badParameter(message: string): Reply;
+  /**
+   * A signed route beyond the dialect's operations that places several orders at once (OKX batch-orders, ccxt's
+   * default createOrder there): counted and faulted as `createOrder`, each order placed as one.
+   */
+  batchCreate?: {
+    path: string;
+    /** The orders' parameters, or undefined for a body that is not a list of orders. */
+    read(body: string): Param[] | undefined;
+    /** The answer for the outcomes, in order: a placed order or the refusal of that one. */
+    reply(outcomes: readonly PlaceOutcome[], nowMs: number): Reply;
+  };
+}
+
+/** What placing one order came to. */
+export type PlaceOutcome = { ok: true; order: Order; listing: MarketListing } | { ok: false; kind: ServerErrorKind; refusal: Reply };
+
+/** The parameters of a JSON object (a batch element), as a `Param`. */
+export function objectParams(o: Record<string, unknown>): Param {
+  return (name) => {
+    const v = o[name];
+    return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
+  };
 }
 
 const hmac: HmacFn = (algorithm, secret, payload, encoding) => createHmac(algorithm, secret).update(payload).digest(encoding);
@@ -119,21 +141,38 @@ export function exchangeSpeaker(bodies: ExchangeBodies): MockSpeakerFactory {
       return byId.get(id) ?? refusal.invalidSymbol;
     };
 
-    const createOrder = (apiKey: string, p: Param, nowMs: number): Reply => {
+    const refused = (kind: ServerErrorKind, reply: Reply = refusal[kind]): PlaceOutcome => ({ ok: false, kind, refusal: reply });
+
+    /** One order through the mock's rules and store; a missing market id is the exchange's parameter error. */
+    const place = (apiKey: string, p: Param, nowMs: number): PlaceOutcome => {
       const f = bodies.readOrder(p);
       const l = f.symbolId === undefined ? undefined : byId.get(f.symbolId);
-      if (l === undefined) return f.symbolId === undefined ? bodies.badParameter(`${bodies.symbolParam} is required`) : refusal.invalidSymbol;
+      if (l === undefined) return f.symbolId === undefined ? refused('invalidOrder', bodies.badParameter(`${bodies.symbolParam} is required`)) : refused('invalidSymbol');
       const symbol = l.market.symbol;
       let qty: number | string | undefined = f.qty;
       if (f.qtyInQuote === true && qty !== undefined) qty = Number(qty) / (market.midPrice(symbol) ?? Number.NaN);
       const checked = validateOrder({ symbol, side: f.side, type: f.type, qty, price: f.price, clientOrderId: f.clientOrderId ?? null }, (s) => market.market(s));
-      if (!checked.ok) return refusal.invalidOrder;
+      if (!checked.ok) return refused('invalidOrder');
       const wanted = checked.value;
       const notional = wanted.qty * (wanted.price ?? market.midPrice(symbol) ?? 0);
       const order = orders.create(apiKey, wanted, notional, Math.floor(nowMs));
       ctx.ordersChanged();
-      if (order === undefined) return refusal.insufficientMargin;
-      return { status: 200, body: bodies.created(order, l, nowMs) };
+      if (order === undefined) return refused('insufficientMargin');
+      return { ok: true, order, listing: l };
+    };
+
+    const createOrder = (apiKey: string, p: Param, nowMs: number): Reply => {
+      const out = place(apiKey, p, nowMs);
+      return out.ok ? { status: 200, body: bodies.created(out.order, out.listing, nowMs) } : out.refusal;
+    };
+
+    /** At most this many orders in one batch (OKX: 20). */
+    const MAX_BATCH = 20;
+    const batchCreate = (apiKey: string, body: string, nowMs: number): Reply => {
+      const batch = bodies.batchCreate!;
+      const list = batch.read(body);
+      if (list === undefined || list.length === 0 || list.length > MAX_BATCH) return bodies.badParameter(`the body must be a list of 1 to ${MAX_BATCH} orders`);
+      return batch.reply(list.map((p) => place(apiKey, p, nowMs)), nowMs);
     };
 
     const cancelOrder = (apiKey: string, p: Param, nowMs: number): Reply => {
@@ -147,6 +186,7 @@ export function exchangeSpeaker(bodies: ExchangeBodies): MockSpeakerFactory {
     };
 
     return {
+      extraRoutes: bodies.batchCreate === undefined ? [] : [{ method: 'POST', path: bodies.batchCreate.path, op: 'createOrder', tag: 'batch' }],
       notFound: bodies.notFound,
       injected,
       publicReply(r: MockRequest, nowMs: number): Reply {
@@ -206,6 +246,7 @@ export function exchangeSpeaker(bodies: ExchangeBodies): MockSpeakerFactory {
           const retryAfterSec = privateLimiter.take(verified.apiKey, nowMs);
           if (retryAfterSec > 0) return rateLimited(retryAfterSec);
         }
+        if (r.tag === 'batch' && bodies.batchCreate !== undefined) return batchCreate(verified.apiKey, body, nowMs);
         const p = paramReader(r.query, body);
         if (r.op === 'createOrder') return createOrder(verified.apiKey, p, nowMs);
         if (r.op === 'cancelOrder') return cancelOrder(verified.apiKey, p, nowMs);

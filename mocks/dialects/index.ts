@@ -17,5 +17,5 @@ export const MOCK_SPEAKERS: Readonly<Record<DialectName, MockSpeakerFactory>> = 
 };
 
 export { compileRoutes, type Route, type Router } from './routes.js';
-export type { MockRequest, MockServerContext, MockSpeaker, MockSpeakerFactory, Reply } from './types.js';
+export type { ExtraRoute, MockRequest, MockServerContext, MockSpeaker, MockSpeakerFactory, Reply } from './types.js';
 export { MAX_BODY_BYTES } from './types.js';

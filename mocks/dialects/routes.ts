@@ -3,10 +3,13 @@
  * (src/dialect/server.ts), without its per-request splitting for the fixed paths, which are nearly all of them.
  */
 import { matchTemplate, OPERATIONS, type Dialect, type OperationName } from '../../src/dialect/index.js';
+import type { ExtraRoute } from './types.js';
 
 export interface Route {
   op: OperationName;
   pathParams: Readonly<Record<string, string>>;
+  /** An extra route's tag. */
+  tag?: string;
 }
 
 const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
@@ -16,7 +19,7 @@ export interface Router {
   match(method: string, path: string): Route | undefined;
 }
 
-export function compileRoutes(dialect: Dialect): Router {
+export function compileRoutes(dialect: Dialect, extra: readonly ExtraRoute[] = []): Router {
   const fixed = new Map<string, Map<string, Route>>();
   const templated: Array<{ method: string; template: string; op: OperationName }> = [];
   // OPERATIONS order, first one wins: operations that share a route (health on the time endpoint) are fetchTime.
@@ -29,6 +32,12 @@ export function compileRoutes(dialect: Dialect): Router {
     let byPath = fixed.get(o.method);
     if (byPath === undefined) fixed.set(o.method, (byPath = new Map()));
     if (!byPath.has(o.path)) byPath.set(o.path, Object.freeze({ op, pathParams: NO_PARAMS }));
+  }
+  // A speaker's extra routes never shadow the dialect's own.
+  for (const e of extra) {
+    let byPath = fixed.get(e.method);
+    if (byPath === undefined) fixed.set(e.method, (byPath = new Map()));
+    if (!byPath.has(e.path)) byPath.set(e.path, Object.freeze({ op: e.op, pathParams: NO_PARAMS, tag: e.tag }));
   }
   return {
     match(method, path) {

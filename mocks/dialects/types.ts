@@ -22,6 +22,8 @@ export interface MockRequest {
   op: OperationName;
   /** Values of path placeholders (loadgate's `DELETE /api/v1/orders/{orderId}`). */
   pathParams: Readonly<Record<string, string>>;
+  /** Set for a speaker's extra route (`extraRoutes`): which one. */
+  tag?: string;
   req: http.IncomingMessage;
   /** Path with `?query`, exactly as received (what is signed). */
   rawUrl: string;
@@ -51,7 +53,17 @@ export interface MockServerContext {
   ordersChanged(): void;
 }
 
+/** A fixed route a speaker serves beyond the dialect's operations, counted, faulted and signed as `op`. */
+export interface ExtraRoute {
+  method: string;
+  path: string;
+  op: OperationName;
+  tag: string;
+}
+
 export interface MockSpeaker {
+  /** Routes beyond the dialect's operations (OKX batch-orders), matched after them. */
+  extraRoutes?: readonly ExtraRoute[];
   /** A request that matched no route. */
   notFound: Reply;
   /** What the `errorRatePct` fault answers (the same objects every time: the mock counts them by identity). */

@@ -134,4 +134,21 @@ describe('ccxt against the mock, REST', () => {
     expect(mock.stats.authRefusals).toBe(1);
     expect(mock.stats.openOrders).toBe(0);
   });
+
+  it("okx-v5: ccxt's default createOrder (trade/batch-orders, one order in a list) is served too", async () => {
+    const mock = await startMockExchange({ dialect: 'okx-v5' });
+    started.push(mock);
+    const okx = new ccxt.okx({ ...keys, password: DEFAULT_MOCK_CREDENTIALS.passphrase, enableRateLimit: false, options: { fetchMarkets: { types: ['spot'] } } });
+    okx.has.fetchCurrencies = false;
+    const { ex, fetched } = client(okx, mock);
+    await ex.loadMarkets();
+    const order = await ex.createOrder('ETH/USDT', 'limit', 'sell', 0.01, 3_500);
+    expect(order.id).toMatch(/^\d+$/);
+    expect(fetched.some((u) => u.includes('/api/v5/trade/batch-orders'))).toBe(true);
+    await ex.cancelOrder(order.id!, 'ETH/USDT');
+    expect(mock.stats.byEndpoint.createOrder).toBe(1);
+    expect(mock.stats.signaturesVerified).toBe(2);
+    expect(mock.stats.authRefusals).toBe(0);
+    expect(mock.stats.openOrders).toBe(0);
+  });
 });

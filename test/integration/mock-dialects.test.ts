@@ -182,7 +182,7 @@ describe.each(CASES)('the mock speaking $dialect', (c) => {
   });
 });
 
-describe('the mock speaking okx-v5: the passphrase', () => {
+describe('the mock speaking okx-v5: the passphrase, and batch orders', () => {
   it('refuses a wrong passphrase with 50105, classified auth', async () => {
     const mock = await start('okx-v5');
     const d = getDialect('okx-v5');
@@ -193,5 +193,24 @@ describe('the mock speaking okx-v5: the passphrase', () => {
 
   it('will not start with a key pair that has no passphrase', async () => {
     await expect(startMockExchange({ dialect: 'okx-v5', credentials: [{ apiKey: 'k', apiSecret: 's' }] })).rejects.toMatchObject({ code: 'LG_MOCK_OPTIONS_INVALID' });
+  });
+
+  it('places a batch (trade/batch-orders): code 0 when all are placed, 2 with the refused one\'s sCode when some are not', async () => {
+    const mock = await start('okx-v5', { balance: 1_000 });
+    const d = getDialect('okx-v5');
+    const item = (sz: string) => ({ instId: 'BTC-USDT', tdMode: 'cash', side: 'buy', ordType: 'limit', px: '60000', sz });
+    const batch = async (items: unknown[]) => {
+      const req = { method: 'POST' as const, path: '/api/v5/trade/batch-orders', query: '', body: JSON.stringify(items), contentType: 'application/json' };
+      return send(mock, d.signing.sign(req, { credentials: creds, timestampMs: T, hmac }));
+    };
+    const all = await batch([item('0.001'), item('0.002')]);
+    expect(all.classified).toBeUndefined();
+    expect((JSON.parse(all.body) as { data: Array<{ ordId: string }> }).data.map((x) => x.ordId)).toEqual(['1', '2']);
+    // 60 + 120 placed; 0.02 BTC = 1200 USDT is more than the 820 left.
+    const some = await batch([item('0.001'), item('0.02')]);
+    expect(JSON.parse(some.body)).toMatchObject({ code: '2', data: [{ sCode: '0' }, { sCode: '51008' }] });
+    expect(some.classified).toEqual({ errorClass: 'trading', errorCode: '51008', reason: 'insufficientMargin' });
+    expect(mock.stats.openOrders).toBe(3);
+    expect(mock.stats.byEndpoint.createOrder).toBe(2);
   });
 });
