@@ -206,10 +206,10 @@ export function renderDryRun(p: DryRunPlan): string {
     }
     if (w.orders) {
       const o = w.orders;
-      const count = o.expected !== undefined ? `~${fmt(Math.round(o.expected))}` : o.atMost !== undefined ? `at most ${fmt(Math.round(o.atMost))}` : 'unbounded (closed model)';
+      const count = o.expected !== undefined ? `~${fmt(Math.round(o.expected))} created during the run` : o.atMost !== undefined ? `at most ${fmt(Math.round(o.atMost))} created during the run` : 'as many as the target answers during the run (closed model: not bounded by a rate)';
       if (o.expected !== undefined) orders += o.expected;
       else ordersKnown = false;
-      out.push(`  orders: ${count} created during the run${o.setupPool > 0 ? `, plus up to ${fmt(o.setupPool)} created at set-up for cancelOrder to cancel` : ''}`);
+      out.push(`  orders: ${count}${o.setupPool > 0 ? `, plus up to ${fmt(o.setupPool)} created at set-up for cancelOrder to cancel` : ''}`);
       const n = o.expected ?? o.atMost;
       const notional = n !== undefined ? `; total ~${fmt(Math.round((n * (o.notionalMin + o.notionalMax)) / 2))} ${o.quote} (${fmt(Math.round(n * o.notionalMin))}–${fmt(Math.round(n * o.notionalMax))})` : '';
       out.push(`    each ${fmt(o.notionalMin)}–${fmt(o.notionalMax)} ${o.quote} notional (before snapping to the market's step size)${notional}`);
