@@ -12,7 +12,7 @@ import { runCli, tempDir } from '../helpers/cli.js';
 
 const OPERATIONS = ['fetchMarkets', 'fetchOrderBook', 'fetchTicker', 'createOrder', 'cancelOrder'];
 
-describe.each(['binance'])('scenarios/%s.suite.yaml', (name) => {
+describe.each(['binance', 'okx', 'bybit'])('scenarios/%s.suite.yaml', (name) => {
   it('runs the five operations on both HTTP engines against the mock in its dialect and exits 0', async () => {
     const out = join(await tempDir(), name);
     const r = await runCli(['run', `scenarios/${name}.suite.yaml`, '--out', out, '--accept-untrustworthy'], { timeoutMs: 90_000 });

@@ -98,3 +98,17 @@ describe('README', () => {
     expect(readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8')).toContain(dialectLimitsTable());
   });
 });
+
+describe('dry-run plan with custom endpoints', () => {
+  it('lists a custom endpoint of the mix with its method, path and signing, in mix share', () => {
+    const suite = parseSuite('s.yaml', {
+      target: { url: 'https://api.binance.invalid', dialect: 'binance-spot', endpoints: { fetchOpenOrders: { method: 'GET', path: '/api/v3/openOrders', params: { symbol: '{symbol}' }, signed: true } } },
+      workloads: [{ name: 'account', load: { model: 'closed', connections: 1, durationSec: 5 }, mix: [{ endpoint: 'fetchTicker', weight: 3 }, { endpoint: 'fetchOpenOrders' }], symbols: ['BTC/USDT'] }],
+    });
+    const ops = dryRunPlan(suite).workloads[0]!.operations;
+    expect(ops.map((o) => [o.op, o.method, o.path, o.signed, o.share])).toEqual([
+      ['fetchTicker', 'GET', '/api/v3/ticker/24hr', false, 0.75],
+      ['fetchOpenOrders', 'GET', '/api/v3/openOrders', true, 0.25],
+    ]);
+  });
+});
