@@ -45,12 +45,12 @@ interface GenResult {
 }
 
 /** Spawns `argv` pinned to `core` when taskset exists. */
-function spawnPinned(core: number, argv: string[]) {
+export function spawnPinned(core: number, argv: string[]) {
   const [cmd, ...args] = has('taskset') ? ['taskset', '-c', String(core), ...argv] : argv;
   return spawn(cmd!, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-async function firstLine(child: ReturnType<typeof spawn>, timeoutMs: number): Promise<string> {
+export async function firstLine(child: ReturnType<typeof spawn>, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     let err = '';
     child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
@@ -60,9 +60,10 @@ async function firstLine(child: ReturnType<typeof spawn>, timeoutMs: number): Pr
   });
 }
 
-async function startTarget(faults: unknown): Promise<{ url: string; pid: number; stop: () => void }> {
+/** The mock in its own process pinned to CPU 1 (also bench/sdk.ts's target; `extra`: more mock options, e.g. a dialect). */
+export async function startTarget(faults: unknown, extra: Record<string, unknown> = {}): Promise<{ url: string; pid: number; stop: () => void }> {
   const code = `import { startMockExchange } from ${JSON.stringify(MOCK_INDEX)};
-const m = await startMockExchange({ faults: ${JSON.stringify(faults)} });
+const m = await startMockExchange({ ...${JSON.stringify(extra)}, faults: ${JSON.stringify(faults)} });
 console.log(JSON.stringify({ url: m.url }));`;
   const child = spawnPinned(1, [process.execPath, '--import', 'tsx', '--input-type=module', '-e', code]);
   const { url } = JSON.parse(await firstLine(child, 20_000)) as { url: string };

@@ -161,3 +161,13 @@ describe('call planner', () => {
     expect(unifiedSymbol('SOL_USDT')).toBe('SOL/USDT');
   });
 });
+
+describe('ccxt never fetches off the target', () => {
+  it('refuses a URL that is not the target, before any socket is opened', async () => {
+    const { client } = await createCcxtDriver(ctx(), { exchange: 'binance', options: {}, keepSdkRateLimit: false }, 'w', real);
+    const f = (client as unknown as { fetch: (u: string) => Promise<unknown> }).fetch;
+    const err = await f('https://api.binance.com/api/v3/time').catch((e: unknown) => e);
+    expect((err as Error).name).toBe('OffTargetUrl');
+    expect(classifyCallError(err, classifyCcxtError)).toEqual({ errorClass: 'client', errorCode: 'OffTargetUrl' });
+  });
+});

@@ -71,6 +71,7 @@ export function strayUrls(urls: { api?: unknown; test?: unknown }, origins: read
 
 interface CcxtExchange extends SdkClient {
   urls: { api?: unknown; test?: unknown; [k: string]: unknown };
+  fetch(url: string, ...rest: unknown[]): Promise<unknown>;
   enableRateLimit?: boolean;
   close?(): Promise<void>;
 }
@@ -105,6 +106,12 @@ export async function createCcxtDriver(ctx: DriverContext, spec: CcxtDriverSpec,
   ex.urls = { ...ex.urls, api: repointUrls(ex.urls.api, httpOrigin, wsOrigin), ...(ex.urls.test !== undefined ? { test: repointUrls(ex.urls.test, httpOrigin, wsOrigin) } : {}) };
   const stray = strayUrls(ex.urls, [httpOrigin, wsOrigin]);
   if (stray.length > 0) throw new InputError('LG_SDK_URLS', `${where}: ccxt ${spec.exchange} still has URLs off the target: ${stray.slice(0, 5).join('; ')}`, { hint: 'report this: every URL in exchange.urls.api must point at the target' });
+  // Belt and braces: a URL built from anywhere else (a hostname template, an option) never leaves for the exchange.
+  const fetch = ex.fetch.bind(ex);
+  ex.fetch = (url: string, ...rest: unknown[]) => {
+    if (!(url.startsWith(`${httpOrigin}/`) || url === httpOrigin)) return Promise.reject(Object.assign(new Error(`refusing to fetch ${url}: not the target (${httpOrigin})`), { name: 'OffTargetUrl' }));
+    return fetch(url, ...rest);
+  };
   const client = ex as SdkClient;
   client.classifyError = classifyCcxtError;
   const notes = [
