@@ -17,6 +17,7 @@
 import { createHmac } from 'node:crypto';
 import { buildRequest, classify, getDialect, type Classified, type Dialect, type MarketInfo, type OperationInput, type OperationName } from '../../src/dialect/index.js';
 import type { ClassifiedError, DriverContext, SdkClient } from '../../src/engines/sdk/contract.js';
+import { snap } from '../../src/workload/plan.js';
 
 /** What the SDK throws when the exchange refuses a call: its HTTP status, body and classification. */
 export class ExampleSdkError extends Error {
@@ -39,17 +40,12 @@ export interface ExampleTicker {
 
 const hmac = (algorithm: 'sha256', secret: string, payload: string, encoding: 'hex' | 'base64'): string => createHmac(algorithm, secret).update(payload).digest(encoding);
 
-/** Rounds down to a multiple of `step` at the step's decimals (no 0.1 + 0.2 noise on the wire). */
-function snap(v: number, step: number): number {
-  if (!(step > 0)) return v;
-  const decimals = Math.max(0, Math.ceil(-Math.log10(step) - 1e-9));
-  return Number((Math.floor(v / step + 1e-9) * step).toFixed(decimals));
-}
 
 export class ExampleSdk implements SdkClient {
   private readonly dialect: Dialect;
   private markets = new Map<string, MarketInfo>();
   private seq = 0;
+  private extraHeaders: Readonly<Record<string, string>> = {};
 
   constructor(private readonly ctx: DriverContext) {
     this.dialect = getDialect(ctx.dialect);
@@ -59,7 +55,7 @@ export class ExampleSdk implements SdkClient {
     const creds = this.ctx.credentials;
     const recvWindowMs = typeof this.ctx.options.recvWindowMs === 'number' ? this.ctx.options.recvWindowMs : undefined;
     const req = buildRequest(this.dialect, op, input, creds ? { credentials: creds, timestampMs: Date.now(), hmac, ...(recvWindowMs !== undefined ? { recvWindowMs } : {}) } : undefined);
-    const res = await fetch(this.ctx.baseUrl + req.path, { method: req.method, headers: { accept: 'application/json', ...req.headers }, body: req.body ?? null, signal: AbortSignal.timeout(this.ctx.timeoutMs) });
+    const res = await fetch(this.ctx.baseUrl + req.path, { method: req.method, headers: { accept: 'application/json', ...this.extraHeaders, ...req.headers }, body: req.body ?? null, signal: AbortSignal.timeout(this.ctx.timeoutMs) });
     const body = await res.text();
     const c = classify(this.dialect.errors, res.status, body);
     if (c !== undefined) throw new ExampleSdkError(op, res.status, body, c);
@@ -109,6 +105,11 @@ export class ExampleSdk implements SdkClient {
     const c = err.classified;
     const code = c.reason ?? c.errorCode;
     return code === undefined ? { errorClass: c.errorClass } : { errorClass: c.errorClass, errorCode: code };
+  }
+
+  /** loadgate's clean-up starts: mark the requests so the mock keeps them out of the measured run's stats. */
+  phase(_phase: 'cleanup', headers: Readonly<Record<string, string>>): void {
+    this.extraHeaders = headers;
   }
 
   close(): void {

@@ -12,6 +12,8 @@
  * says so (event-loop lag, stalls, schedule slip) instead of reporting its own stalls as target latency.
  */
 import { InputError, RunError } from '../errors.js';
+import { getDialect } from '../dialect/registry.js';
+import { PHASE_HEADER } from '../workload/plan.js';
 import type { EndpointResult } from '../result/model.js';
 import { assessGenerator, ProcessUsageMonitor, ThreadHealthProbe } from './generator-health.js';
 import { describeArrivals } from './open/runner.js';
@@ -77,7 +79,7 @@ async function prepareSdk(ctx: PrepareContext, opts: SdkEngineOptions): Promise<
   const t = ctx.target;
   const dctx: DriverContext = { baseUrl: t.baseUrl, wsUrl: t.wsUrl, dialect: t.dialect, credentials: t.credentials, timeoutMs: t.timeoutMs, options: spec.options, exchange: spec.exchange };
   const driver = await loadDriver(spec, dctx, where, opts.importCcxt);
-  const planner = new CallPlanner(ctx.workload, ctx.seed);
+  const planner = new CallPlanner(ctx.workload, ctx.seed, getDialect(t.dialect));
   const missing = planner.missingMethods(driver.client);
   if (missing.length > 0) {
     await driver.client.close?.();
@@ -142,6 +144,7 @@ async function cancelResting(driver: LoadedDriver, planner: CallPlanner, timeout
   const orders = planner.takeRestingOrders();
   const out: OrderCleanup = { resting: orders.length, cancelled: 0, gone: 0, leftIds: [] };
   if (orders.length === 0 || typeof driver.client.cancelOrder !== 'function') return { ...out, leftIds: orders.map((o) => o.id).slice(0, 1000) };
+  driver.client.phase?.('cleanup', { [PHASE_HEADER]: 'cleanup' });
   const deadline = Date.now() + budgetMs;
   const todo = orders.slice(0, 10_000);
   const tried = await eachLimited(todo, 8, () => Date.now() < deadline, async (o) => {

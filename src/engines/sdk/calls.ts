@@ -7,8 +7,9 @@
 import { RunError } from '../../errors.js';
 import { mulberry32 } from '../../random.js';
 import type { Workload } from '../../suite/schema.js';
-import { mixPlacesOrders } from '../reference-price.js';
-import { nextCorrelationId, weightedRoundRobin } from '../exchange-requests.js';
+import type { Dialect } from '../../dialect/types.js';
+import { mixPlacesOrders, sizeOrder, unifiedSymbol as dialectUnifiedSymbol, weightedRoundRobin } from '../../workload/plan.js';
+import { nextCorrelationId } from '../exchange-requests.js';
 import type { SdkClient } from './contract.js';
 
 export interface PlannedCall {
@@ -22,8 +23,14 @@ export interface PlannedCall {
 
 type Pick = { method: string; depth?: number | undefined; args?: unknown[] | undefined };
 
-/** `BTC-USDT`, `BTC_USDT` or `BTC/USDT` → `BTC/USDT` (what unified SDKs take). */
-export function unifiedSymbol(s: string): string {
+/**
+ * The unified symbol (`BTC/USDT`, what unified SDKs take) of a suite's symbol: the dialect's reading
+ * (src/workload/plan.ts), else `BASE-QUOTE` / `BASE_QUOTE` split at the separator (a ccxt workload on a dialect
+ * whose ids are concatenated, e.g. `BTC-USDT` against binance-spot), else as written.
+ */
+export function unifiedSymbol(s: string, dialect?: Dialect): string {
+  const d = dialect === undefined ? undefined : dialectUnifiedSymbol(dialect, s);
+  if (d !== undefined) return d;
   if (s.includes('/')) return s;
   const m = /^([A-Za-z0-9]+)[-_]([A-Za-z0-9]+)$/.exec(s);
   return m ? `${m[1]}/${m[2]}` : s;
@@ -39,10 +46,10 @@ export class CallPlanner {
   private readonly w: Workload;
   private symbolIdx = 0;
 
-  constructor(workload: Workload, seed: number) {
+  constructor(workload: Workload, seed: number, dialect?: Dialect) {
     this.w = workload;
     this.rng = mulberry32(seed);
-    this.symbols = workload.symbols.map(unifiedSymbol);
+    this.symbols = workload.symbols.map((s) => unifiedSymbol(s, dialect));
     const items: Array<{ item: Pick; weight: number }> = [
       ...(workload.mix ?? []).map((m) => ({ item: { method: m.endpoint, depth: m.depth }, weight: m.weight })),
       ...(workload.driver?.methods ?? []).map((m) => ({ item: { method: m.method, args: m.args }, weight: m.weight })),
@@ -107,15 +114,13 @@ export class CallPlanner {
   /** createOrder(symbol, type, side, amount, price): a resting limit order priced `priceOffsetPct` from the last price. */
   private order(): unknown[] {
     const o = this.w.order;
-    const side = o.side === 'both' ? (this.rng() < 0.5 ? 'buy' : 'sell') : o.side;
     const symbol = this.symbol();
     const ref = this.referencePrices.get(symbol);
     // Never invent a price: set-up refuses to run without one.
     if (ref === undefined) throw new RunError('LG_NO_REFERENCE_PRICE', `no reference price for ${symbol}: refusing to place an order`);
-    const price = Number((ref * (side === 'buy' ? 1 - o.priceOffsetPct / 100 : 1 + o.priceOffsetPct / 100)).toPrecision(8));
-    const notional = o.notionalMin + (o.notionalMax - o.notionalMin) * this.rng();
-    const amount = Number((notional / price).toPrecision(8));
-    return o.type === 'limit' ? [symbol, 'limit', side, amount, price] : [symbol, 'market', side, amount];
+    // No market filter: the SDK rounds amount and price to the market's precision itself, as ccxt does.
+    const { side, price, qty } = sizeOrder(o, symbol, ref, undefined, this.rng);
+    return o.type === 'limit' ? [symbol, 'limit', side, qty, price] : [symbol, 'market', side, qty];
   }
 
   /** A call's outcome: a created order's id is kept for cancels; a cancel that failed (not "not found") puts its order back. */

@@ -71,6 +71,8 @@ export function strayUrls(urls: { api?: unknown; test?: unknown }, origins: read
 
 interface CcxtExchange extends SdkClient {
   urls: { api?: unknown; test?: unknown; [k: string]: unknown };
+  /** Sent with every request (ccxt's Exchange.fetch extends them). */
+  headers: Record<string, string>;
   fetch(url: string, ...rest: unknown[]): Promise<unknown>;
   enableRateLimit?: boolean;
   close?(): Promise<void>;
@@ -114,6 +116,7 @@ export async function createCcxtDriver(ctx: DriverContext, spec: CcxtDriverSpec,
   };
   const client = ex as SdkClient;
   client.classifyError = classifyCcxtError;
+  client.phase = (_phase, headers) => void (ex.headers = { ...ex.headers, ...headers });
   const notes = [
     spec.keepSdkRateLimit
       ? `ccxt ${spec.exchange}: its own rate limiter is on (keepSdkRateLimit: true): latencies include the time calls waited in it`

@@ -9,6 +9,7 @@
  *   fetchOrderBook(symbol, limit?)                     cancelOrder(id, symbol)
  *   createOrder(symbol, type, side, amount, price?)  → { id }
  *   loadMarkets?()  (set-up only, never timed)         close?()  (after the run, never timed)
+ *   phase?('cleanup', headers)  (the end-of-run clean-up starts: send these headers from now on)
  *   classifyError?(err) → { errorClass, errorCode? } | undefined   (the SDK's exceptions → loadgate's classes)
  *
  * plus any other method a workload names in `driver.methods` (called with that entry's `args`). Symbols are
@@ -53,6 +54,12 @@ export interface SdkClient {
   /** Set-up: markets (and whatever else the SDK caches) are loaded here, outside the measured window. */
   loadMarkets?(): Promise<unknown>;
   classifyError?: ClassifyError;
+  /**
+   * The end-of-run clean-up (cancelling the orders the run left resting) starts: send `headers` with every request
+   * from now on (`x-loadgate-phase: cleanup`), so a test target such as the built-in mock keeps them out of the
+   * measured run's stats. Optional.
+   */
+  phase?(phase: 'cleanup', headers: Readonly<Record<string, string>>): void;
   close?(): Promise<void> | void;
 }
 
