@@ -1,9 +1,12 @@
 /**
  * The built-in mock exchange: a real node:http server on port 0 that answers like a crypto exchange's
  * REST API (markets, moving order books, tickers, signed order entry) and injects faults on demand.
+ * It speaks `options.dialect` (src/dialect): requests are routed by the dialect's description and answered by
+ * that dialect's speaker (mocks/dialects/: bodies, signature checks, error codes), all of them over the same
+ * markets, order store, rate limiters and faults.
  * It is the target of load tests on small boxes, so per-request work is kept small: options are
- * validated once, faults are pre-merged per endpoint, markets JSON is pre-rendered, and the only
- * crypto is one HMAC on private endpoints.
+ * validated once, faults are pre-merged per endpoint, routes are compiled and markets JSON is pre-rendered,
+ * and the only crypto is one HMAC on private endpoints.
  *
  * The WebSocket part (path /ws) lives in mocks/streams.ts: it attaches to `server` and reads
  * `options.ws`, `market` and `now` from the handle.
@@ -161,7 +164,7 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
     publicLimiter,
     privateLimiter,
     // An explicit recvWindowMs wins; otherwise the dialect's own window (OKX 30 s, the others 5 s).
-    recvWindowMs: opts.recvWindowMs ?? dialect.signing.defaultRecvWindowMs,
+    recvWindowMs: options.recvWindowMs ?? dialect.signing.defaultRecvWindowMs,
     credentials: new Map(options.credentials.map((c) => [c.apiKey, c.passphrase === undefined ? { apiSecret: c.apiSecret } : { apiSecret: c.apiSecret, passphrase: c.passphrase }])),
     countAuth(verified) {
       if (verified) stats.signaturesVerified++;

@@ -32,7 +32,7 @@ const rateLimited = (retryAfterSec: number): Reply => ({
 });
 
 export function loadgateSpeaker(ctx: MockServerContext): MockSpeaker {
-  const { market, orders, publicLimiter, privateLimiter, options } = ctx;
+  const { market, orders, publicLimiter, privateLimiter } = ctx;
   const marketsBody = JSON.stringify(market.markets);
 
   /** Checks key, rate limit, timestamp and signature, in that order; returns the API key or the rejection. */
@@ -45,7 +45,7 @@ export function loadgateSpeaker(ctx: MockServerContext): MockSpeaker {
       const retryAfterSec = privateLimiter.take(apiKey, nowMs);
       if (retryAfterSec > 0) return rateLimited(retryAfterSec);
     }
-    let recvWindowMs = options.recvWindowMs;
+    let recvWindowMs = ctx.recvWindowMs;
     const windowHeader = header(r, AUTH_HEADERS.recvWindow);
     if (windowHeader !== undefined) {
       const requested = Number(windowHeader);

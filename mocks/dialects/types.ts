@@ -43,7 +43,7 @@ export interface MockServerContext {
   publicLimiter: RateLimiter | undefined;
   /** Per API key, signed operations. */
   privateLimiter: RateLimiter | undefined;
-  /** Largest accepted |server time − request timestamp|, ms: `options.recvWindowMs`, else the dialect's default. */
+  /** Largest accepted |server time − request timestamp|, ms: `options.recvWindowMs`, else the dialect's (`signing.defaultRecvWindowMs`). */
   recvWindowMs: number;
   /** API key → its secret and passphrase. */
   credentials: ReadonlyMap<string, { apiSecret: string; passphrase?: string }>;

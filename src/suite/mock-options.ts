@@ -4,7 +4,6 @@
  * validates a suite's mock options without loading the mock; the mock validates with the same schemas at start.
  */
 import { z } from 'zod';
-import { DEFAULT_RECV_WINDOW_MS } from '../dialect/loadgate/auth.js';
 import { DEFAULT_DIALECT, DIALECT_NAMES } from '../dialect/registry.js';
 
 
@@ -218,8 +217,11 @@ export const mockOptionsSchema = z.strictObject({
     .min(1)
     .refine((c) => new Set(c.map((k) => k.apiKey)).size === c.length, { error: 'each apiKey must appear once' })
     .default(() => [{ ...DEFAULT_MOCK_CREDENTIALS }]),
-  /** Largest accepted |server time - x-lg-timestamp|, in ms; a request's x-lg-recv-window may narrow it. Default 5000. */
-  recvWindowMs: z.number().int().positive().default(DEFAULT_RECV_WINDOW_MS),
+  /**
+   * Largest accepted |server time - request timestamp|, in ms; a request's own receive window (x-lg-recv-window,
+   * Binance recvWindow, X-BAPI-RECV-WINDOW) may narrow it. Default: the dialect's, 5000 (OKX 30 000).
+   */
+  recvWindowMs: z.number().int().positive().optional(),
   /**
    * Token bucket per API key (private endpoints) and per remote address (public ones), or `false`.
    * Default 100 000 burst, 100 000/s: generous enough that default load tests never hit it.

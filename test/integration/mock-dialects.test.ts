@@ -146,6 +146,15 @@ describe.each(CASES)('the mock speaking $dialect', (c) => {
     expect(mock.stats.openOrders).toBe(0);
   });
 
+  it("checks timestamps against the dialect's own receive window unless recvWindowMs says otherwise", async () => {
+    const windowMs = d.signing.defaultRecvWindowMs;
+    const mock = await start(c.dialect);
+    expect((await createOrder(mock, { timestampMs: T - windowMs + 1000 })).classified).toBeUndefined();
+    expect((await createOrder(mock, { timestampMs: T - windowMs - 1000 })).classified).toEqual({ errorClass: 'auth', errorCode: c.codes.stale });
+    const narrow = await start(c.dialect, { recvWindowMs: 1000 });
+    expect((await createOrder(narrow, { timestampMs: T - 2000 })).classified).toEqual({ errorClass: 'auth', errorCode: c.codes.stale });
+  });
+
   it('answers a spent rate limit with its rate-limit code and a Retry-After', async () => {
     const mock = await start(c.dialect, { rateLimit: { capacity: 1, refillPerSec: 0.01 } });
     expect((await createOrder(mock)).classified).toBeUndefined();

@@ -10,11 +10,12 @@ describe('mock options schema', () => {
       seed: 1,
       symbols: ['BTC-USDT', 'ETH-USDT', 'SOL-USDT', 'XRP-USDT'],
       credentials: [DEFAULT_MOCK_CREDENTIALS],
-      recvWindowMs: 5000,
       rateLimit: { capacity: 100_000, refillPerSec: 100_000 },
       faults: {},
     });
     expect(o.balance).toBeGreaterThanOrEqual(1e9);
+    // No default here: the mock takes its dialect's receive window (5000 ms, OKX 30 000) unless one is given.
+    expect(o.recvWindowMs).toBeUndefined();
   });
 
   it('validates the WebSocket stream options too, so a typo in a suite fails at load time', () => {

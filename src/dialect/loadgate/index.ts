@@ -1,7 +1,7 @@
 /**
  * `loadgate`: the built-in mock's own protocol, described exactly as it is spoken today (the default dialect).
  * Sources: src/engines/exchange-requests.ts (requests, classification), ./auth.ts (signing),
- * mocks/exchange.ts (routes, error bodies), mocks/streams.ts (stream protocol), src/engines/ws/frame.ts (fast path).
+ * mocks/dialects/loadgate.ts (bodies, error replies), mocks/streams.ts (stream protocol), src/engines/ws/frame.ts (fast path).
  *
  * REST: JSON everywhere; errors are `{"error":{"code":"<name>","message":"…"}}` with a meaningful HTTP status.
  * Signing: hex(HMAC-SHA256(secret, timestampMs + METHOD + pathWithQuery + body)) in `x-lg-apikey`,
@@ -142,7 +142,7 @@ function markets(body: string): MarketInfo[] {
 export const loadgate: Dialect = {
   name: 'loadgate',
   title: "loadgate's built-in mock exchange (the default)",
-  docs: ['mocks/exchange.ts', 'mocks/streams.ts', 'src/dialect/loadgate/auth.ts'],
+  docs: ['mocks/dialects/loadgate.ts', 'mocks/streams.ts', 'src/dialect/loadgate/auth.ts'],
   rest: {
     fetchMarkets: { method: 'GET', path: `${API}/markets`, encoding: 'query', signed: false, request: () => ({ path: `${API}/markets`, params: [] }) },
     fetchTicker: { method: 'GET', path: `${API}/ticker`, encoding: 'query', signed: false, request: (i) => ({ path: `${API}/ticker`, params: [['symbol', sym(i)]] }) },
@@ -194,7 +194,7 @@ export const loadgate: Dialect = {
     },
   },
   errors: {
-    doc: 'mocks/exchange.ts',
+    doc: 'mocks/dialects/loadgate.ts',
     // Only error statuses carry a code: a 2xx/3xx is a success whatever its body holds.
     readCode: (body, status) => (status < 400 || body === undefined ? undefined : /"code"\s*:\s*"([^"]+)"/.exec(body)?.[1]),
     codes: {
@@ -207,7 +207,7 @@ export const loadgate: Dialect = {
   },
   stream,
   server: {
-    // mocks/exchange.ts's own replies.
+    // mocks/dialects/loadgate.ts's own replies.
     errorReply(kind) {
       const e = (status: number, code: string, message: string) => ({ status, body: JSON.stringify({ error: { code, message } }) });
       switch (kind) {
