@@ -28,6 +28,9 @@ export type Level = [string, string];
 export interface BookState {
   bids: Level[];
   asks: Level[];
+  /** The same levels as numbers (what the next diff compares). */
+  nbids: [number, number][];
+  nasks: [number, number][];
   /** The update id of this state. */
   lastId: number;
   /** Publications so far, from the feed's start value (Bybit `u`). */
@@ -58,19 +61,39 @@ export interface Trade {
   side: 'buy' | 'sell';
 }
 
-const dec = (v: number): string => formatDecimal(v);
+/** formatDecimal, without its exponent search for the usual case. */
+const dec = (v: number): string => {
+  const s = String(v);
+  return s.indexOf('e') === -1 ? s : formatDecimal(v);
+};
 const levels = (rows: [number, number][]): Level[] => rows.map(([p, q]) => [dec(p), dec(q)]);
 
-/** Changes from `prev` to `next` (both best first): new or resized levels, then removed ones with size "0". */
-function diff(prev: Level[], next: Level[]): Level[] {
-  const before = new Map<string, string>();
-  for (const [p, q] of prev) before.set(p, q);
-  const out: Level[] = [];
-  for (const [p, q] of next) {
-    if (before.get(p) !== q) out.push([p, q]);
-    before.delete(p);
+/**
+ * Merges `prev` into `next` (both best first; `desc` for bids): returns the new side's strings (an unchanged level
+ * keeps its strings, so only changes are formatted) and pushes to `changes` the new or resized levels and the
+ * removed ones (size "0"), in price order.
+ */
+function diff(prevN: [number, number][], prevS: Level[], next: [number, number][], desc: boolean, changes: Level[]): Level[] {
+  const out: Level[] = new Array(next.length);
+  let i = 0;
+  let j = 0;
+  while (j < next.length) {
+    const [p, q] = next[j]!;
+    const pp = i < prevN.length ? prevN[i]![0] : undefined;
+    if (pp === p) {
+      if (prevN[i]![1] === q) out[j] = prevS[i]!;
+      else changes.push((out[j] = [prevS[i]![0], dec(q)]));
+      i++;
+      j++;
+    } else if (pp !== undefined && (desc ? pp > p : pp < p)) {
+      changes.push([prevS[i]![0], '0']);
+      i++;
+    } else {
+      changes.push((out[j] = [dec(p), dec(q)]));
+      j++;
+    }
   }
-  for (const p of before.keys()) out.push([p, '0']);
+  for (; i < prevN.length; i++) changes.push([prevS[i]![0], '0']);
   return out;
 }
 
@@ -106,7 +129,7 @@ export class MarketFeed {
     if (s === undefined) {
       const b = this.market.orderBook(symbol, this.depth);
       if (b === undefined) return undefined;
-      s = { bids: levels(b.bids), asks: levels(b.asks), lastId: b.updateId, count: b.updateId, seq: b.seq };
+      s = { bids: levels(b.bids), asks: levels(b.asks), nbids: b.bids, nasks: b.asks, lastId: b.updateId, count: b.updateId, seq: b.seq };
       this.books.set(symbol, s);
     }
     return s;
@@ -119,15 +142,23 @@ export class MarketFeed {
     const extremes = this.sweep ? this.market.extremesSinceTouch(symbol) : undefined;
     this.market.touch(symbol);
     const b = this.market.orderBook(symbol, this.depth)!;
-    const state: BookState = { bids: levels(b.bids), asks: levels(b.asks), lastId: b.updateId, count: prev.count + 1, seq: b.seq };
+    const bids: Level[] = [];
+    const asks: Level[] = [];
+    const state: BookState = {
+      bids: diff(prev.nbids, prev.bids, b.bids, true, bids),
+      asks: diff(prev.nasks, prev.asks, b.asks, false, asks),
+      nbids: b.bids,
+      nasks: b.asks,
+      lastId: b.updateId,
+      count: prev.count + 1,
+      seq: b.seq,
+    };
     this.books.set(symbol, state);
-    const bids = diff(prev.bids, state.bids);
-    const asks = diff(prev.asks, state.asks);
     if (extremes !== undefined && state.seq !== prev.seq && b.bids.length > 0 && b.asks.length > 0) {
       const pow = 10 ** this.market.market(symbol)!.pricePrecision;
       const ticks = (p: number): number => Math.round(p * pow);
-      const prevBestBid = prev.bids.length > 0 ? ticks(Number(prev.bids[0]![0])) : 0;
-      const prevBestAsk = prev.asks.length > 0 ? ticks(Number(prev.asks[0]![0])) : Number.MAX_SAFE_INTEGER;
+      const prevBestBid = prev.nbids.length > 0 ? ticks(prev.nbids[0]![0]) : 0;
+      const prevBestAsk = prev.nasks.length > 0 ? ticks(prev.nasks[0]![0]) : Number.MAX_SAFE_INTEGER;
       clearRange(bids, b.bids, ticks(b.bids[b.bids.length - 1]![0]), Math.max(ticks(extremes.bidHi), prevBestBid), pow);
       clearRange(asks, b.asks, Math.min(ticks(extremes.askLo), prevBestAsk), ticks(b.asks[b.asks.length - 1]![0]), pow);
     }
