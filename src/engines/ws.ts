@@ -73,7 +73,16 @@ async function runWs(ctx: EngineContext, deps: WsEngineDeps): Promise<EngineOutp
       hint: 'use `load: {model: stream, connections, connectRatePerSec, durationSec}` with `streams`, or another engine',
     });
   }
-  const subscriptions: Subscription[] = (w.streams ?? []).flatMap((s) => (s.symbols ?? w.symbols).map((symbol) => ({ channel: s.channel, symbol })));
+  const wi = ctx.suite.workloads.indexOf(w);
+  const at = wi >= 0 ? `workloads[${wi}]` : `workload "${w.name}"`;
+  // Where each symbol was written, for an input error that names it.
+  const origin: string[] = [];
+  const subscriptions: Subscription[] = (w.streams ?? []).flatMap((s, si) =>
+    (s.symbols ?? w.symbols).map((symbol, k) => {
+      origin.push(s.symbols !== undefined ? `${at}.streams[${si}].symbols[${k}]` : `${at}.symbols[${k}]`);
+      return { channel: s.channel, symbol };
+    }),
+  );
   if (subscriptions.length === 0) {
     throw new InputError('LG_WS_NO_STREAMS', `workload "${w.name}" has no streams to subscribe to`, { hint: 'add `streams: [{channel: orderbook}]`' });
   }
@@ -83,12 +92,10 @@ async function runWs(ctx: EngineContext, deps: WsEngineDeps): Promise<EngineOutp
     });
   }
   const dialect = getDialect(ctx.target.dialect);
-  const wi = ctx.suite.workloads.indexOf(w);
-  const at = wi >= 0 ? `workloads[${wi}]` : `workload "${w.name}"`;
-  const unified: StreamSubscription[] = subscriptions.map((s) => {
+  const unified: StreamSubscription[] = subscriptions.map((s, i) => {
     const symbol = unifiedSymbol(dialect, s.symbol);
     if (symbol === undefined) {
-      throw new InputError('LG_WS_BAD_SYMBOL', `${at}.symbols: "${s.symbol}" is not a symbol the ${dialect.name} dialect can read`, {
+      throw new InputError('LG_WS_BAD_SYMBOL', `${origin[i]}: "${s.symbol}" is not a symbol the ${dialect.name} dialect can read`, {
         hint: `write it BASE/QUOTE (e.g. BTC/USDT) or as the exchange writes it (${dialect.symbols.toExchange('BTC/USDT')})`,
       });
     }

@@ -168,7 +168,10 @@ describe('the ws engine in every dialect', () => {
     expect(out.endpoints['ws:orderbook']!.stream!.lost).toBe(2 * EXPECTED['binance-spot'].lost);
     const bad = context('okx-v5', server.wsUrl);
     bad.workload.symbols = ['BTCUSDT'];
-    await expect(createWsEngine().run(bad)).rejects.toMatchObject({ code: 'LG_WS_BAD_SYMBOL', message: expect.stringMatching(/^workloads\[0\]\.symbols: "BTCUSDT"/) });
+    await expect(createWsEngine().run(bad)).rejects.toMatchObject({ code: 'LG_WS_BAD_SYMBOL', message: expect.stringMatching(/^workloads\[0\]\.symbols\[0\]: "BTCUSDT"/) });
+    const inStream = context('okx-v5', server.wsUrl);
+    inStream.workload.streams = [{ channel: 'ticker' }, { channel: 'orderbook', symbols: ['BTC-USDT', 'ETH_USDT'] }];
+    await expect(createWsEngine().run(inStream)).rejects.toMatchObject({ code: 'LG_WS_BAD_SYMBOL', message: expect.stringMatching(/^workloads\[0\]\.streams\[1\]\.symbols\[1\]: "ETH_USDT"/) });
   });
 
   it.each(DIALECT_NAMES)('%s: counts exactly the holes by the dialect’s sequence rule; a stream without one is no-data', async (d) => {
