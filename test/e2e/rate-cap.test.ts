@@ -27,11 +27,13 @@ workloads:
 `,
     );
     const r = await runCli(['run', file, '--out', join(dir, 'out'), '--format', 'json']);
-    expect([0, 3]).toContain(r.code); // 3 only when this busy machine made the run untrustworthy
-    const result = JSON.parse(await readFile(join(dir, 'out', 'result.json'), 'utf8')) as { endpoints: Record<string, { requests: number }>; meta: { notes: string[] } };
-    // 25 req/s each for 3 s (autocannon's budget is per second of each connection: one second of slack).
+    // The verdict is not the point: on a busy machine the open workload may drop an arrival (1) or the run be untrustworthy (3).
+    expect([0, 1, 3], r.stderr).toContain(r.code);
+    const result = JSON.parse(await readFile(join(dir, 'out', 'result.json'), 'utf8')) as { endpoints: Record<string, { requests: number }>; meta: { notes: string[]; durationSec: number } };
+    // 25 req/s each. autocannon's budget renews every second of each connection's own timer, so a run that a busy
+    // machine stretched past its 3 s gets a budget per second it really lasted (plus one for the unaligned timers).
     expect(result.endpoints.fetchTicker!.requests).toBeGreaterThan(0);
-    expect(result.endpoints.fetchTicker!.requests).toBeLessThanOrEqual(25 * 4);
+    expect(result.endpoints.fetchTicker!.requests).toBeLessThanOrEqual(25 * (Math.ceil(Math.max(3, result.meta.durationSec)) + 1));
     expect(result.endpoints.fetchOrderBook!.requests).toBeGreaterThan(0);
     expect(result.endpoints.fetchOrderBook!.requests).toBeLessThanOrEqual(25 * 3 + 1);
     expect(result.meta.notes).toContain('target.maxRatePerSec 50: workload open asks up to 400 req/s, capped at 25 req/s (ratePerSec 400 → 25)');
