@@ -171,6 +171,25 @@ describe.each(EXCHANGES)('the mock streams in %s', (name) => {
     expect(sum.duplicates + sum.reordered).toBe(0);
   });
 
+  it('a pause that advances the sequence leaves the same kind of gap once the stream resumes', async () => {
+    const { d, s, c } = await subscribed(name, {}, [SUBS[0]!]);
+    await c.until(() => data(c, 'orderbook').length >= 5, '5 book messages');
+    s.streams.setFaults({ pause: { channels: ['orderbook'], seq: 'advance' } });
+    const before = data(c, 'orderbook').length;
+    // Nothing arrives while paused: poll the mock's counter (bounded).
+    for (let i = 0; i < WAIT_MS / 10 && s.streams.stats.pauseDrops < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(s.streams.stats.pauseDrops).toBeGreaterThanOrEqual(3);
+    s.streams.setFaults({});
+    await c.until(() => data(c, 'orderbook').length >= before + 5, 'the stream resumed');
+    const t = new SequenceTracker(d.stream.sequence.orderbook);
+    for (const e of data(c, 'orderbook')) t.observe(e.seq);
+    const sum = t.finish();
+    expect(sum.gaps).toBe(1);
+    expect(sum.lost).toBe(s.streams.stats.lossInjected);
+    if (d.stream.sequence.orderbook.type === 'updateId') expect(sum.lost).toBe(s.streams.stats.pauseDrops);
+    if (d.stream.sequence.orderbook.type === 'prevSeqId') expect(sum.lost).toBe(1);
+  });
+
   it('duplicates and reordering are not loss, for the mock or the tracker', async () => {
     const { d, s, c } = await subscribed(name, { duplicateRatePct: 20, reorderRatePct: 20 }, [SUBS[0]!]);
     await c.until(() => data(c, 'orderbook').length >= 60, '60 book messages');
