@@ -1,8 +1,9 @@
 /**
  * What the k6 scenarios share: reading loadgate's generated config, base options (thresholds compiled from
- * the suite's SLA, summary stats), and speaking the target's dialect (src/dialect): requests built by
- * `buildRequest`, signed with k6/crypto's HMAC injected, answers classified with the dialect's error table and
- * reported to loadgate (script-config.ts LG_METRICS), set-up read with the dialect's readers.
+ * the suite's SLA, summary stats), and speaking the target's dialect through the one request planner the Node
+ * engines use (src/workload/plan.ts: weighted mix, symbol rotation, order sizing, cancels of the run's own orders),
+ * signed with k6/crypto's HMAC injected; answers are classified with the dialect's error table and reported to
+ * loadgate (script-config.ts LG_METRICS), set-up is read with the dialect's readers.
  * Not a scenario itself (src/engines/k6/build.ts bundles only the files listed in SCENARIOS).
  */
 import http from 'k6/http';
@@ -13,11 +14,8 @@ import { Counter } from 'k6/metrics';
 import type { Options } from 'k6/options';
 import { LG_METADATA, LG_METRICS, LG_TAGS, parseConfig, SUMMARY_TREND_STATS, type LoadgateK6Config } from '../src/engines/k6/script-config.ts';
 import { getDialect } from '../src/dialect/registry.ts';
-import { buildRequest } from '../src/dialect/request.ts';
-import { classify } from '../src/dialect/errors.ts';
-import type { Classified, Credentials, Dialect, HmacFn, OperationInput, OperationName, RestOperation, WireRequest } from '../src/dialect/types.ts';
-import { mulberry32 } from '../src/random.ts';
-import { marketFilters, mixPlacesOrders, planOperation, readReferencePrice, unifiedSymbol, weightedPicker, type MarketFilter } from './lib/payloads.ts';
+import type { Classified, Credentials, Dialect, HmacFn, MarketInfo } from '../src/dialect/types.ts';
+import { mixPlacesOrders, referencePrice, RequestPlanner, unifiedSymbol, type MixItem, type OrderRef, type PlannedRequest, type SendableRequest } from '../src/workload/plan.ts';
 
 export function loadConfig(): LoadgateK6Config {
   const inline = __ENV.LOADGATE_CONFIG_JSON;
@@ -61,9 +59,27 @@ function credentials(): Credentials | undefined {
 }
 const CREDENTIALS = credentials();
 
-/** The request for an operation in the target's dialect, signed now (k6 sends at once) when it is private and keys are set. */
-export function wireRequest(op: OperationName | RestOperation, input: OperationInput = {}): WireRequest {
-  return buildRequest(DIALECT, op, input, CREDENTIALS === undefined ? undefined : { credentials: CREDENTIALS, timestampMs: Date.now(), hmac });
+/**
+ * A planner for this VU (module scope is per VU in k6): the workload's mix, or `mix` (order-lifecycle builds its
+ * requests by name). Correlation ids are `lg-k6-<vu>-<n>`; the seed differs per VU so sizes differ, reproducibly.
+ */
+export function vuPlanner(data: SetupData, mix: readonly MixItem[] = CONFIG.mix, seedFactor = 7919): RequestPlanner {
+  const vu = exec.vu.idInTest;
+  let n = 0;
+  const p = new RequestPlanner({
+    dialect: DIALECT,
+    mix,
+    symbols: CONFIG.symbols,
+    order: CONFIG.order,
+    seed: vu * seedFactor,
+    credentials: CREDENTIALS,
+    hmac,
+    wallClockMs: () => Date.now(),
+    nextId: () => `lg-k6-${vu}-${++n}`,
+  });
+  p.setMarkets(data.markets);
+  for (const s in data.prices) p.setReferencePrice(s, data.prices[s]!);
+  return p;
 }
 
 const responseErrors = new Counter(LG_METRICS.errors);
@@ -75,11 +91,9 @@ const orderEvents = new Counter(LG_METRICS.orders);
  * sample: k6's own samples carry no body. A request with no response (status 0) is k6's transport error, read
  * from its tags.
  */
-export function send(name: string, w: WireRequest, c: LoadgateK6Config = CONFIG): { res: http.RefinedResponse<'text'>; failure: Classified | undefined } {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  for (const k in w.headers) headers[k] = w.headers[k]!;
-  const res = http.request(w.method, `${c.baseUrl}${w.path}`, w.body === undefined ? null : w.body, { headers, tags: { name }, timeout: `${c.timeoutMs}ms`, responseType: 'text' });
-  const failure = res.status === 0 ? undefined : classify(DIALECT.errors, res.status, typeof res.body === 'string' ? res.body : undefined);
+export function send(name: string, w: SendableRequest, c: LoadgateK6Config = CONFIG): { res: http.RefinedResponse<'text'>; failure: Classified | undefined } {
+  const res = http.request(w.method, `${c.baseUrl}${w.path}`, w.body === undefined ? null : w.body, { headers: w.headers, tags: { name }, timeout: `${c.timeoutMs}ms`, responseType: 'text' });
+  const failure = res.status === 0 ? undefined : classify(res.status, res.body);
   if (failure !== undefined) {
     const tags: Record<string, string> = { name, [LG_TAGS.status]: String(res.status), [LG_TAGS.errorClass]: failure.errorClass };
     if (failure.errorCode !== undefined) tags[LG_TAGS.errorCode] = failure.errorCode;
@@ -90,23 +104,50 @@ export function send(name: string, w: WireRequest, c: LoadgateK6Config = CONFIG)
   return { res, failure };
 }
 
+function classify(status: number, body: string | null): Classified | undefined {
+  return SETUP_PLANNER.classify(status, typeof body === 'string' ? body : undefined);
+}
+
 /**
  * Tells loadgate an order was created or closed (cancelled, or found gone), so what the run leaves resting is
  * cancelled after k6 ends. The id rides as metadata: no k6 time series per order.
  */
-export function noteOrder(event: 'created' | 'closed', orderId: string, symbol: string): void {
+export function noteOrder(event: 'created' | 'closed', order: OrderRef): void {
   const md = exec.vu.metrics.metadata;
-  md[LG_METADATA.orderId] = orderId;
-  md[LG_METADATA.symbol] = symbol;
+  md[LG_METADATA.orderId] = order.id;
+  md[LG_METADATA.symbol] = order.symbol;
   orderEvents.add(1, { [LG_TAGS.order]: event });
   delete md[LG_METADATA.orderId];
   delete md[LG_METADATA.symbol];
 }
 
+/**
+ * Feeds an answer back to the planner (it keeps created orders for later cancels) and reports the order
+ * bookkeeping to loadgate the way the planner keeps it: a created order (a success the dialect reads an id
+ * from), an order a cancel took (a success, or "unknown order": gone already). Returns a created order.
+ */
+export function noteAnswer(planner: RequestPlanner, req: PlannedRequest, status: number, body: string | null, failure: Classified | undefined): OrderRef | undefined {
+  const text = typeof body === 'string' ? body : undefined;
+  planner.noteResponse(req, status, text);
+  if (req.endpoint === 'createOrder') {
+    if (failure !== undefined || !(status >= 200 && status < 300) || text === undefined) return undefined;
+    const id = DIALECT.readers.orderId(text);
+    if (id === undefined) return undefined;
+    const order = { id, symbol: req.symbol ?? planner.unified[0]! };
+    noteOrder('created', order);
+    return order;
+  }
+  if (req.endpoint === 'cancelOrder' && req.orderId !== undefined && status !== 0) {
+    if (failure === undefined || status === 404 || failure.reason === 'orderNotFound') noteOrder('closed', { id: req.orderId, symbol: req.symbol ?? planner.unified[0]! });
+  }
+  return undefined;
+}
+
 export interface SetupData {
-  /** Reference prices and market filters by symbol as the suite writes it. */
+  /** Reference prices by symbol as the suite writes it. */
   prices: Record<string, number>;
-  filters: Record<string, MarketFilter>;
+  /** The target's markets as the dialect read them (each VU's planner keeps the filters of its symbols). */
+  markets: MarketInfo[];
 }
 
 /**
@@ -119,72 +160,47 @@ export function setup(): SetupData {
   return setupData(mixPlacesOrders(CONFIG.mix));
 }
 
-function get(name: string, op: OperationName, input: OperationInput = {}): http.RefinedResponse<'text'> {
-  const w = wireRequest(op, input);
+/** Set-up's own planner (no mix of its own: it only builds set-up requests and classifies). */
+const SETUP_PLANNER = new RequestPlanner({
+  dialect: DIALECT,
+  mix: [{ endpoint: 'fetchTicker', weight: 1 }],
+  symbols: CONFIG.symbols,
+  order: CONFIG.order,
+  seed: 1,
+  credentials: CREDENTIALS,
+  hmac,
+  wallClockMs: () => Date.now(),
+  nextId: () => 'lg-k6-setup',
+});
+
+function get(name: string, w: SendableRequest): http.RefinedResponse<'text'> {
   return http.request(w.method, `${CONFIG.baseUrl}${w.path}`, w.body === undefined ? null : w.body, { headers: w.headers, tags: { name }, timeout: `${CONFIG.timeoutMs}ms`, responseType: 'text' });
 }
 
 export function setupData(placesOrders: boolean): SetupData {
-  const markets = get('setup:fetchMarkets', 'fetchMarkets');
-  const filters = marketFilters(DIALECT, CONFIG.symbols, markets.status >= 200 && markets.status < 300 && typeof markets.body === 'string' ? markets.body : '');
+  const p = SETUP_PLANNER;
+  const m = get('setup:fetchMarkets', p.request('fetchMarkets'));
+  const markets = m.status >= 200 && m.status < 300 && typeof m.body === 'string' ? DIALECT.readers.markets(m.body) : [];
   const prices: Record<string, number> = {};
   const missing: string[] = [];
-  for (const s of CONFIG.symbols) {
-    const r = get('setup:fetchTicker', 'fetchTicker', { symbol: unified(s) });
+  for (let i = 0; i < p.symbols.length; i++) {
+    const s = p.symbols[i]!;
+    const r = get('setup:fetchTicker', p.request('fetchTicker', { symbol: p.unified[i]! }));
     // status 0: the request itself failed (k6 puts the reason in r.error).
-    const read = r.status === 0 ? { problem: `the ticker request failed (${r.error})` } : readReferencePrice(DIALECT, r.status, r.body as string | null);
+    const read = r.status === 0 ? { problem: `the ticker request failed (${r.error})` } : referencePrice(DIALECT, r.status, r.body as string | null);
     if ('price' in read) prices[s] = read.price;
     else missing.push(`${s}: ${read.problem}`);
   }
   if (placesOrders && missing.length > 0) throw new Error(`workload ${CONFIG.workload}: no reference price, so no order was placed; ${missing.join('; ')}`);
-  return { prices, filters };
+  return { prices, markets };
 }
 
-// Per-VU state (module scope is per VU in k6). Created on first use: stream workloads have no mix.
-let pick: (() => LoadgateK6Config['mix'][number]) | undefined;
-let rnd: (() => number) | undefined;
-let symbolIdx = 0;
-let seq = 0;
-const openOrders: Array<{ id: string; symbol: string }> = [];
+let planner: RequestPlanner | undefined;
 
 /** One request of the weighted mix. */
 export function restIteration(data: SetupData): void {
-  rnd ??= mulberry32(exec.vu.idInTest * 7919);
-  pick ??= weightedPicker(CONFIG.mix);
-  const entry = pick();
-  const written = CONFIG.symbols[symbolIdx++ % CONFIG.symbols.length]!;
-  const clientOrderId = DIALECT.clientOrderId(`lg-k6-${exec.vu.idInTest}-${++seq}`);
-  const own = entry.endpoint === 'cancelOrder' ? openOrders.pop() : undefined;
-  const plan = planOperation(entry, own?.symbol ?? unified(written), { order: CONFIG.order, refPrice: data.prices[written], filter: data.filters[written], rnd, clientOrderId, orderId: own?.id });
-  const { res, failure } = send(plan.name, wireRequest(plan.op, plan.input));
-  noteAnswer(plan.name, own, plan.input.symbol!, res.status, res.body, failure, openOrders);
-}
-
-/**
- * Reads an answer for the order bookkeeping: a created order's id is reported (and kept in `pool`, for the mix's
- * cancels); a cancel that took its order reports it closed, one that did not puts it back in `pool`.
- */
-export function noteAnswer(
-  name: string,
-  own: { id: string; symbol: string } | undefined,
-  symbol: string,
-  status: number,
-  body: string | null,
-  failure: Classified | undefined,
-  pool?: Array<{ id: string; symbol: string }>,
-): string | undefined {
-  if (name === 'createOrder') {
-    if (failure !== undefined || !(status >= 200 && status < 300) || typeof body !== 'string') return undefined;
-    const id = DIALECT.readers.orderId(body);
-    if (id === undefined) return undefined;
-    noteOrder('created', id, symbol);
-    if (pool !== undefined && pool.length < 1000) pool.push({ id, symbol });
-    return id;
-  }
-  if (name === 'cancelOrder' && own !== undefined) {
-    const gone = status === 404 || (failure !== undefined && failure.reason === 'orderNotFound');
-    if (status !== 0 && (failure === undefined || gone)) noteOrder('closed', own.id, own.symbol);
-    else if (pool !== undefined && pool.length < 1000) pool.push(own);
-  }
-  return undefined;
+  planner ??= vuPlanner(data);
+  const req = planner.next();
+  const { res, failure } = send(req.endpoint, req);
+  noteAnswer(planner, req, res.status, res.body, failure);
 }

@@ -86,7 +86,7 @@ export async function openTarget(suite: Suite, env: NodeJS.ProcessEnv = process.
  * Engines that speak every dialect; the others speak only `loadgate` until they are wired (issue 10). Refused
  * before anything starts, so a suite never measures the wrong protocol. Add an engine here when it reads the dialect.
  */
-const DIALECT_READY_ENGINES: ReadonlySet<string> = new Set<string>(['sdk', 'autocannon', 'open', 'ws']);
+const DIALECT_READY_ENGINES: ReadonlySet<string> = new Set<string>(['sdk', 'autocannon', 'open', 'ws', 'k6']);
 
 function assertDialectWired(suite: Suite, dialect: DialectName): void {
   if (dialect === DEFAULT_DIALECT) return;

@@ -20,6 +20,7 @@ import { ingestNdjsonFile } from './k6/ingest-ndjson.js';
 import { ingestSummary } from './k6/ingest-summary.js';
 import { k6ErrorLines } from './k6/stderr.js';
 import { attributeDropped } from './k6/as-run.js';
+import { cancelK6RestingOrders } from './k6/cleanup.js';
 
 interface Prepared {
   bin: string;
@@ -111,7 +112,13 @@ export function createK6Engine(opts: K6EngineOptions = {}): Engine {
       clearInterval(tick);
       const stderrLast = k6ErrorLines(exit.stderrTail).join('\n');
       if (exit.failed) {
-        throw new RunError('LG_K6_FAILED', `${exit.meaning}${stderrLast ? `:\n${stderrLast}` : ''}`, {
+        // k6 may have failed after orders were placed (a throw in teardown(), an abort): cancel what it left resting.
+        let cleanupNote = '';
+        if (exit.partialData && existsSync(ndjsonPath)) {
+          const ing = await ingestNdjsonFile(ndjsonPath, { originEpochMs, workload: w.name, dialect: ctx.target.dialect }).catch(() => undefined);
+          if (ing !== undefined) cleanupNote = (await cancelK6RestingOrders(ctx.target, w, ing.restingOrders, { budgetMs: 3_000 })).notes.map((n) => `\n${n}`).join('');
+        }
+        throw new RunError('LG_K6_FAILED', `${exit.meaning}${stderrLast ? `:\n${stderrLast}` : ''}${cleanupNote}`, {
           hint: exit.code === 104 ? 'a compiled threshold or option was rejected; run with LOADGATE_KEEP_K6=1 and inspect config.json' : 'run with LOADGATE_KEEP_K6=1 to keep the script, config and k6 output',
         });
       }
@@ -124,6 +131,8 @@ export function createK6Engine(opts: K6EngineOptions = {}): Engine {
         endpoints = ing.endpoints;
         for (const [k, m] of Object.entries(ing.custom)) custom[`k6.${w.name}.${k}`] = m;
         notes.push(...ing.notes);
+        // Orders the run created and left resting are cancelled now that k6 has ended (also after a stop, in a shorter bound).
+        notes.push(...(await cancelK6RestingOrders(ctx.target, w, ing.restingOrders, { budgetMs: ctx.signal.aborted || exit.interrupted ? 3_000 : 10_000 })).notes);
         const dropped = ing.custom.dropped_iterations?.count ?? 0;
         if (isArrivalRate(executorFor(buildK6Config(ctx.suite, w, ctx.target).config.load)) && w.mix) {
           // k6 counts dropped iterations per scenario; one iteration = one request of the mix, so split them by weight.

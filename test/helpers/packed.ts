@@ -82,7 +82,7 @@ async function freshDist(): Promise<boolean> {
   };
   const built = await mtimes('dist', (f) => f.endsWith('.js'));
   if (built.length === 0) return false;
-  const sources = [...(await mtimes('src', () => true)), ...(await mtimes('mocks', () => true)), ...(await mtimes('scenarios/lib', () => true))];
+  const sources = [...(await mtimes('src', () => true)), ...(await mtimes('mocks', () => true))];
   for (const f of ['tsconfig.json', 'tsconfig.build.json', 'package.json']) sources.push((await stat(join(REPO_ROOT, f))).mtimeMs);
   return Math.min(...built) > Math.max(...sources);
 }

@@ -35,13 +35,10 @@ vi.mock('k6/metrics', () => {
 });
 vi.mock('k6', () => ({ check: () => true, group: (_n: string, f: () => void) => f(), sleep: () => undefined }));
 
-interface Common {
-  send(name: string, w: { method: string; path: string; headers: Record<string, string>; body: string | undefined }): unknown;
-  noteAnswer(name: string, own: { id: string; symbol: string } | undefined, symbol: string, status: number, body: string | null, failure: unknown): string | undefined;
-}
+type Common = typeof import('../../scenarios/common.ts');
 async function scenarioCommon(dialect: string): Promise<Common> {
   vi.resetModules();
-  const config = { version: 1, dialect, baseUrl: 'http://127.0.0.1:1', wsUrl: 'ws://127.0.0.1:1/ws', workload: 'trading', load: { model: 'closed', connections: 1, durationSec: 1 }, mix: [], symbols: ['BTC-USDT'], order: {}, streams: [], timeoutMs: 1000, thresholds: {} };
+  const config = { version: 1, dialect, baseUrl: 'http://127.0.0.1:1', wsUrl: 'ws://127.0.0.1:1/ws', workload: 'trading', load: { model: 'closed', connections: 1, durationSec: 1 }, mix: [], symbols: ['BTC-USDT'], order: { side: 'buy', type: 'limit', notionalMin: 100, notionalMax: 100, priceOffsetPct: 5 }, streams: [], timeoutMs: 1000, thresholds: {} };
   (globalThis as { __ENV?: Record<string, string> }).__ENV = { LOADGATE_CONFIG_JSON: JSON.stringify(config) };
   return (await import(/* @vite-ignore */ '../../scenarios/common.ts')) as Common;
 }
@@ -125,15 +122,19 @@ describe('k6 ingestion classifies with the dialect table, like the Node engines'
 
   it('reports the orders the run created and no cancel took (order ids as sample metadata, not tags)', async () => {
     const common = await scenarioCommon('loadgate');
-    for (const id of ['o-1', 'o-2', 'o-3']) common.noteAnswer('createOrder', undefined, 'BTC/USDT', 201, `{"orderId":"${id}","status":"open"}`, undefined);
-    common.noteAnswer('cancelOrder', { id: 'o-2', symbol: 'BTC/USDT' }, 'BTC/USDT', 200, '{"orderId":"o-2","status":"canceled"}', undefined);
-    common.noteAnswer('cancelOrder', { id: 'o-3', symbol: 'BTC/USDT' }, 'BTC/USDT', 0, null, undefined); // no answer: still resting
+    const planner = common.vuPlanner({ prices: { 'BTC-USDT': 100 }, markets: [] }, [{ endpoint: 'createOrder', weight: 1 }]);
+    for (const id of ['o-1', 'o-2', 'o-3']) common.noteAnswer(planner, planner.build('createOrder'), 201, `{"orderId":"${id}","status":"open"}`, undefined);
+    const cancel = planner.build('cancelOrder'); // the planner cancels its newest order
+    expect(cancel.orderId).toBe('o-3');
+    common.noteAnswer(planner, cancel, 200, '{"orderId":"o-3","status":"canceled"}', undefined);
+    common.noteAnswer(planner, planner.build('cancelOrder'), 0, null, undefined); // o-2: no answer, still resting
     const orderSamples = samples.filter((s) => s.metric === 'loadgate_orders');
-    expect(orderSamples.map((s) => [s.tags.lg_order, s.metadata.lg_order_id])).toEqual([['created', 'o-1'], ['created', 'o-2'], ['created', 'o-3'], ['closed', 'o-2']]);
+    expect(orderSamples.map((s) => [s.tags.lg_order, s.metadata.lg_order_id])).toEqual([['created', 'o-1'], ['created', 'o-2'], ['created', 'o-3'], ['closed', 'o-3']]);
     expect(Object.keys(vuMetadata)).toEqual([]); // the id is on that one sample only
     const time = (JSON.parse(FIXTURE.find((l) => l.startsWith('{"metric":"http_reqs"'))!) as { data: { time: string } }).data.time;
     const ing = ingest([...FIXTURE, metricLine('loadgate_orders'), ...orderSamples.map((s) => pointLine(s, time))]);
-    expect(ing.restingOrders).toEqual([{ id: 'o-1', symbol: 'BTC/USDT' }, { id: 'o-3', symbol: 'BTC/USDT' }]);
+    expect(ing.restingOrders).toEqual([{ id: 'o-1', symbol: 'BTC/USDT' }, { id: 'o-2', symbol: 'BTC/USDT' }]);
+    expect(planner.openOrders).toBe(2); // the planner agrees: o-2 went back into its pool
     expect(ing.orders).toEqual({ created: 3, closed: 1, untracked: 0 });
   });
 });

@@ -1,14 +1,10 @@
-/** The pure helpers the k6 scenarios run (scenarios/lib and what they import from src/): executors, payloads in the dialect, signing. */
+/** The pure helpers the k6 scenarios run from src/: executors, the generated config, signing (the planner has its own tests, and test/integration/k6-build.test.ts runs the bundles per dialect). */
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_EXPECTED_P99_MS, executorFor, plannedSec, rateAndUnit, soakScenario, spikeScenario, vusFor } from '../../src/engines/k6/executors.js';
 import { buildK6Config, expectedP99Ms } from '../../src/engines/k6/config.js';
 import { compileSla } from '../../src/sla/checks.js';
 import { loadSuite } from '../../src/suite/load.js';
-import { marketFilters, orderInput, planOperation, snap, unifiedSymbol, weightedPicker } from '../../scenarios/lib/payloads.js';
-import { mulberry32 } from '../../src/random.js';
-import { buildRequest } from '../../src/dialect/request.js';
-import { getDialect } from '../../src/dialect/registry.js';
 import { loadgate } from '../../src/dialect/loadgate/index.js';
 import { parseConfig } from '../../src/engines/k6/script-config.js';
 import { signHeaders } from '../../src/engines/exchange-requests.js';
@@ -67,51 +63,7 @@ describe('executors', () => {
   });
 });
 
-describe('payloads', () => {
-  it('keeps the exact mix ratio with a smooth weighted round-robin', () => {
-    const c2: Record<string, number> = {};
-    const pick2 = weightedPicker([
-      { endpoint: 'fetchTicker', weight: 5 },
-      { endpoint: 'createOrder', weight: 2 },
-      { endpoint: 'cancelOrder', weight: 1 },
-    ]);
-    for (let i = 0; i < 800; i++) {
-      const e = pick2().endpoint;
-      c2[e] = (c2[e] ?? 0) + 1;
-    }
-    expect(c2).toEqual({ fetchTicker: 500, createOrder: 200, cancelOrder: 100 });
-  });
-
-  it('plans each operation of the mix in the dialect: the requests buildRequest makes are the paths the target serves', () => {
-    const ctx = { order: { side: 'buy' as const, type: 'limit' as const, notionalMin: 50, notionalMax: 50, priceOffsetPct: 2 }, refPrice: 100, filter: { tickSize: 0.01, stepSize: 0.001, minQty: 0.001 }, rnd: mulberry32(1), clientOrderId: 'c1', orderId: 'o-9' };
-    const book = planOperation({ endpoint: 'fetchOrderBook', weight: 1, depth: 50 }, 'BTC/USDT', ctx);
-    expect(buildRequest(loadgate, book.op, book.input)).toMatchObject({ method: 'GET', path: '/api/v1/orderbook?symbol=BTC-USDT&depth=50' });
-    expect(buildRequest(getDialect('binance-spot'), book.op, book.input)).toMatchObject({ method: 'GET', path: '/api/v3/depth?symbol=BTCUSDT&limit=50' });
-    const cancel = planOperation({ endpoint: 'cancelOrder', weight: 1 }, 'BTC/USDT', ctx);
-    expect(cancel).toMatchObject({ name: 'cancelOrder', input: { symbol: 'BTC/USDT', orderId: 'o-9' } });
-    expect(buildRequest(loadgate, cancel.op, cancel.input)).toMatchObject({ method: 'DELETE', path: '/api/v1/orders/o-9' });
-    const create = planOperation({ endpoint: 'createOrder', weight: 1 }, 'BTC/USDT', ctx);
-    const w = buildRequest(loadgate, create.op, create.input);
-    expect(w).toMatchObject({ method: 'POST', path: '/api/v1/orders' });
-    expect(JSON.parse(w.body!)).toEqual({ symbol: 'BTC-USDT', side: 'buy', type: 'limit', qty: 0.51, price: 98, clientOrderId: 'c1' });
-  });
-
-  it('snaps order sizes to the step size and never below minQty', () => {
-    expect(snap(0.123456, 0.001)).toBe(0.123);
-    const o = orderInput({ side: 'sell', type: 'market', notionalMin: 1, notionalMax: 1, priceOffsetPct: 0 }, 'X/Y', 1e6, { tickSize: 1, stepSize: 0.01, minQty: 0.01 }, mulberry32(2), 'c');
-    expect(o.qty).toBe(0.01);
-    expect(o.price).toBeUndefined();
-    expect(() => orderInput({ side: 'sell', type: 'limit', notionalMin: 1, notionalMax: 1, priceOffsetPct: 0 }, 'X/Y', undefined, undefined, mulberry32(2), 'c')).toThrow(/no reference price/);
-  });
-
-  it('reads market filters and symbols the way each dialect writes them', () => {
-    expect(marketFilters(loadgate, ['BTC-USDT', 'ETH-USDT'], '[{"symbol":"BTC-USDT","tickSize":0.1,"stepSize":0.0001}]')).toEqual({ 'BTC-USDT': { tickSize: 0.1, stepSize: 0.0001, minQty: 0.0001 } });
-    expect(unifiedSymbol(loadgate, 'BTC-USDT')).toBe('BTC/USDT');
-    expect(unifiedSymbol(getDialect('binance-spot'), 'BTCUSDT')).toBe('BTC/USDT');
-    expect(unifiedSymbol(getDialect('okx-v5'), 'eth/usdt')).toBe('ETH/USDT');
-    expect(unifiedSymbol(loadgate, 'BTCUSDT')).toBeUndefined();
-  });
-
+describe('signing', () => {
   it('signs what the Node engines sign: the dialect scheme with k6/crypto-shaped hmac gives the Node engines\' headers', () => {
     const creds = { apiKey: 'k', apiSecret: 's3cret' };
     const node = signHeaders(creds, 'POST', '/api/v1/orders', '{"a":1}', 1700000000000);

@@ -1,8 +1,6 @@
-/** The reference price reader (issue 16 item 1), and its k6 copy in scenarios/lib/payloads.ts: the same answers. */
+/** The reference price reader (issue 16 item 1); the k6 scenarios call this same one (src/workload/plan.ts). */
 import { describe, expect, it } from 'vitest';
 import { mixPlacesOrders, readReferencePrice } from '../../src/workload/plan.js';
-import * as k6 from '../../scenarios/lib/payloads.js';
-import { loadgate } from '../../src/dialect/loadgate/index.js';
 
 const CASES: Array<[number, string | null | undefined]> = [
   [200, '{"symbol":"BTC-USDT","last":"65000.5"}'],
@@ -33,11 +31,7 @@ describe('reference price', () => {
     expect((readReferencePrice(429, CASES[14]![1]) as { problem: string }).problem.length).toBeLessThan(200);
   });
 
-  it('the k6 copy answers exactly the same', () => {
-    for (const [status, body] of CASES) expect(k6.readReferencePrice(loadgate, status, body), `${status} ${body}`).toEqual(readReferencePrice(status, body));
-    for (const mix of [[], [{ endpoint: 'fetchTicker' }], [{ endpoint: 'cancelOrder' }], [{ endpoint: 'fetchTicker' }, { endpoint: 'createOrder' }]]) {
-      expect(k6.mixPlacesOrders(mix)).toBe(mixPlacesOrders(mix));
-    }
+  it('a mix places orders when it creates or cancels them', () => {
     expect(mixPlacesOrders([{ endpoint: 'fetchOrderBook' }])).toBe(false);
     expect(mixPlacesOrders([{ endpoint: 'cancelOrder' }])).toBe(true);
   });
