@@ -1,6 +1,6 @@
 /**
  * The HTTP engines speak every dialect the mock speaks (issue 10): scenarios/<exchange>.suite.yaml runs the five
- * REST operations (open model and autocannon) against the mock in that exchange's API, through the CLI, and
+ * REST operations (open model and autocannon) and three streams (ws engine) against the mock in that exchange's API, through the CLI, and
  * exits 0. The generator may saturate on a busy box; that is judged elsewhere (default-suite.test.ts), so these
  * runs accept an untrustworthy generator and are judged on their SLA and what the mock answered.
  */
@@ -13,7 +13,7 @@ import { runCli, tempDir } from '../helpers/cli.js';
 const OPERATIONS = ['fetchMarkets', 'fetchOrderBook', 'fetchTicker', 'createOrder', 'cancelOrder'];
 
 describe.each(['binance', 'okx', 'bybit'])('scenarios/%s.suite.yaml', (name) => {
-  it('runs the five operations on both HTTP engines against the mock in its dialect and exits 0', async () => {
+  it('runs the five operations on both HTTP engines and the book, ticker and trade streams on the ws engine against the mock in its dialect, and exits 0', async () => {
     const out = join(await tempDir(), name);
     const r = await runCli(['run', `scenarios/${name}.suite.yaml`, '--out', out, '--accept-untrustworthy'], { timeoutMs: 90_000 });
     expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -29,6 +29,19 @@ describe.each(['binance', 'okx', 'bybit'])('scenarios/%s.suite.yaml', (name) => 
       if (ep !== 'cancelOrder') expect(e.errors, ep).toEqual({});
     }
     expect(result.endpoints.health!.errors, 'the probe asks the dialect health path').toEqual({});
+    // The streams, in the exchange's protocol: the book carries its sequence (loss measured), tickers and trades
+    // carry none (loss is no-data, never 0).
+    const book = result.endpoints['ws:orderbook']!;
+    expect(book.requests, 'order-book messages').toBeGreaterThan(0);
+    expect(book.stream?.expected, 'the book is sequenced').toBeGreaterThan(0);
+    expect(book.stream?.loss).not.toBe('none');
+    for (const ch of ['ws:ticker', 'ws:trades']) {
+      expect(result.endpoints[ch]!.requests, ch).toBeGreaterThan(0);
+      expect(result.endpoints[ch]!.stream?.loss, ch).toBe('none');
+    }
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as { verdict: { checks: Array<{ id: string; status: string; actual: number | null }> } };
+    const bookLoss = report.verdict.checks.find((c) => c.id === 'ws:orderbook.lossPct');
+    expect(bookLoss).toMatchObject({ status: 'pass', actual: 0 });
     // The clean-up cancels by symbol and order id in the dialect: the open workload (which waits for every
     // answer) leaves nothing resting.
     expect((result.meta.notes ?? []).join('\n')).toMatch(/rest-open: clean-up cancelled [1-9]\d* of \d+ resting orders the run created(, \d+ already gone)?; 0 left resting/);
