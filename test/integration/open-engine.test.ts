@@ -96,7 +96,10 @@ describe('open-model engine accounting and health', () => {
     // The pool, not the generator, made them late.
     expect(out.generator?.reasons.join('\n') ?? '').not.toMatch(/because the generator was behind/);
     const verdict = evaluate(compileSla(undefined, { openModelEndpoints: new Set(['fetchTicker']) }), resultFromOutput(out, { durationSec: 2 }));
-    expect(verdict.status).toBe('fail');
+    // The checks fail; on a machine so busy that the generator itself stalled, the run is also untrustworthy
+    // (which outranks the SLA verdict), but never a pass.
+    expect(verdict.slaStatus).toBe('fail');
+    expect(['fail', 'untrustworthy']).toContain(verdict.status);
     expect(verdict.checks.find((c) => c.id === 'fetchTicker.droppedArrivals')).toMatchObject({ status: 'fail', actual: a.dropped, source: 'implicit' });
   });
 
