@@ -5,8 +5,8 @@
  *
  * - open: arrivals on the open engine's schedule (src/engines/open/schedule.ts: constant or Poisson, stages);
  *   each call is timed from its intended start (corrected) and from when it was made (as sent), at most
- *   `maxConnections` calls in flight, the rest wait in a FIFO; late / dropped accounting and schedule slip as in
- *   src/engines/open/runner.ts (its `ArrivalCounts`, `queueBound`, `describeArrivals`).
+ *   `maxConnections` calls in flight, the rest wait in a FIFO; the one arrival loop of the open engine
+ *   (src/engines/open/arrival-loop.ts: queueing, late / dropped accounting, schedule slip, drain).
  * - closed: `connections` callers, each making its next call when the last one returned.
  *
  * A call with no outcome after `timeoutMs` is a timeout (its slot is freed; a late outcome is ignored), so a hung
@@ -15,9 +15,10 @@
 import { createHistogram, recordUs } from '../../result/histogram.js';
 import { EndpointRecorder } from '../../result/recorder.js';
 import type { ThreadHealthProbe } from '../generator-health.js';
-import { ArrivalSchedule, buildRateProfile, expectedArrivals } from '../open/schedule.js';
-import { Fifo, queueBound, type ArrivalCounts, type OpenLoad } from '../open/runner.js';
-import { setLongTimeout, type LongTimeout } from '../timers.js';
+import { ArrivalSchedule, buildRateProfile } from '../open/schedule.js';
+import { queueBound, runArrivalLoop, type ArrivalCounts, type KeyArrivals } from '../open/arrival-loop.js';
+import type { OpenLoad } from '../open/runner.js';
+import { setLongTimeout } from '../timers.js';
 import { classifyCallError } from './classify.js';
 import type { ClassifyError, SdkClient } from './contract.js';
 import { invoke, type CallPlanner, type PlannedCall } from './calls.js';
@@ -40,14 +41,11 @@ export interface LoopResult {
   recorders: Map<string, EndpointRecorder>;
   /** Open model only. */
   counts?: ArrivalCounts;
-  perMethod?: Map<string, { scheduled: number; sent: number; late: number; dropped: number }>;
+  perMethod?: Map<string, KeyArrivals>;
   aborted: boolean;
   /** Calls that never settled (SDK hung past the timeout, or still in flight at the drain deadline). */
   hung: number;
 }
-
-const BATCH = 512;
-const COUNT_ONE_BY_ONE = 100_000;
 
 /** Records outcomes; shared by both models. */
 class Outcomes {
@@ -133,199 +131,49 @@ function callWithTimeout(o: LoopOptions, call: PlannedCall, settle: (r: { value:
   };
 }
 
-interface Pending {
-  call: PlannedCall;
-  intendedMs: number;
-  reachedMs: number;
-  sentMs: number;
-  abandon?: () => void;
-}
-
 export async function runOpenLoop(o: LoopOptions, load: OpenLoad, startAtMs: number): Promise<LoopResult> {
-  const { now, probe } = o;
   const profile = buildRateProfile(load);
-  const schedule = new ArrivalSchedule(profile, load.arrival, o.seed);
-  const maxInFlight = load.maxConnections;
-  const maxQueued = queueBound(profile, load.maxConnections, o.timeoutMs);
-  const tolMs = load.lateToleranceMs;
-  const endMs = startAtMs + profile.durationSec * 1000;
-  const overrunMs = Math.min(o.timeoutMs, 5_000);
   const out = new Outcomes(o);
-  const perMethod = new Map<string, { scheduled: number; sent: number; late: number; dropped: number }>();
-  const arrivalsOf = (m: string) => {
-    let a = perMethod.get(m);
-    if (!a) perMethod.set(m, (a = { scheduled: 0, sent: 0, late: 0, dropped: 0 }));
-    return a;
-  };
-  for (const m of o.planner.methods) arrivalsOf(m);
-  const c: ArrivalCounts = { scheduled: 0, sent: 0, late: 0, lateByPool: 0, lateByGenerator: 0, dropped: 0, droppedRunEnded: 0, droppedQueueTimeout: 0, droppedQueueFull: 0, abandonedInFlight: 0, droppedEstimated: 0 };
-  const queue = new Fifo<Pending>();
-  const inFlight = new Set<Pending>();
-  let stopped = false;
-  let aborted = false;
   let hung = 0;
-  let timer: NodeJS.Timeout | undefined;
-  let immediate: NodeJS.Immediate | undefined;
-  let endTimer: LongTimeout | undefined;
-  let drained: (() => void) | undefined;
-  let nextT = schedule.next();
-
-  const drop = (p: Pending, why: 'runEnded' | 'queueTimeout' | 'queueFull'): void => {
-    c.dropped++;
-    if (why === 'runEnded') c.droppedRunEnded++;
-    else if (why === 'queueTimeout') c.droppedQueueTimeout++;
-    else c.droppedQueueFull++;
-    arrivalsOf(p.call.method).dropped++;
-  };
-
-  const send = (p: Pending, sentMs: number): void => {
-    const a = arrivalsOf(p.call.method);
-    c.sent++;
-    a.sent++;
-    if (sentMs - p.intendedMs > tolMs) {
-      c.late++;
-      a.late++;
-      if (p.reachedMs - p.intendedMs > tolMs) c.lateByGenerator++;
-      else c.lateByPool++;
-    }
-    p.sentMs = sentMs;
-    inFlight.add(p);
-    p.abandon = callWithTimeout(o, p.call, (r) => {
-      inFlight.delete(p);
-      if ('value' in r) out.ok(p.call, r.value, p.intendedMs, p.sentMs);
-      else if ('err' in r) out.fail(p.call, r.err, p.intendedMs, p.sentMs);
-      else {
-        hung++;
-        out.fail(p.call, undefined, p.intendedMs, p.sentMs, { errorClass: 'timeout', errorCode: 'callTimeout' });
-      }
-      pump();
-      if (stopped && inFlight.size === 0) drained?.();
-    });
-  };
-
-  const pump = (): void => {
-    while (queue.length > 0 && inFlight.size < maxInFlight && !stopped) {
-      const p = queue.shift()!;
-      const t = now();
-      if (t - p.intendedMs > o.timeoutMs) drop(p, 'queueTimeout');
-      else send(p, t);
-    }
-  };
-
-  const arrive = (intendedMs: number): void => {
-    const t = now();
-    probe.recordSlipMs(t - intendedMs);
-    const call = o.planner.next();
-    c.scheduled++;
-    arrivalsOf(call.method).scheduled++;
-    const p: Pending = { call, intendedMs, reachedMs: t, sentMs: 0 };
-    if (queue.length === 0 && inFlight.size < maxInFlight) send(p, t);
-    else if (queue.length >= maxQueued) drop(p, 'queueFull');
-    else queue.push(p);
-  };
-
-  let finish: (byAbort: boolean) => void = () => undefined;
-  const tick = (): void => {
-    timer = undefined;
-    immediate = undefined;
-    if (stopped) return;
-    let n = 0;
-    while (nextT !== undefined && startAtMs + nextT <= now() && n < BATCH) {
-      arrive(startAtMs + nextT);
-      nextT = schedule.next();
-      n++;
-    }
-    const t = now();
-    while (queue.length > 0 && t - queue.peek()!.intendedMs > o.timeoutMs) drop(queue.shift()!, 'queueTimeout');
-    if (nextT !== undefined && t >= endMs + overrunMs) return finish(false);
-    if (nextT === undefined) {
-      const rest = endMs - now();
-      if (rest > 0) endTimer = setLongTimeout(() => finish(false), Math.ceil(rest));
-      else finish(false);
-      return;
-    }
-    const delay = startAtMs + nextT - now();
-    if (n >= BATCH || delay <= 0) immediate = setImmediate(tick);
-    else timer = setTimeout(tick, Math.max(1, Math.floor(delay)));
-  };
-
   const progress = out.progressTimer(startAtMs);
-  const done = new Promise<void>((resolve) => {
-    finish = (byAbort) => {
-      if (stopped) return;
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      if (immediate) clearImmediate(immediate);
-      endTimer?.clear();
-      const cutoffMs = Math.min(now(), endMs + overrunMs);
-      // As the open engine: on a stop, only arrivals already overdue count as dropped; at the planned end, all due.
-      const overdueBefore = byAbort ? cutoffMs - tolMs : cutoffMs;
-      for (const p of queue.drain()) {
-        if (p.intendedMs < overdueBefore || !byAbort) drop(p, 'runEnded');
+  const loop = await runArrivalLoop<PlannedCall>({
+    profile,
+    schedule: new ArrivalSchedule(profile, load.arrival, o.seed),
+    startAtMs,
+    now: o.now,
+    probe: o.probe,
+    signal: o.signal,
+    timeoutMs: o.timeoutMs,
+    lateToleranceMs: load.lateToleranceMs,
+    maxInFlight: load.maxConnections,
+    maxQueued: queueBound(profile, load.maxConnections, o.timeoutMs),
+    keys: o.planner.methods,
+    // One thread: the whole profile's estimate, booked on the first method.
+    estimateDivisor: 1,
+    estimateKey: o.planner.methods[0] ?? 'unknown',
+    plan: () => o.planner.next(),
+    keyOf: (call) => call.method,
+    skip: () => o.planner.skip(),
+    start: (p, release) => {
+      p.abandon = callWithTimeout(o, p.item, (r) => {
+        if ('value' in r) out.ok(p.item, r.value, p.intendedMs, p.sentMs);
+        else if ('err' in r) out.fail(p.item, r.err, p.intendedMs, p.sentMs);
         else {
-          c.scheduled--;
-          arrivalsOf(p.call.method).scheduled--;
+          hung++;
+          out.fail(p.item, undefined, p.intendedMs, p.sentMs, { errorClass: 'timeout', errorCode: 'callTimeout' });
         }
-      }
-      let counted = 0;
-      while (nextT !== undefined && startAtMs + nextT < overdueBefore && counted < COUNT_ONE_BY_ONE) {
-        const a = arrivalsOf(o.planner.skip());
-        c.scheduled++;
-        c.dropped++;
-        c.droppedRunEnded++;
-        a.scheduled++;
-        a.dropped++;
-        counted++;
-        nextT = schedule.next();
-      }
-      if (nextT !== undefined && startAtMs + nextT < overdueBefore) {
-        // Far behind: the rest is counted from the rate profile (booked on the first method, as an estimate).
-        const rest = Math.max(0, Math.round(expectedArrivals(profile, (overdueBefore - startAtMs) / 1000) - schedule.index));
-        const a = arrivalsOf(o.planner.methods[0] ?? 'unknown');
-        c.scheduled += rest;
-        c.dropped += rest;
-        c.droppedRunEnded += rest;
-        c.droppedEstimated += rest;
-        a.scheduled += rest;
-        a.dropped += rest;
-      }
-      resolve();
-    };
+        release(p);
+      });
+    },
+    abandon: (p) => {
+      p.abandon?.();
+      hung++;
+      out.fail(p.item, undefined, p.intendedMs, p.sentMs, { errorClass: 'timeout', errorCode: 'drainDeadline' });
+    },
   });
-  const onAbort = (): void => {
-    aborted = true;
-    finish(true);
-  };
-  o.signal.addEventListener('abort', onAbort, { once: true });
-  if (o.signal.aborted) onAbort();
-  const wait = startAtMs - now();
-  if (!stopped) {
-    if (wait > 0) endTimer = setLongTimeout(tick, Math.floor(wait));
-    else tick();
-  }
-  await done;
-  o.signal.removeEventListener('abort', onAbort);
-
-  const drainMs = aborted ? Math.min(2_000, o.timeoutMs) : o.timeoutMs + 1_000;
-  if (inFlight.size > 0) {
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, drainMs);
-      drained = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
-  }
   clearInterval(progress);
-  for (const p of inFlight) {
-    p.abandon?.();
-    c.abandonedInFlight++;
-    hung++;
-    out.fail(p.call, undefined, p.intendedMs, p.sentMs, { errorClass: 'timeout', errorCode: 'drainDeadline' });
-  }
-  inFlight.clear();
-  for (const [m, rec] of out.recorders) rec.arrivals = { ...arrivalsOf(m) };
-  return { recorders: out.recorders, counts: c, perMethod, aborted, hung };
+  for (const [m, rec] of out.recorders) rec.arrivals = { ...loop.arrivalsOf(m) };
+  return { recorders: out.recorders, counts: loop.counts, perMethod: loop.perKey, aborted: loop.aborted, hung };
 }
 
 export async function runClosedLoop(o: LoopOptions, connections: number, durationSec: number, startAtMs: number): Promise<LoopResult> {
