@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runResultSchema } from '../../src/result/model.js';
+import { bundleImports } from '../../src/engines/k6/build.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 
 const OPERATIONS = ['fetchMarkets', 'fetchOrderBook', 'fetchTicker', 'createOrder', 'cancelOrder'];
@@ -45,5 +46,21 @@ describe.each(['binance', 'okx', 'bybit'])('scenarios/%s.suite.yaml', (name) => 
     // The clean-up cancels by symbol and order id in the dialect: the open workload (which waits for every
     // answer) leaves nothing resting.
     expect((result.meta.notes ?? []).join('\n')).toMatch(/rest-open: clean-up cancelled [1-9]\d* of \d+ resting orders the run created(, \d+ already gone)?; 0 left resting/);
+  });
+
+  it('`loadgate k6 build` writes bundles that import only k6 modules and a config per workload in the dialect', async () => {
+    const out = join(await tempDir(), `k6-${name}`);
+    const r = await runCli(['k6', 'build', `scenarios/${name}.suite.yaml`, '--out', out, '--target-url', 'http://127.0.0.1:9'], { timeoutMs: 60_000 });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const dialect = { binance: 'binance-spot', okx: 'okx-v5', bybit: 'bybit-v5' }[name];
+    for (const w of ['rest-open', 'rest-closed', 'market-streams']) {
+      const config = JSON.parse(await readFile(join(out, `${w}.config.json`), 'utf8')) as { dialect: string };
+      expect(config.dialect, w).toBe(dialect);
+    }
+    for (const bundle of ['rest-mix.js', 'orderbook-ws.js']) {
+      const imports = bundleImports(await readFile(join(out, bundle), 'utf8'));
+      expect(imports.length, bundle).toBeGreaterThan(0);
+      expect(imports.filter((i) => i !== 'k6' && !i.startsWith('k6/')), bundle).toEqual([]);
+    }
   });
 });
