@@ -59,16 +59,22 @@ function credentials(): Credentials | undefined {
 }
 const CREDENTIALS = credentials();
 
+/** The workload's whole mix: built-in operations, then the suite's own endpoints (issue 10), as the Node engines order it. */
+export const WORKLOAD_MIX: readonly MixItem[] = [...CONFIG.mix, ...(CONFIG.customMix ?? [])];
+
 /**
  * A planner for this VU (module scope is per VU in k6): the workload's mix, or `mix` (order-lifecycle builds its
  * requests by name). Correlation ids are `lg-k6-<vu>-<n>`; the seed differs per VU so sizes differ, reproducibly.
+ * Custom endpoints are the config's `customEndpoints`: the planner builds, signs and classifies them like built-ins,
+ * and `send` tags them with their name, so loadgate files them under it.
  */
-export function vuPlanner(data: SetupData, mix: readonly MixItem[] = CONFIG.mix, seedFactor = 7919): RequestPlanner {
+export function vuPlanner(data: SetupData, mix: readonly MixItem[] = WORKLOAD_MIX, seedFactor = 7919): RequestPlanner {
   const vu = exec.vu.idInTest;
   let n = 0;
   const p = new RequestPlanner({
     dialect: DIALECT,
     mix,
+    ...(CONFIG.customEndpoints !== undefined ? { custom: CONFIG.customEndpoints } : {}),
     symbols: CONFIG.symbols,
     order: CONFIG.order,
     seed: vu * seedFactor,
@@ -157,7 +163,7 @@ export interface SetupData {
  * never invent a price); the thrown error ends k6 in setup, so loadgate exits 3 with this message.
  */
 export function setup(): SetupData {
-  return setupData(mixPlacesOrders(CONFIG.mix));
+  return setupData(mixPlacesOrders(WORKLOAD_MIX));
 }
 
 /** Set-up's own planner (no mix of its own: it only builds set-up requests and classifies). */

@@ -386,8 +386,8 @@ export function workloadMix(w: Workload): Array<{ endpoint: string; weight: numb
   return [...(w.mix ?? []), ...(w.customMix ?? [])];
 }
 
-/** Engines that run custom endpoints (they plan with src/workload/plan.ts). */
-export const CUSTOM_ENDPOINT_ENGINES: ReadonlySet<string> = new Set(['autocannon', 'open']);
+/** Engines that run custom endpoints (they plan with src/workload/plan.ts; k6's scenarios too). Not sdk: a driver calls SDK methods, not routes. */
+export const CUSTOM_ENDPOINT_ENGINES: ReadonlySet<string> = new Set(['autocannon', 'open', 'k6']);
 
 export const suiteSchema = z
   .strictObject({

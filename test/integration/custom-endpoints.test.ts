@@ -64,7 +64,20 @@ describe('custom endpoints', () => {
     const bad = { ...base, target: { mock: true, endpoints: { risk: { method: 'GET', path: '/v1/risk/{accont}' } } }, workloads: [{ ...base.workloads[0]!, mix: [{ endpoint: 'risk' }] }] };
     expect(() => parseSuite('s.yaml', bad)).toThrow(/target\.endpoints\.risk\.path: unknown placeholder \{accont\}/);
     const k6 = { ...base, workloads: [{ ...base.workloads[0]!, engine: 'k6', mix: [{ endpoint: 'lastTrade' }] }] };
-    expect(() => parseSuite('s.yaml', k6)).toThrow(/mix\[0\]\.endpoint: custom endpoint "lastTrade": the k6 engine does not run custom endpoints yet/);
+    // k6 runs them (its scenarios plan with the same RequestPlanner); the sdk engine calls SDK methods, not routes.
+    expect(parseSuite('s.yaml', k6).workloads[0]!.customMix?.map((m) => m.endpoint)).toEqual(['lastTrade']);
+    const sdk = { ...base, workloads: [{ ...base.workloads[0]!, driver: { sdk: 'ccxt', exchange: 'binance' }, mix: [{ endpoint: 'fetchTicker' }, { endpoint: 'lastTrade' }] }] };
+    const err = (() => {
+      try {
+        parseSuite('s.yaml', sdk);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).exitCode).toBe(2);
+    expect((err as Error).message).toMatch(/workloads\[0\]\.mix\[1\]\.endpoint: custom endpoint "lastTrade": the sdk engine does not run custom endpoints yet; use engine autocannon or open or k6/);
     const builtInName = { ...base, target: { mock: true, endpoints: { fetchTicker: endpoints.lastTrade } } };
     expect(() => parseSuite('s.yaml', builtInName)).toThrow(/target\.endpoints\.fetchTicker/);
   });

@@ -20,6 +20,7 @@ import { matchRoute } from '../../src/dialect/server.js';
 import { verifyRequest } from '../../src/dialect/request.js';
 import { buildScenarios, bundleImports, isK6Module, type BuiltBundle } from '../../src/engines/k6/build.js';
 import { K6_SCENARIOS } from '../../src/engines/k6/config.js';
+import { parseConfig, type LoadgateK6Config } from '../../src/engines/k6/script-config.js';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '../..');
@@ -169,7 +170,7 @@ interface Sample {
 }
 
 /** Loads a bundle (its ES module syntax turned into CommonJS) in a fresh context whose only modules are k6 stand-ins. */
-async function loadBundle(path: string, dialect: DialectName, mix: Array<{ endpoint: string; weight: number }>, ws?: { frames: string[] }) {
+async function loadBundle(path: string, dialect: DialectName, mix: Array<{ endpoint: string; weight: number }>, ws?: { frames: string[] }, custom?: Pick<LoadgateK6Config, 'customMix' | 'customEndpoints'>) {
   const { code } = await transform(readFileSync(path, 'utf8'), { format: 'cjs', target: 'es2017', loader: 'js' });
   const d = getDialect(dialect);
   const sent: Sent[] = [];
@@ -180,7 +181,8 @@ async function loadBundle(path: string, dialect: DialectName, mix: Array<{ endpo
   const answer = (method: string, url: string): { status: number; body: string } => {
     const u = new URL(url);
     const route = matchRoute(d, method, u.pathname);
-    if (route === undefined) return { status: 404, body: '{}' };
+    // A custom endpoint's path (no dialect route): the target has it.
+    if (route === undefined) return custom !== undefined && u.pathname.startsWith('/custom/') ? { status: 200, body: BODIES[dialect].ok } : { status: 404, body: '{}' };
     if (route.op === 'fetchTicker') return { status: 200, body: BODIES[dialect].ticker };
     if (route.op === 'createOrder') return { status: 200, body: BODIES[dialect].created };
     if (route.op === 'fetchMarkets') return { status: 200, body: '[]' };
@@ -223,7 +225,7 @@ async function loadBundle(path: string, dialect: DialectName, mix: Array<{ endpo
       },
     },
   };
-  const config = { version: 1, dialect, baseUrl: 'http://127.0.0.1:1', wsUrl: 'ws://127.0.0.1:1/ws', workload: 'w', load: { model: 'stream', connections: 1, connectRatePerSec: 1, durationSec: 60 }, mix, symbols: ['BTC/USDT'], order: { side: 'buy', type: 'limit', notionalMin: 100, notionalMax: 100, priceOffsetPct: 5 }, streams: [{ channel: 'orderbook' }], timeoutMs: 1000, thresholds: {} };
+  const config = { version: 1, dialect, baseUrl: 'http://127.0.0.1:1', wsUrl: 'ws://127.0.0.1:1/ws', workload: 'w', load: { model: 'stream', connections: 1, connectRatePerSec: 1, durationSec: 60 }, mix, symbols: ['BTC/USDT'], order: { side: 'buy', type: 'limit', notionalMin: 100, notionalMax: 100, priceOffsetPct: 5 }, streams: [{ channel: 'orderbook' }], timeoutMs: 1000, thresholds: {}, ...custom };
   const sandbox: Record<string, unknown> = {
     __ENV: { LOADGATE_CONFIG_JSON: JSON.stringify(config), LOADGATE_API_KEY: CREDS.apiKey, LOADGATE_API_SECRET: CREDS.apiSecret, LOADGATE_API_PASSPHRASE: CREDS.passphrase },
     require: (m: string) => {
@@ -265,6 +267,63 @@ describe('the k6 scenario bundles speak every dialect', () => {
     expect(orders).toEqual(['created', 'closed', 'created', 'closed']);
     expect(samples.filter((x) => x.metric === 'loadgate_orders').every((x) => typeof x.metadata.lg_order_id === 'string' && x.metadata.lg_symbol === 'BTC/USDT')).toBe(true);
     expect(samples.filter((x) => x.metric === 'loadgate_errors')).toEqual([]);
+  });
+
+  it.each(DIALECT_NAMES)('%s: rest-mix sends the suite\'s own endpoints (issue 10): method, filled path and params, signed so the dialect verifies it, tagged with their name', async (name) => {
+    const b = bundles.find((x) => x.scenario === 'rest-mix')!;
+    const custom = {
+      customMix: [{ endpoint: 'openOrders', weight: 2 }, { endpoint: 'riskLimits', weight: 1, depth: 7 }],
+      customEndpoints: {
+        openOrders: { method: 'POST' as const, path: '/custom/openOrders', params: { symbol: '{symbol}', limit: 5 }, signed: true },
+        riskLimits: { method: 'GET' as const, path: '/custom/risk/{symbol}', params: { depth: '{depth}' } },
+      },
+    };
+    const { exports, sent, samples, d } = await loadBundle(b.path, name, [{ endpoint: 'createOrder', weight: 1 }], undefined, custom);
+    const data = (exports.setup as () => unknown)();
+    for (let i = 0; i < 8; i++) (exports.default as (x: unknown) => void)(data);
+    const measured = sent.filter((s) => !s.name.startsWith('setup:'));
+    const byName = (n: string) => measured.filter((s) => s.name === n);
+    // Weighted round robin over createOrder 1, openOrders 2, riskLimits 1: 8 iterations are 2, 4 and 2.
+    expect([byName('createOrder').length, byName('openOrders').length, byName('riskLimits').length]).toEqual([2, 4, 2]);
+    const sym = d.symbols.toExchange('BTC/USDT');
+    for (const s of byName('riskLimits')) {
+      const u = new URL(s.url);
+      expect(s.method).toBe('GET');
+      expect(u.pathname).toBe(`/custom/risk/${encodeURIComponent(sym)}`);
+      expect(u.searchParams.get('depth')).toBe('7');
+      expect(Object.keys(s.headers).map((k) => k.toLowerCase()).filter((k) => /sign|key|passphrase/.test(k)), 'public: not signed').toEqual([]);
+    }
+    for (const s of byName('openOrders')) {
+      const u = new URL(s.url);
+      expect(s.method).toBe('POST');
+      expect(u.pathname).toBe('/custom/openOrders');
+      // json by default for POST (a dialect may sign the body differently, but the symbol travels in it or the query).
+      expect(`${u.search} ${s.body ?? ''}`).toContain(sym);
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(s.headers)) headers[k.toLowerCase()] = v;
+      const v = verifyRequest(d, { method: s.method, url: u.pathname + u.search, headers, body: s.body ?? '' }, (key) => (key === CREDS.apiKey ? CREDS : undefined), Date.now(), nodeHmac);
+      expect(v, `${name} openOrders`).toEqual({ ok: true, apiKey: CREDS.apiKey });
+    }
+    // Answered 200 in the dialect's shape: no error sample; the created orders are still reported.
+    expect(samples.filter((x) => x.metric === 'loadgate_errors')).toEqual([]);
+    expect(samples.filter((x) => x.metric === 'loadgate_orders').map((x) => x.tags.lg_order)).toEqual(['created', 'created']);
+  });
+
+  it('a failed custom request is classified in the dialect and reported under its endpoint name', async () => {
+    const b = bundles.find((x) => x.scenario === 'rest-mix')!;
+    const custom = { customMix: [{ endpoint: 'gone', weight: 1 }], customEndpoints: { gone: { method: 'GET' as const, path: '/nowhere' } } };
+    const { exports, sent, samples } = await loadBundle(b.path, 'binance-spot', [], undefined, custom);
+    const data = (exports.setup as () => unknown)();
+    for (let i = 0; i < 3; i++) (exports.default as (x: unknown) => void)(data);
+    expect(sent.filter((s) => !s.name.startsWith('setup:')).map((s) => s.name)).toEqual(['gone', 'gone', 'gone']);
+    const errors = samples.filter((x) => x.metric === 'loadgate_errors');
+    expect(errors.map((x) => [x.tags.name, x.tags.lg_status, x.tags.lg_class])).toEqual([['gone', '404', 'client'], ['gone', '404', 'client'], ['gone', '404', 'client']]);
+  });
+
+  it('a config whose custom mix names an endpoint it does not declare is refused, naming it', () => {
+    const base = { version: 1, baseUrl: 'http://127.0.0.1:1', workload: 'w', load: { model: 'closed' }, mix: [], symbols: ['BTC/USDT'] };
+    expect(() => parseConfig(JSON.stringify({ ...base, customMix: [{ endpoint: 'x', weight: 1 }] }))).toThrow(/customMix names "x", which customEndpoints does not declare/);
+    expect(parseConfig(JSON.stringify({ ...base, customMix: [{ endpoint: 'x', weight: 1 }], customEndpoints: { x: { method: 'GET', path: '/x' } } })).customMix).toHaveLength(1);
   });
 
   it.each(DIALECT_NAMES)('%s: orderbook-ws connects to the dialect URL and subscribes with its frames', async (name) => {

@@ -10,7 +10,7 @@
  * - Warm-up: the suite's `warmupSec`; and the suite's SLA is stored with the result, as `run` does.
  */
 import type { EndpointResult, RunResult } from '../../result/model.js';
-import type { Suite } from '../../suite/schema.js';
+import { workloadMix, type Suite } from '../../suite/schema.js';
 import { executorFor, isArrivalRate } from './executors.js';
 import { loadSpecOf } from './config.js';
 
@@ -43,8 +43,8 @@ export function attributeDropped(endpoints: Record<string, EndpointResult>, drop
 export function arrivalRateWeights(suite: Suite): Record<string, number> {
   const weights: Record<string, number> = {};
   for (const w of suite.workloads) {
-    if (w.load.model === 'stream' || !w.mix || !isArrivalRate(executorFor(loadSpecOf(w)))) continue;
-    for (const m of w.mix) weights[m.endpoint] = (weights[m.endpoint] ?? 0) + m.weight;
+    if (w.load.model === 'stream' || !isArrivalRate(executorFor(loadSpecOf(w)))) continue;
+    for (const m of workloadMix(w)) weights[m.endpoint] = (weights[m.endpoint] ?? 0) + m.weight;
   }
   return weights;
 }

@@ -5,8 +5,9 @@
 import type { LoadgateK6Config, LoadSpec } from './script-config.js';
 import { DEFAULT_EXPECTED_P99_MS, executorFor, isArrivalRate } from './executors.js';
 import { compileSla, type SlaPlan } from '../../sla/checks.js';
-import { targetDialect, type Suite, type Workload } from '../../suite/schema.js';
+import { targetDialect, workloadMix, type Suite, type Workload } from '../../suite/schema.js';
 import type { DialectName } from '../../dialect/registry.js';
+import type { CustomOperationSpec } from '../../dialect/custom.js';
 import { compileThresholds, type CompiledThresholds } from './thresholds.js';
 
 export const K6_SCENARIOS = ['rest-mix', 'order-lifecycle', 'orderbook-ws', 'spike', 'soak'] as const;
@@ -50,7 +51,21 @@ export function k6ScenarioName(workload: string): string {
 }
 
 export function endpointsOf(w: Workload): Set<string> {
-  return new Set([...(w.mix ?? []).map((m) => m.endpoint as string), ...(w.streams ?? []).map((s) => `ws:${s.channel}`)]);
+  return new Set([...workloadMix(w).map((m) => m.endpoint), ...(w.streams ?? []).map((s) => `ws:${s.channel}`)]);
+}
+
+/** The workload's custom mix entries and the specs of the endpoints they name (none: neither field, as before issue 10). */
+function customOf(suite: Suite, w: Workload): Pick<LoadgateK6Config, 'customMix' | 'customEndpoints'> {
+  const entries = w.customMix ?? [];
+  if (entries.length === 0) return {};
+  const customEndpoints: Record<string, CustomOperationSpec> = {};
+  for (const m of entries) {
+    const spec = suite.target.endpoints?.[m.endpoint];
+    // The schema refuses a mix entry naming an undeclared endpoint; a suite built by hand may still hold one.
+    if (spec === undefined) throw new Error(`workload ${w.name}: mix names "${m.endpoint}", which target.endpoints does not declare`);
+    customEndpoints[m.endpoint] = spec;
+  }
+  return { customMix: entries.map((m) => ({ endpoint: m.endpoint, weight: m.weight, ...(m.depth !== undefined ? { depth: m.depth } : {}) })), customEndpoints };
 }
 
 export interface BuiltConfig {
@@ -87,6 +102,7 @@ export function buildK6Config(suite: Suite, w: Workload, target: { baseUrl: stri
       workload: scenario,
       load,
       mix: (w.mix ?? []).map((m) => ({ endpoint: m.endpoint, weight: m.weight, ...(m.depth !== undefined ? { depth: m.depth } : {}) })),
+      ...customOf(suite, w),
       symbols: w.symbols,
       order: { ...w.order },
       streams: (w.streams ?? []).map((s) => ({ channel: s.channel, ...(s.symbols ? { symbols: s.symbols } : {}) })),

@@ -8,11 +8,19 @@
  * k6-loadable (loaded by k6 and by vitest): relative imports end in `.ts` (k6 ≥ 0.57 runs the sources as is).
  */
 import { DEFAULT_DIALECT, isDialectName, type DialectName } from '../../dialect/registry.ts';
+import type { CustomOperationSpec } from '../../dialect/custom.ts';
 
 export type HttpEndpoint = 'fetchMarkets' | 'fetchOrderBook' | 'fetchTicker' | 'createOrder' | 'cancelOrder';
 
 export interface MixEntry {
   endpoint: HttpEndpoint;
+  weight: number;
+  depth?: number;
+}
+
+/** A mix entry naming one of `customEndpoints` (the suite's `target.endpoints`, issue 10). */
+export interface CustomMixEntry {
+  endpoint: string;
   weight: number;
   depth?: number;
 }
@@ -50,6 +58,10 @@ export interface LoadgateK6Config {
   workload: string;
   load: LoadSpec;
   mix: MixEntry[];
+  /** The workload's mix entries that name custom endpoints; absent when it has none. */
+  customMix?: CustomMixEntry[];
+  /** The custom endpoints `customMix` names, by name: built, signed and classified like built-ins (src/dialect/custom.ts). */
+  customEndpoints?: Record<string, CustomOperationSpec>;
   symbols: string[];
   order: OrderSpec;
   streams: Array<{ channel: string; symbols?: string[] }>;
@@ -74,6 +86,8 @@ export function parseConfig(text: string): LoadgateK6Config {
   need(c.load !== undefined && typeof c.load === 'object', 'load is required');
   need(Array.isArray(c.mix), 'mix must be a list');
   need(Array.isArray(c.symbols) && c.symbols.length > 0, 'symbols must be a non-empty list');
+  need(c.customMix === undefined || Array.isArray(c.customMix), 'customMix must be a list');
+  for (const m of c.customMix ?? []) need(c.customEndpoints !== undefined && typeof c.customEndpoints[m.endpoint] === 'object', `customMix names "${m.endpoint}", which customEndpoints does not declare`);
   if (c.dialect === undefined) c.dialect = DEFAULT_DIALECT;
   need(typeof c.dialect === 'string' && isDialectName(c.dialect), `dialect "${String(c.dialect)}" is not one loadgate speaks`);
   return c as LoadgateK6Config;
