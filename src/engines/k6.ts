@@ -19,7 +19,7 @@ import { k6Version, runK6 } from './k6/run.js';
 import { ingestNdjsonFile } from './k6/ingest-ndjson.js';
 import { ingestSummary } from './k6/ingest-summary.js';
 import { k6ErrorLines } from './k6/stderr.js';
-import { attributeDropped } from './k6/as-run.js';
+import { attributeDropped, mixWeights } from './k6/as-run.js';
 import { cancelK6RestingOrders } from './k6/cleanup.js';
 
 interface Prepared {
@@ -134,10 +134,9 @@ export function createK6Engine(opts: K6EngineOptions = {}): Engine {
         // Orders the run created and left resting are cancelled now that k6 has ended (also after a stop, in a shorter bound).
         notes.push(...(await cancelK6RestingOrders(ctx.target, w, ing.restingOrders, { budgetMs: ctx.signal.aborted || exit.interrupted ? 3_000 : 10_000 })).notes);
         const dropped = ing.custom.dropped_iterations?.count ?? 0;
-        if (isArrivalRate(executorFor(buildK6Config(ctx.suite, w, ctx.target).config.load)) && w.mix) {
-          // k6 counts dropped iterations per scenario; one iteration = one request of the mix, so split them by weight.
-          const weights: Record<string, number> = {};
-          for (const m of w.mix) weights[m.endpoint] = (weights[m.endpoint] ?? 0) + m.weight;
+        const weights = mixWeights(w);
+        if (isArrivalRate(executorFor(buildK6Config(ctx.suite, w, ctx.target).config.load)) && Object.keys(weights).length > 0) {
+          // k6 counts dropped iterations per scenario; one iteration = one request of the whole mix (custom endpoints too), so split them by weight.
           attributeDropped(endpoints, dropped, weights);
           if (dropped > 0) notes.push(`k6 dropped ${dropped} iterations (not enough VUs at the arrival rate): split over the endpoints by mix weight`);
         }

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildK6Config, endpointsOf } from '../../src/engines/k6/config.js';
 import { parseConfig } from '../../src/engines/k6/script-config.js';
-import { arrivalRateWeights } from '../../src/engines/k6/as-run.js';
+import { arrivalRateWeights, attributeDropped, mixWeights } from '../../src/engines/k6/as-run.js';
 import { ingestNdjsonBuffers } from '../../src/engines/k6/ingest-ndjson.js';
 import { ingestSummary } from '../../src/engines/k6/ingest-summary.js';
 import { parseSuite } from '../../src/suite/load.js';
@@ -73,6 +73,12 @@ describe('the k6 config of a workload with custom endpoints', () => {
 
   it('splits dropped iterations over the custom endpoints too (the whole mix\'s weights)', () => {
     expect(arrivalRateWeights(suite())).toEqual({ fetchTicker: 3, fetchOpenOrders: 2, riskLimits: 1 });
+    // The k6 engine's own split after a run (src/engines/k6.ts) uses the same weights.
+    const weights = mixWeights(suite().workloads[0]!);
+    expect(weights).toEqual({ fetchTicker: 3, fetchOpenOrders: 2, riskLimits: 1 });
+    const eps = Object.fromEntries(Object.keys(weights).map((n) => [n, { requests: 10 } as never]));
+    attributeDropped(eps, 12, weights);
+    expect(Object.fromEntries(Object.entries(eps).map(([n, e]) => [n, (e as { arrivals: { dropped: number } }).arrivals.dropped]))).toEqual({ fetchTicker: 6, fetchOpenOrders: 4, riskLimits: 2 });
   });
 });
 

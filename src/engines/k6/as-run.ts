@@ -10,7 +10,7 @@
  * - Warm-up: the suite's `warmupSec`; and the suite's SLA is stored with the result, as `run` does.
  */
 import type { EndpointResult, RunResult } from '../../result/model.js';
-import { workloadMix, type Suite } from '../../suite/schema.js';
+import { workloadMix, type Suite, type Workload } from '../../suite/schema.js';
 import { executorFor, isArrivalRate } from './executors.js';
 import { loadSpecOf } from './config.js';
 
@@ -39,12 +39,18 @@ export function attributeDropped(endpoints: Record<string, EndpointResult>, drop
   }
 }
 
+/** One workload's mix weights by endpoint, built-in and custom, added into `into`. */
+export function mixWeights(w: Workload, into: Record<string, number> = {}): Record<string, number> {
+  for (const m of workloadMix(w)) into[m.endpoint] = (into[m.endpoint] ?? 0) + m.weight;
+  return into;
+}
+
 /** Mix weights of the suite's arrival-rate HTTP workloads (the ones k6 runs on an arrival-rate executor). */
 export function arrivalRateWeights(suite: Suite): Record<string, number> {
   const weights: Record<string, number> = {};
   for (const w of suite.workloads) {
     if (w.load.model === 'stream' || !isArrivalRate(executorFor(loadSpecOf(w)))) continue;
-    for (const m of workloadMix(w)) weights[m.endpoint] = (weights[m.endpoint] ?? 0) + m.weight;
+    mixWeights(w, weights);
   }
   return weights;
 }
