@@ -6,12 +6,11 @@
 import { createHmac } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
-import { parse } from 'acorn';
-import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import type { hmac as k6Hmac } from 'k6/crypto';
 import type * as DialectModule from '../../src/dialect/index.js';
 import type { HmacFn } from '../../src/dialect/index.js';
+import { loadAsK6 } from '../helpers/k6-loadable.js';
 
 // Type-level: k6/crypto's hmac is an HmacFn as it is, so a scenario passes it straight in.
 export type K6HmacFits = typeof k6Hmac extends HmacFn ? true : never;
@@ -22,17 +21,9 @@ const entry = fileURLToPath(new URL('../../src/dialect/index.ts', import.meta.ur
 
 describe('dialect bundle', () => {
   it('bundles without Node built-ins and runs in a bare context (signing with an injected HMAC, decoding, sequence)', async () => {
-    const out = await build({ entryPoints: [entry], bundle: true, write: false, format: 'iife', globalName: 'dialects', platform: 'neutral', target: 'es2017', logLevel: 'silent' });
-    const code = out.outputFiles[0]!.text;
-    expect(code).not.toMatch(/\brequire\(|node:/);
-    // Syntax k6 0.48 parses (as src/engines/k6/build.ts checks its bundles), and no ES2019+ library methods it may lack.
-    expect(() => parse(code, { ecmaVersion: 2017, sourceType: 'script' })).not.toThrow();
-    expect(code).not.toMatch(/\.(matchAll|replaceAll|flatMap|fromEntries|at)\(/);
-    const sandbox: Record<string, unknown> = {};
-    vm.createContext(sandbox);
-    vm.runInContext(`${code}\nglobalThis.dialects = dialects;`, sandbox, { timeout: 5000 });
+    const { exports, sandbox } = await loadAsK6(entry, 'dialects');
     for (const name of ['require', 'process', 'Buffer', 'URLSearchParams', 'TextEncoder']) expect(vm.runInContext(`typeof ${name}`, sandbox), name).toBe('undefined');
-    const d = sandbox.dialects as typeof DialectModule;
+    const d = exports as typeof DialectModule;
     expect(d.DIALECT_NAMES).toEqual(['loadgate', 'binance-spot', 'okx-v5', 'bybit-v5']);
     const calls: string[] = [];
     // Stands in for k6/crypto's hmac(algo, secret, data, encoding); checked against node:crypto below.

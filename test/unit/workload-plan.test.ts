@@ -1,11 +1,9 @@
 /** The one request planner (src/workload/plan.ts): mix, sizing, symbols, every dialect, signing at send, custom endpoints, k6-loadability. */
 import { createHmac } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import vm from 'node:vm';
-import { parse } from 'acorn';
-import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { DIALECT_NAMES, getDialect, verifyRequest, type HmacFn, type ReceivedRequest } from '../../src/dialect/index.js';
+import { loadAsK6 } from '../helpers/k6-loadable.js';
 import { RequestPlanner, sizeOrder, snap, snapUp, unifiedSymbol, readsSuccessBodies, type PlannerOptions, type SendableRequest } from '../../src/workload/plan.js';
 import type * as PlanModule from '../../src/workload/plan.js';
 
@@ -166,24 +164,8 @@ describe('k6-loadable', () => {
   it('bundles without Node built-ins (es2017) and plans and signs in a bare context', async () => {
     const entry = fileURLToPath(new URL('../../src/workload/plan.ts', import.meta.url));
     const registry = fileURLToPath(new URL('../../src/dialect/registry.ts', import.meta.url));
-    const out = await build({
-      stdin: { contents: `export * from ${JSON.stringify(entry)}; export { getDialect } from ${JSON.stringify(registry)};`, resolveDir: process.cwd(), loader: 'ts' },
-      bundle: true,
-      write: false,
-      format: 'iife',
-      globalName: 'plan',
-      platform: 'neutral',
-      target: 'es2017',
-      logLevel: 'silent',
-    });
-    const code = out.outputFiles[0]!.text;
-    expect(code).not.toMatch(/\brequire\(|node:/);
-    expect(() => parse(code, { ecmaVersion: 2017, sourceType: 'script' })).not.toThrow();
-    expect(code).not.toMatch(/\.(matchAll|replaceAll|flatMap|fromEntries|at)\(/);
-    const sandbox: Record<string, unknown> = {};
-    vm.createContext(sandbox);
-    vm.runInContext(`${code}\nglobalThis.plan = plan;`, sandbox, { timeout: 5000 });
-    const m = sandbox.plan as typeof PlanModule & { getDialect: typeof getDialect };
+    const { exports } = await loadAsK6({ contents: `export * from ${JSON.stringify(entry)}; export { getDialect } from ${JSON.stringify(registry)};` }, 'plan');
+    const m = exports as typeof PlanModule & { getDialect: typeof getDialect };
     const p = new m.RequestPlanner({ dialect: m.getDialect('okx-v5'), mix: [{ endpoint: 'createOrder', weight: 1 }], symbols: ['BTC-USDT'], order, seed: 3, credentials: creds, hmac, wallClockMs: () => T, nextId: () => 'lg-k6-1' });
     p.setReferencePrice('BTC-USDT', 65_000);
     const w = p.signedNow(p.next(false));
