@@ -30,11 +30,7 @@ describe('shipped SDK suites', () => {
     async ([file, sdk], ctx) => {
       const { r, result, report } = await runShipped(file);
       expect(r.stderr).not.toMatch(/\n\s+at /);
-      // Saturation is accepted here (vitest.config.ts); a generator so starved by a busy machine that its own stalls
-      // break the SLA measures itself, not the SDK: skip rather than judge those numbers.
-      if (r.code !== 0 && result.generator?.saturated) ctx.skip(`generator saturated (box overloaded): ${result.generator.reasons.join('; ')}`);
-      expect(r.code, r.stdout.slice(-3000)).toBe(0);
-      expect(report.verdict.status).toBe('pass');
+      // What the SDK measured holds however busy the machine is.
       expect(result.meta.engines.map((e) => e.name)).toEqual(['sdk']);
       expect(result.meta.engines[0]!.version.replace(/^\S+ \((.*)\)$/, '$1')).toMatch(sdk);
       expect(result.meta.target.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -45,6 +41,11 @@ describe('shipped SDK suites', () => {
       }
       expect(r.stdout).toMatch(/endpoint\s+requests\s+req\/s\s+err %\s+p50\s+p95\s+p99/);
       expect(r.stdout).toMatch(/markets loaded in set-up \(loadMarkets: 4 markets/);
+      // The verdict: saturation is accepted here (vitest.config.ts), but a generator so starved by a busy machine
+      // that its own stalls break the SLA measures itself, not the SDK: then the pass is not judged.
+      if (r.code !== 0 && result.generator?.saturated) ctx.skip(`verdict not judged: generator saturated (box overloaded): ${result.generator.reasons.join('; ')}`);
+      expect(r.code, r.stdout.slice(-3000)).toBe(0);
+      expect(report.verdict.status).toBe('pass');
       expect(report.verdict.checks.some((c) => c.id === 'createOrder.successRatePct' && c.status === 'pass')).toBe(true);
     },
   );
