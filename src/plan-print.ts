@@ -3,6 +3,7 @@
  * suite in, a plan (data) and its text out; no network, no files, no clock.
  */
 import { DIALECT_NAMES, getDialect } from './dialect/registry.js';
+import { closedOrderPool, SETUP_ORDER_POOL } from './engines/exchange-requests.js';
 import type { RestOperation } from './dialect/types.js';
 import { buildRateProfile, expectedArrivals } from './engines/open/schedule.js';
 import { executorFor, soakScenario, spikeScenario, type K6Scenario } from './engines/k6/executors.js';
@@ -151,8 +152,8 @@ export function dryRunPlan(suite: Suite, opts: DryRunOptions = {}): DryRunPlan {
     });
     const createShare = perOp.get('createOrder') ?? 0;
     const placesOrders = live.orderWorkloads.some((o) => o.workload === w.name);
-    // Set-up creates resting orders for cancelOrder to cancel (src/engines/autocannon.ts, open/runner.ts, sdk.ts).
-    const setupPool = !perOp.has('cancelOrder') ? 0 : engine === 'autocannon' && l.model === 'closed' ? Math.min(2000, l.connections * 50) : engine === 'open' && l.model === 'open' ? 200 * l.workers : engine === 'sdk' ? 100 : 0;
+    // Set-up creates resting orders for cancelOrder to cancel, as many as the engines place (SETUP_ORDER_POOL).
+    const setupPool = !perOp.has('cancelOrder') ? 0 : engine === 'autocannon' && l.model === 'closed' ? closedOrderPool(l.connections) : engine === 'open' && l.model === 'open' ? SETUP_ORDER_POOL.openPerWorker * l.workers : engine === 'sdk' ? SETUP_ORDER_POOL.sdk : 0;
     const o = w.order;
     const price = o.type === 'market' ? 'market orders: filled at the market price' : `limit, ${fmt(o.priceOffsetPct, 3)}% away from the last price read from the ticker at set-up (unknown until then)`;
     const orders = placesOrders

@@ -14,7 +14,6 @@ import { RESULT_SCHEMA_VERSION, type EndpointResult, type RunResult, type Genera
 import { mergeEndpoint } from './result/merge.js';
 import { EndpointRecorder } from './result/recorder.js';
 import { engineOf, loadSeconds, targetDialect, type Suite, type Workload } from './suite/schema.js';
-import { DEFAULT_DIALECT, type DialectName } from './dialect/registry.js';
 import { getEngine } from './engines/registry.js';
 import { assertLiveOrdersAllowed, effectiveEngine } from './safety.js';
 import { planRateCap } from './rate-cap.js';
@@ -62,7 +61,6 @@ export async function openTarget(suite: Suite, env: NodeJS.ProcessEnv = process.
     credentials = { apiKey: apiKey!, apiSecret: apiSecret!, ...(passphrase ? { passphrase } : {}) };
   }
   const dialect = targetDialect(t);
-  assertDialectWired(suite, dialect);
   const endpoints = t.endpoints === undefined ? {} : { endpoints: t.endpoints };
   if (t.mock !== undefined) {
     const mockOpts = withStreamRates({ ...(t.mock === true ? {} : t.mock), dialect }, suite);
@@ -80,22 +78,6 @@ export async function openTarget(suite: Suite, env: NodeJS.ProcessEnv = process.
   const u = new URL(baseUrl);
   const wsUrl = t.wsUrl ?? `${u.protocol === 'https:' ? 'wss' : 'ws'}://${u.host}/ws`;
   return { target: { baseUrl, wsUrl, credentials, dialect, ...endpoints, timeoutMs: t.timeoutMs, mock: false }, mock: undefined, close: async () => {} };
-}
-
-/**
- * Engines that speak every dialect; the others speak only `loadgate` until they are wired (issue 10). Refused
- * before anything starts, so a suite never measures the wrong protocol. Add an engine here when it reads the dialect.
- */
-const DIALECT_READY_ENGINES: ReadonlySet<string> = new Set<string>(['sdk', 'autocannon', 'open', 'ws', 'k6']);
-
-function assertDialectWired(suite: Suite, dialect: DialectName): void {
-  if (dialect === DEFAULT_DIALECT) return;
-  const notYet = [...new Set(suite.workloads.map(engineOf))].filter((e) => !DIALECT_READY_ENGINES.has(e));
-  if (notYet.length > 0) {
-    throw new InputError('LG_DIALECT_UNSUPPORTED', `target.dialect: the ${notYet.join(', ')} engine${notYet.length > 1 ? 's do' : ' does'} not speak ${dialect} yet`, {
-      hint: `use dialect ${DEFAULT_DIALECT}, or an engine that speaks ${dialect}`,
-    });
-  }
 }
 
 /** A stream workload's `ratePerSec` per channel tells the mock how fast to publish (unless the mock options say). */

@@ -5,33 +5,12 @@
  * refusal happens before any connection or DNS lookup.
  */
 import { InputError } from './errors.js';
+import { hostOf, isLoopbackHost } from './loopback.js';
+
+export { hostOf, isLoopbackHost };
 import { mixPlacesOrders } from './workload/plan.js';
 import { scenarioFor } from './engines/k6/config.js';
 import { engineOf, type Suite, type Workload } from './suite/schema.js';
-
-/**
- * Whether a URL's host is this machine's loopback: `localhost`, 127.0.0.0/8, `::1` (and IPv4-mapped
- * `::ffff:127.x.y.z`). WHATWG URL parsing normalises the spellings first (`127.1`, `0x7f.0.0.1`,
- * `[0:0:0:0:0:0:0:1]`), so they are caught too. Anything else, including names that might resolve to loopback
- * (`foo.localhost`, an /etc/hosts entry), counts as remote: no lookup is made to find out.
- */
-export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.toLowerCase().replace(/\.$/, '');
-  if (h === 'localhost') return true;
-  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)) return h.split('.').every((p) => Number(p) <= 255);
-  const v6 = h.replace(/^\[|\]$/g, '');
-  if (v6 === '::1') return true;
-  return /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(v6);
-}
-
-/** The host (as the URL spells it after normalisation) of a URL, or undefined when it does not parse. */
-export function hostOf(url: string): string | undefined {
-  try {
-    return new URL(url).hostname;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Why a workload creates or cancels orders, or undefined when it does not: its mix has createOrder / cancelOrder

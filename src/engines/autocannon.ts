@@ -17,7 +17,7 @@ import { EndpointRecorder } from '../result/recorder.js';
 import { InputError } from '../errors.js';
 import { MAX_TIMER_MS } from './timers.js';
 import type { Engine, EngineContext, EngineOutput, PrepareContext } from './types.js';
-import { cancelRestingOrders, describeCleanup, prepareWorkload, RequestFactory, type PlannedRequest } from './exchange-requests.js';
+import { cancelRestingOrders, closedOrderPool, describeCleanup, prepareWorkload, RequestFactory, type PlannedRequest } from './exchange-requests.js';
 
 const require = createRequire(import.meta.url);
 const AUTOCANNON_VERSION: string = (require('autocannon/package.json') as { version: string }).version;
@@ -50,7 +50,7 @@ export const autocannonEngine: Engine = {
       });
     }
     const factory = new RequestFactory({ workload: w, credentials: ctx.target.credentials, seed: ctx.seed, dialect: ctx.target.dialect, custom: ctx.target.endpoints });
-    const notes = await prepareWorkload(ctx.target.baseUrl, factory, { orderPool: Math.min(2000, w.load.connections * 50), timeoutMs: ctx.target.timeoutMs, signal: ctx.signal });
+    const notes = await prepareWorkload(ctx.target.baseUrl, factory, { orderPool: closedOrderPool(w.load.connections), timeoutMs: ctx.target.timeoutMs, signal: ctx.signal });
     return { factory, notes };
   },
   async run(ctx: EngineContext, prepared?: unknown): Promise<EngineOutput> {

@@ -21,6 +21,17 @@ export { weightedRoundRobin, type PlannedRequest, type SendableRequest } from '.
 /** Seeded PRNG: reproducible mixes and order sizes. */
 export { mulberry32 };
 
+/**
+ * Resting orders placed in set-up for a mix with cancelOrder (a cancel needs an order of the run's to cancel):
+ * per closed connection (at most `closedMax`), per open-model worker, per sdk workload. The engines and the
+ * dry-run read these.
+ */
+export const SETUP_ORDER_POOL = { closedPerConnection: 50, closedMax: 2000, openPerWorker: 200, sdk: 100 } as const;
+
+export function closedOrderPool(connections: number): number {
+  return Math.min(SETUP_ORDER_POOL.closedMax, connections * SETUP_ORDER_POOL.closedPerConnection);
+}
+
 /** node:crypto's HMAC in the dialects' injected shape. */
 export const nodeHmac: HmacFn = (algorithm, secret, payload, encoding) => createHmac(algorithm, secret).update(payload).digest(encoding);
 

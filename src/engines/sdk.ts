@@ -17,7 +17,7 @@ import { PHASE_HEADER } from '../workload/plan.js';
 import type { EndpointResult } from '../result/model.js';
 import { assessGenerator, ProcessUsageMonitor, ThreadHealthProbe } from './generator-health.js';
 import { describeArrivals } from './open/runner.js';
-import { describeCleanup, type OrderCleanup } from './exchange-requests.js';
+import { describeCleanup, SETUP_ORDER_POOL, type OrderCleanup } from './exchange-requests.js';
 import type { Engine, EngineContext, EngineOutput, PrepareContext } from './types.js';
 import { CallPlanner } from './sdk/calls.js';
 import type { DriverContext } from './sdk/contract.js';
@@ -119,7 +119,7 @@ async function prepareSdk(ctx: PrepareContext, opts: SdkEngineOptions): Promise<
     }
   }
   if (planner.needsOrders) {
-    const pool = opts.orderPool ?? 100;
+    const pool = opts.orderPool ?? SETUP_ORDER_POOL.sdk;
     const calls = Array.from({ length: pool }, () => planner.build('createOrder'));
     await eachLimited(calls, 8, () => !ctx.signal.aborted, async (call) => {
       try {

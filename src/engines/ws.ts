@@ -12,7 +12,7 @@ import { WebSocket } from 'ws';
 import { getDialect } from '../dialect/registry.js';
 import type { Channel, StreamSubscription } from '../dialect/types.js';
 import { InputError } from '../errors.js';
-import { mulberry32 } from './exchange-requests.js';
+import { mulberry32 } from '../random.js';
 import { assessGenerator, ProcessUsageMonitor, ThreadHealthProbe } from './generator-health.js';
 import type { Engine, EngineContext, EngineOutput } from './types.js';
 import { setLongTimeout, type LongTimeout } from './timers.js';

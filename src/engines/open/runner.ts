@@ -26,7 +26,7 @@ import { createHistogram, recordUs } from '../../result/histogram.js';
 import type { Workload } from '../../suite/schema.js';
 import type { DialectName } from '../../dialect/registry.js';
 import type { CustomOperationSpec } from '../../dialect/custom.js';
-import { cancelRestingOrders, classifyTransportError, prepareWorkload, RequestFactory, type OrderCleanup, type PlannedRequest } from '../exchange-requests.js';
+import { cancelRestingOrders, classifyTransportError, prepareWorkload, RequestFactory, SETUP_ORDER_POOL, type OrderCleanup, type PlannedRequest } from '../exchange-requests.js';
 import type { ThreadHealthProbe } from '../generator-health.js';
 import type { Credentials } from '../types.js';
 import { ArrivalSchedule, buildRateProfile } from './schedule.js';
@@ -96,7 +96,7 @@ export async function prepareRunner(opts: RunnerOptions): Promise<{ notes: strin
     ...(opts.dialect !== undefined ? { dialect: opts.dialect } : {}),
     custom: opts.custom,
   });
-  const setupNotes = await prepareWorkload(opts.baseUrl, factory, { orderPool: opts.orderPool ?? 200, timeoutMs: opts.timeoutMs, signal: opts.signal });
+  const setupNotes = await prepareWorkload(opts.baseUrl, factory, { orderPool: opts.orderPool ?? SETUP_ORDER_POOL.openPerWorker, timeoutMs: opts.timeoutMs, signal: opts.signal });
   return { notes: setupNotes, run: (startAtMs) => runLoop(opts, factory, startAtMs, workerIndex, workerCount) };
 }
 

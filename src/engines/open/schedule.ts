@@ -7,7 +7,7 @@
  * (a non-homogeneous Poisson process by time change). Intended times are solved from N(t) directly, so a
  * long run never accumulates timer error.
  */
-import { mulberry32 } from '../exchange-requests.js';
+import { mulberry32 } from '../../random.js';
 
 export interface OpenLoadSpec {
   ratePerSec: number;

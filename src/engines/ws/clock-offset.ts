@@ -6,6 +6,7 @@
  * operation (GET /api/v1/time, /api/v3/time, /api/v5/public/time, /v5/market/time: ms server time).
  */
 import { DIALECTS } from '../../dialect/registry.js';
+import { hostOf, isLoopbackHost } from '../../loopback.js';
 import { buildRequest } from '../../dialect/request.js';
 import type { Dialect } from '../../dialect/types.js';
 import type { ClockOffset } from './collector.js';
@@ -32,12 +33,8 @@ export function offsetFromSamples(samples: readonly OffsetSample[], serverResolu
 
 /** Is the WebSocket URL's host this machine? Then the clocks agree and no estimate is needed. */
 export function isLocalUrl(url: string): boolean {
-  try {
-    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-    return host === 'localhost' || host === '::1' || /^127\./.test(host);
-  } catch {
-    return false;
-  }
+  const host = hostOf(url);
+  return host !== undefined && isLoopbackHost(host);
 }
 
 export interface OffsetProbeDeps {
