@@ -5,7 +5,8 @@
 import { DIALECT_NAMES, getDialect } from './dialect/registry.js';
 import { closedOrderPool, SETUP_ORDER_POOL } from './engines/exchange-requests.js';
 import type { RestOperation } from './dialect/types.js';
-import { buildRateProfile, expectedArrivals } from './engines/open/schedule.js';
+import { buildRateProfile, expectedArrivals, peakRatePerSec } from './engines/open/schedule.js';
+import { connectionShare, warmUpPlan } from './engines/open/runner.js';
 import { executorFor, soakScenario, spikeScenario, type K6Scenario } from './engines/k6/executors.js';
 import { loadSpecOf, scenarioFor } from './engines/k6/config.js';
 import { planRateCap, type RateCapOptions, type WorkloadCap } from './rate-cap.js';
@@ -48,6 +49,8 @@ export interface PlannedWorkload {
   cap: WorkloadCap | undefined;
   /** The SDK driving it (`ccxt binance`, a module), for driver workloads. */
   driver: string | undefined;
+  /** Open engine: unmeasured health requests sent before the clock starts to open the pool (src/engines/open/runner.ts). */
+  warmUp: { requests: number; connections: number } | undefined;
 }
 
 export interface DryRunPlan {
@@ -79,6 +82,21 @@ function k6Arrivals(s: K6Scenario): number | undefined {
     return n;
   }
   return undefined;
+}
+
+/** The open engine's warm-up: per worker, its share of the peak rate over its share of the pool. */
+function openWarmUp(w: Workload, engine: string): PlannedWorkload['warmUp'] {
+  const l = w.load;
+  if (engine !== 'open' || l.model !== 'open') return undefined;
+  const peak = peakRatePerSec(buildRateProfile(l));
+  let requests = 0;
+  let connections = 0;
+  for (let i = 0; i < l.workers; i++) {
+    const plan = warmUpPlan(peak / l.workers, connectionShare(l.maxConnections, i, l.workers));
+    requests += plan.connections * plan.rounds;
+    connections += plan.connections;
+  }
+  return { requests, connections };
 }
 
 /** Requests an open workload sends: its arrivals (k6: per its scenario's shape) × requests per arrival. */
@@ -167,7 +185,7 @@ export function dryRunPlan(suite: Suite, opts: DryRunOptions = {}): DryRunPlan {
           price,
         }
       : undefined;
-    return { name: w.name, engine, k6Scenario: k6, model: l.model, startAfterSec: w.startAfterSec, durationSec, load: loadLine(w, cap, k6), operations, requests, requestsAtMost, orders, cap, driver: driverName(w) };
+    return { name: w.name, engine, k6Scenario: k6, model: l.model, startAfterSec: w.startAfterSec, durationSec, load: loadLine(w, cap, k6), operations, requests, requestsAtMost, orders, cap, driver: driverName(w), warmUp: openWarmUp(w, engine) };
   });
   return {
     suite: suite.name ?? 'suite',
@@ -200,6 +218,7 @@ export function renderDryRun(p: DryRunPlan): string {
     else if (w.requests !== undefined) out.push(`  requests expected: ${fmt(Math.round(w.requests))}`);
     else if (w.requestsAtMost !== undefined) out.push(`  requests: at most ${fmt(w.requestsAtMost)} (closed: as many as the target answers, within the cap)`);
     else out.push('  requests: not bounded by a rate (closed model: as many as the target answers in that time)');
+    if (w.warmUp) out.push(`  warm-up: ${fmt(w.warmUp.requests)} health requests over ${fmt(w.warmUp.connections)} connections before the clock starts (not measured)`);
     for (const op of w.operations) {
       const wire = op.method === undefined ? (w.driver ? '(SDK method)' : `(no ${op.op} in dialect ${p.dialect})`) : `${op.method} ${op.path}`;
       const n = op.requests !== undefined ? `~${fmt(Math.round(op.requests))}` : `${fmt(op.share * 100)}%`;

@@ -36,15 +36,12 @@ export function createOpenEngine(opts: OpenEngineOptions = {}): Engine {
   };
 }
 
-/** Single-thread set-up done before the run's clock starts (worker threads set up inside the workers). */
-interface PreparedOpen {
-  opts: RunnerOptions;
-  probe: ThreadHealthProbe;
-  runner: Awaited<ReturnType<typeof prepareRunner>>;
-}
+/** Set-up done before the run's clock starts: this thread's runner, or the worker threads, each set up and warmed up. */
+type PreparedOpen = { kind: 'thread'; opts: RunnerOptions; probe: ThreadHealthProbe; runner: Awaited<ReturnType<typeof prepareRunner>> } | { kind: 'workers'; workers: PreparedWorkers };
 
-async function prepareOpen(ctx: PrepareContext, transport: TransportName): Promise<PreparedOpen | undefined> {
-  if (openLoadOf(ctx.workload).workers !== 1) return undefined;
+async function prepareOpen(ctx: PrepareContext, transport: TransportName, beforeClock = true): Promise<PreparedOpen> {
+  const workers = openLoadOf(ctx.workload).workers;
+  if (workers !== 1) return { kind: 'workers', workers: await spawnWorkers(ctx, transport, workers, beforeClock) };
   const probe = new ThreadHealthProbe();
   // originMs and onProgress are filled in by run(), when the clock has started.
   const opts: RunnerOptions = {
@@ -61,7 +58,7 @@ async function prepareOpen(ctx: PrepareContext, transport: TransportName): Promi
     transport,
     probe,
   };
-  return { opts, probe, runner: await prepareRunner(opts) };
+  return { kind: 'thread', opts, probe, runner: await prepareRunner(opts) };
 }
 
 export const openEngine: Engine = createOpenEngine();
@@ -80,8 +77,10 @@ async function runOpen(ctx: EngineContext, transport: TransportName, preparedOpe
   const startAtMs = (): number => Math.max(ctx.now(), ctx.originMs + ctx.workload.startAfterSec * 1000);
 
   let parts: Part[];
-  if (workers === 1) {
-    const { opts, probe, runner } = preparedOpen ?? (await prepareOpen(ctx, transport))!;
+  // Not prepared before the clock (a direct call): set up now; a stop then reaches the workers as on a started run.
+  const prepared = preparedOpen ?? (await prepareOpen(ctx, transport, false));
+  if (prepared.kind === 'thread') {
+    const { opts, probe, runner } = prepared;
     opts.originMs = ctx.originMs;
     opts.signal = ctx.signal;
     opts.onProgress = (p) => ctx.progress({ workload: ctx.workload.name, elapsedSec: p.elapsedSec, totalSec: totalSec(load), requests: p.requests, errors: p.errors, ...(p.p99Ms !== undefined ? { p99Ms: p.p99Ms } : {}) });
@@ -90,7 +89,7 @@ async function runOpen(ctx: EngineContext, transport: TransportName, preparedOpe
     const result = await runner.run(startAtMs());
     parts = [{ result, thread: probe.stop(), setupNotes: runner.notes }];
   } else {
-    parts = await runWorkers(ctx, transport, workers, usage, startAtMs);
+    parts = await runWorkers(ctx, prepared.workers, usage, startAtMs);
   }
   const usageEnd = usage.stop();
 
@@ -139,14 +138,36 @@ export function spawnOpenWorker(input: WorkerInput): Worker {
   return new Worker(new URL('./open/worker.js', here), { workerData: input });
 }
 
-async function runWorkers(ctx: EngineContext, transport: TransportName, count: number, usage: ProcessUsageMonitor, startAtMs: () => number): Promise<Part[]> {
-  const load = openLoadOf(ctx.workload);
-  const originEpochMs = performance.timeOrigin + ctx.originMs;
+/** Worker threads spawned, set up and warmed up (each says 'ready'), waiting for the clock's start. */
+interface PreparedWorkers {
+  threads: Worker[];
+  done: Array<Promise<Part>>;
+  /** Where progress goes once the run has started (the run's EngineContext). */
+  onProgress: ((i: number, m: Extract<WorkerMessage, { type: 'progress' }>) => void) | undefined;
+  started: boolean;
+  terminate: () => Promise<void>;
+}
+
+/**
+ * Spawns `count` workers and waits until every one has done its set-up and warm-up, before the clock starts, so
+ * the measured duration holds no thread start-up (issue 17). A stop, or another workload's failed set-up, while they
+ * wait ends them (the run will not start them). Called by run() itself (`beforeClock` false), a stop is only passed on:
+ * the workers end their set-up and report an aborted run.
+ */
+async function spawnWorkers(ctx: PrepareContext, transport: TransportName, count: number, beforeClock: boolean): Promise<PreparedWorkers> {
   const threads: Worker[] = [];
-  const progress = new Map<number, { requests: number; errors: number; p99Ms?: number | undefined }>();
   const ready: Array<Promise<string[]>> = [];
   const done: Array<Promise<Part>> = [];
   const setupNotes: string[][] = [];
+  const prepared: PreparedWorkers = {
+    threads,
+    done,
+    onProgress: undefined,
+    started: false,
+    terminate: async () => {
+      await Promise.all(threads.map((w) => w.terminate()));
+    },
+  };
 
   for (let i = 0; i < count; i++) {
     const input: WorkerInput = {
@@ -159,10 +180,11 @@ async function runWorkers(ctx: EngineContext, transport: TransportName, count: n
       seed: ctx.seed,
       workerIndex: i,
       workerCount: count,
-      originEpochMs,
       transport,
     };
     const w = spawnOpenWorker(input);
+    // Waiting workers do not keep the process alive; the run refs them when it starts them.
+    w.unref();
     threads.push(w);
     let onReady!: (n: string[]) => void;
     let onDone!: (p: Part) => void;
@@ -177,38 +199,65 @@ async function runWorkers(ctx: EngineContext, transport: TransportName, count: n
     );
     w.on('message', (m: WorkerMessage) => {
       if (m.type === 'ready') onReady((setupNotes[i] = m.notes));
-      else if (m.type === 'progress') {
-        progress.set(i, { requests: m.requests, errors: m.errors, p99Ms: m.p99Ms });
-        if (i === 0) {
-          let requests = 0;
-          let errors = 0;
-          let p99Ms: number | undefined;
-          // Worker histograms do not cross threads live: the worst worker's p99 (an upper bound of the whole's).
-          for (const p of progress.values()) (requests += p.requests), (errors += p.errors), (p99Ms = p.p99Ms === undefined ? p99Ms : Math.max(p99Ms ?? 0, p.p99Ms));
-          ctx.progress({ workload: ctx.workload.name, elapsedSec: Math.max(0, (ctx.now() - ctx.originMs) / 1000), totalSec: totalSec(load), requests, errors, ...(p99Ms !== undefined ? { p99Ms } : {}) });
-        }
-      } else if (m.type === 'done') onDone({ result: m.result, thread: m.thread, setupNotes: setupNotes[i] ?? [] });
+      else if (m.type === 'progress') prepared.onProgress?.(i, m);
+      else if (m.type === 'done') onDone({ result: m.result, thread: m.thread, setupNotes: setupNotes[i] ?? [] });
       else onFail(new RunError('openWorkerFailed', `open-model worker ${i} failed: ${m.message}`, { hint: 'run with workers: 1 to see the error in this thread' }));
     });
     w.on('error', (err) => onFail(new RunError('openWorkerFailed', `open-model worker ${i} crashed: ${err.message}`, { cause: err })));
     w.on('exit', (code) => onFail(new RunError('openWorkerFailed', `open-model worker ${i} exited (code ${code}) before reporting`)));
   }
-  // Rejections are handled by Promise.all below; keep unobserved ones quiet.
+  // Rejections are handled by Promise.all below and in runWorkers; keep unobserved ones quiet.
   for (const p of [...ready, ...done]) p.catch(() => undefined);
+
+  // A stop during set-up reaches the workers; a stop (or another workload's failed set-up) after it ends them.
+  const onAbort = (): void => {
+    if (prepared.started) return;
+    threads.forEach((w) => w.postMessage({ type: 'abort' }));
+    if (beforeClock) void prepared.terminate();
+  };
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  if (ctx.signal.aborted) onAbort();
+  // The listener stays: a stop between set-up and the start ends the waiting workers (runWorkers marks them started).
+  try {
+    await Promise.all(ready);
+  } catch (e) {
+    ctx.signal.removeEventListener('abort', onAbort);
+    await prepared.terminate();
+    throw e;
+  }
+  return prepared;
+}
+
+async function runWorkers(ctx: EngineContext, prepared: PreparedWorkers, usage: ProcessUsageMonitor, startAtMs: () => number): Promise<Part[]> {
+  const load = openLoadOf(ctx.workload);
+  const { threads, done } = prepared;
+  prepared.started = true;
+  const progress = new Map<number, { requests: number; errors: number; p99Ms?: number | undefined }>();
+  prepared.onProgress = (i, m) => {
+    progress.set(i, { requests: m.requests, errors: m.errors, p99Ms: m.p99Ms });
+    if (i !== 0) return;
+    let requests = 0;
+    let errors = 0;
+    let p99Ms: number | undefined;
+    // Worker histograms do not cross threads live: the worst worker's p99 (an upper bound of the whole's).
+    for (const p of progress.values()) (requests += p.requests), (errors += p.errors), (p99Ms = p.p99Ms === undefined ? p99Ms : Math.max(p99Ms ?? 0, p.p99Ms));
+    ctx.progress({ workload: ctx.workload.name, elapsedSec: Math.max(0, (ctx.now() - ctx.originMs) / 1000), totalSec: totalSec(load), requests, errors, ...(p99Ms !== undefined ? { p99Ms } : {}) });
+  };
+  for (const w of threads) w.ref();
 
   const onAbort = (): void => threads.forEach((w) => w.postMessage({ type: 'abort' }));
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   // An 'abort' listener added to an already aborted signal never fires.
   if (ctx.signal.aborted) onAbort();
   try {
-    await Promise.all(ready);
     // Start together a little ahead, so every worker's first tick lands on the same schedule origin.
     const startEpochMs = performance.timeOrigin + startAtMs() + 20;
+    const originEpochMs = performance.timeOrigin + ctx.originMs;
     usage.start();
-    for (const w of threads) w.postMessage({ type: 'start', startEpochMs });
+    for (const w of threads) w.postMessage({ type: 'start', startEpochMs, originEpochMs });
     return await Promise.all(done);
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
-    await Promise.all(threads.map((w) => w.terminate()));
+    await prepared.terminate();
   }
 }

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockExchange, type MockExchange } from '../../mocks/index.js';
 import { startMockProcess, type MockProcess } from '../../src/mock-process.js';
 import { openEngine } from '../../src/engines/open.js';
+import { warmUpPlan } from '../../src/engines/open/runner.js';
+import type { EngineContext } from '../../src/engines/types.js';
 import type { EngineOutput } from '../../src/engines/types.js';
 import { decodeHistogram, summarizeHistogram } from '../../src/result/histogram.js';
 import { resultFromOutput } from '../helpers/results.js';
@@ -158,5 +160,54 @@ describe('open-model engine accounting and health', () => {
     expect(out.incomplete?.reason).toMatch(/aborted/);
     expect(out.endpoints.fetchTicker!.arrivals!.scheduled).toBeLessThan(3000);
     expect(performance.now() - started).toBeLessThan(30_000);
+  });
+});
+
+describe('open-model set-up and warm-up happen before the clock starts (issue 17)', () => {
+  let mock: MockExchange;
+  beforeAll(async () => {
+    mock = await startMockExchange({});
+  });
+  afterAll(async () => {
+    await mock?.close();
+  });
+
+  const ctxOf = (w: Workload, signal = new AbortController().signal): Omit<EngineContext, 'originMs'> => ({
+    suite: {} as never,
+    workload: w,
+    target: { baseUrl: mock.url, wsUrl: '', credentials: undefined, timeoutMs: 10_000, dialect: 'loadgate', mock: true },
+    now: () => performance.now(),
+    signal,
+    progress: () => undefined,
+    seed: 1,
+  });
+
+  it.each([1, 2])('with %i worker(s): prepare() warms the pool with health requests only, and the run records exactly its own arrivals', async (workers) => {
+    const w = workload({ ratePerSec: 400, durationSec: 1, maxConnections: 32, workers });
+    const ctx = ctxOf(w);
+    mock.resetStats();
+    const prepared = await openEngine.prepare!(ctx);
+    // Every worker has warmed its share of the pool before prepare() returned, i.e. before the run's clock.
+    const plan = warmUpPlan(400 / workers, 32 / workers);
+    expect(mock.stats.byEndpoint.health).toBe(workers * plan.connections * plan.rounds);
+    mock.resetStats();
+    const out = await openEngine.run({ ...ctx, originMs: performance.now() }, prepared);
+    const ep = out.endpoints.fetchTicker!;
+    expect(ep.arrivals).toMatchObject({ scheduled: 400, sent: 400, dropped: 0 });
+    expect(ep.requests).toBe(400);
+    expect(out.endpoints.health).toBeUndefined();
+    // No warm-up after the clock started: the target saw the run's requests and nothing else.
+    expect(mock.stats.byEndpoint.health).toBe(0);
+    expect(mock.stats.byEndpoint.fetchTicker).toBe(400);
+  });
+
+  it('a stop after set-up, before the run, ends the waiting worker threads', async () => {
+    const ac = new AbortController();
+    const prepared = (await openEngine.prepare!(ctxOf(workload({ ratePerSec: 100, durationSec: 1, workers: 2 }), ac.signal))) as {
+      workers: { threads: Array<import('node:worker_threads').Worker> };
+    };
+    const exits = prepared.workers.threads.map((t) => new Promise<number>((r) => t.once('exit', r)));
+    ac.abort();
+    expect(await Promise.all(exits)).toHaveLength(2);
   });
 });

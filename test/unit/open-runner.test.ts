@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connectionShare } from '../../src/engines/open/runner.js';
+import { connectionShare, warmUpPlan } from '../../src/engines/open/runner.js';
 
 describe('open-model connection pool split over worker threads', () => {
   it('gives the workers shares that add up to maxConnections, never more', () => {
@@ -18,5 +18,24 @@ describe('open-model connection pool split over worker threads', () => {
 
   it('still gives every worker one connection when there are more workers than connections', () => {
     expect(Array.from({ length: 4 }, (_, i) => connectionShare(2, i, 4))).toEqual([1, 1, 1, 1]);
+  });
+});
+
+describe('warmUpPlan (issue 17)', () => {
+  it.each([1, 10, 400, 1000, 4000, 100_000])('at %i/s never sends more than half a second of the peak rate, nor past the pool', (rate) => {
+    for (const maxConnections of [1, 8, 64, 512]) {
+      const p = warmUpPlan(rate, maxConnections);
+      expect(p.connections).toBeGreaterThanOrEqual(1);
+      expect(p.connections).toBeLessThanOrEqual(maxConnections);
+      expect(p.rounds).toBeGreaterThanOrEqual(1);
+      expect(p.rounds).toBeLessThanOrEqual(16);
+      // One round at least; beyond it, half a second of the workload's own load.
+      if (p.rounds > 1) expect(p.connections * p.rounds).toBeLessThanOrEqual(Math.max(p.connections, rate * 0.5));
+    }
+  });
+  it('opens 10 ms of arrivals worth of connections', () => {
+    expect(warmUpPlan(1000, 512)).toEqual({ connections: 10, rounds: 16 });
+    expect(warmUpPlan(400, 64)).toEqual({ connections: 4, rounds: 16 });
+    expect(warmUpPlan(10, 64)).toEqual({ connections: 2, rounds: 2 });
   });
 });

@@ -43,6 +43,8 @@ describe('dry-run plan', () => {
     expect(orders!.orders).toMatchObject({ setupPool: 200, notionalMin: 10, notionalMax: 12, quote: 'USDT' });
     expect(orders!.orders!.expected).toBeCloseTo(40, 6);
     expect(orders!.orders!.price).toMatch(/unknown until then/);
+    // The warm-up follows the capped peak (10/s): 2 connections × 2 rounds, half a second of the capped rate at most.
+    expect(orders!.warmUp).toEqual({ requests: 4, connections: 2 });
   });
 
   it('a closed workload is not bounded by a rate: no request count, unless the cap bounds it', () => {

@@ -244,7 +244,7 @@ export async function runArrivalLoop<I>(spec: ArrivalLoopSpec<I>): Promise<Arriv
     }
     const delay = startAtMs + nextT - now();
     if (n >= BATCH || delay <= 0) immediate = setImmediate(tick);
-    else timer = setTimeout(tick, Math.max(1, Math.floor(delay)));
+    else timer = setTimeout(tick, Math.max(1, Math.round(delay)));
   };
 
   /** Books `a` as never scheduled: a stop, not the generator or the pool, kept it from being started. */

@@ -26,10 +26,10 @@ import { createHistogram, recordUs } from '../../result/histogram.js';
 import type { Workload } from '../../suite/schema.js';
 import type { DialectName } from '../../dialect/registry.js';
 import type { CustomOperationSpec } from '../../dialect/custom.js';
-import { cancelRestingOrders, classifyTransportError, prepareWorkload, RequestFactory, SETUP_ORDER_POOL, type OrderCleanup, type PlannedRequest } from '../exchange-requests.js';
+import { cancelRestingOrders, classifyTransportError, prepareWorkload, RequestFactory, SETUP_ORDER_POOL, type OrderCleanup, type PlannedRequest, type SendableRequest } from '../exchange-requests.js';
 import type { ThreadHealthProbe } from '../generator-health.js';
 import type { Credentials } from '../types.js';
-import { ArrivalSchedule, buildRateProfile } from './schedule.js';
+import { ArrivalSchedule, buildRateProfile, peakRatePerSec } from './schedule.js';
 import { createTransport, type Transport, type TransportName } from './transport.js';
 import { queueBound, runArrivalLoop, type ArrivalCounts } from './arrival-loop.js';
 
@@ -97,16 +97,58 @@ export async function prepareRunner(opts: RunnerOptions): Promise<{ notes: strin
     custom: opts.custom,
   });
   const setupNotes = await prepareWorkload(opts.baseUrl, factory, { orderPool: opts.orderPool ?? SETUP_ORDER_POOL.openPerWorker, timeoutMs: opts.timeoutMs, signal: opts.signal });
-  return { notes: setupNotes, run: (startAtMs) => runLoop(opts, factory, startAtMs, workerIndex, workerCount) };
-}
-
-async function runLoop(opts: RunnerOptions, factory: RequestFactory, startAtMs: number, workerIndex: number, workerCount: number): Promise<RunnerResult> {
   const load = openLoadOf(opts.workload);
-  const { now, originMs } = opts;
-  const profile = buildRateProfile(load);
   // Split the pool over workers (the shares add up to load.maxConnections); each gets at least one connection.
   const maxConnections = connectionShare(load.maxConnections, workerIndex, workerCount);
   const transport: Transport = createTransport(opts.transport, { baseUrl: opts.baseUrl, maxConnections, timeoutMs: opts.timeoutMs });
+  // Before the clock starts: open the connections the rate needs and run the client's hot path once (undici
+  // compiles its HTTP parser on the first connection), so the first measured second looks like the rest (issue 17).
+  const warm = warmUpPlan(peakRatePerSec(buildRateProfile(load)) / workerCount, maxConnections);
+  await warmUp(transport, factory.request('health'), warm, opts.timeoutMs, opts.signal);
+  return { notes: setupNotes, run: (startAtMs) => runLoop(opts, factory, transport, maxConnections, startAtMs, workerIndex, workerCount) };
+}
+
+/**
+ * Warm-up before the clock: as many connections as 10 ms of arrivals at the peak rate need (at least 2), and up to
+ * 16 rounds over them, but never more than half a second of the workload's own peak rate in all, so a warm-up
+ * never sends faster or more than the run itself would (a `maxRatePerSec` cap holds for it too).
+ */
+export function warmUpPlan(peakRatePerSec: number, maxConnections: number): { connections: number; rounds: number } {
+  const connections = Math.max(1, Math.min(maxConnections, Math.max(2, Math.ceil(peakRatePerSec / 100))));
+  const rounds = Math.max(1, Math.min(16, Math.floor((peakRatePerSec * 0.5) / connections)));
+  return { connections, rounds };
+}
+
+/**
+ * Sends `rounds` × `connections` copies of an unsigned probe request (the dialect's health request), `connections`
+ * at a time, and ignores the answers: warm-up is not measured, and a target that refuses it fails the run's own
+ * requests just as clearly. Bounded by the timeout per round and by a stop.
+ */
+export async function warmUp(transport: Transport, req: SendableRequest, plan: { connections: number; rounds: number }, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  for (let r = 0; r < plan.rounds && !signal?.aborted; r++) {
+    const round: Array<Promise<boolean>> = [];
+    for (let i = 0; i < plan.connections; i++) {
+      round.push(new Promise((resolve) => transport.send({ method: req.method, path: req.path, headers: req.headers, body: req.body, wantBody: false }, (o) => resolve(!('error' in o)))));
+    }
+    const t = new Promise<boolean[]>((resolve) => setTimeout(() => resolve([]), timeoutMs).unref());
+    const answered = await Promise.race([Promise.all(round), t]);
+    // A target that does not answer the warm-up is not waited for again: the run will say what is wrong.
+    if (!answered.some(Boolean)) return;
+  }
+}
+
+async function runLoop(
+  opts: RunnerOptions,
+  factory: RequestFactory,
+  transport: Transport,
+  maxConnections: number,
+  startAtMs: number,
+  workerIndex: number,
+  workerCount: number,
+): Promise<RunnerResult> {
+  const load = openLoadOf(opts.workload);
+  const { now, originMs } = opts;
+  const profile = buildRateProfile(load);
   // Dialects that answer errors with HTTP 200 (OKX, Bybit) need every body read to classify it; loadgate only error bodies.
   const wantBodies = factory.needsSuccessBodies;
 

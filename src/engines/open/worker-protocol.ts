@@ -18,10 +18,11 @@ export interface WorkerInput {
   seed: number;
   workerIndex: number;
   workerCount: number;
-  /** The run's origin as epoch ms (performance.timeOrigin + origin): threads have different time origins. */
-  originEpochMs: number;
   transport: TransportName;
 }
+
+/** Parent → worker. Epoch ms (performance.timeOrigin + t): threads have different time origins. */
+export type ParentMessage = { type: 'start'; startEpochMs: number; originEpochMs: number } | { type: 'abort' };
 
 export type WorkerMessage =
   | { type: 'ready'; notes: string[] }

@@ -2,14 +2,15 @@
  * Worker-thread entry of the open-model engine: runs worker `workerIndex`'s share of the schedule and
  * posts back its endpoint results (histograms encoded, merged exactly by the parent) and health sample.
  *
- * Protocol: parent → { type: 'start', startEpochMs } | { type: 'abort' };
+ * Protocol: parent → { type: 'start', startEpochMs, originEpochMs } | { type: 'abort' };
  * worker → { type: 'ready', notes } | { type: 'progress', requests, errors } | { type: 'done', result, thread } | { type: 'error', message }.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { ThreadHealthProbe } from '../generator-health.js';
 import { prepareRunner } from './runner.js';
-import type { WorkerInput, WorkerMessage } from './worker-protocol.js';
+import type { ParentMessage, WorkerInput, WorkerMessage } from './worker-protocol.js';
+import type { RunnerOptions } from './runner.js';
 
 const port = parentPort;
 if (!port) throw new Error('open/worker.ts must run in a worker thread');
@@ -21,7 +22,8 @@ const toLocal = (epochMs: number): number => epochMs - performance.timeOrigin;
 
 async function main(): Promise<void> {
   const probe = new ThreadHealthProbe();
-  const prepared = await prepareRunner({
+  // originMs is set when the run starts (the parent's clock starts after every worker is set up and warmed up).
+  const opts: RunnerOptions = {
     workload: input.workload,
     baseUrl: input.baseUrl,
     credentials: input.credentials,
@@ -31,17 +33,20 @@ async function main(): Promise<void> {
     seed: input.seed,
     workerIndex: input.workerIndex,
     workerCount: input.workerCount,
-    originMs: toLocal(input.originEpochMs),
+    originMs: Number.NaN,
     now: () => performance.now(),
     signal: abort.signal,
     transport: input.transport,
     probe,
     onProgress: (p) => post({ type: 'progress', requests: p.requests, errors: p.errors, ...(p.p99Ms !== undefined ? { p99Ms: p.p99Ms } : {}) }),
-  });
+  };
+  const prepared = await prepareRunner(opts);
   const startEpochMs = await new Promise<number>((resolve) => {
-    port!.on('message', (m: { type: 'start'; startEpochMs: number } | { type: 'abort' }) => {
-      if (m.type === 'start') resolve(m.startEpochMs);
-      else abort.abort();
+    port!.on('message', (m: ParentMessage) => {
+      if (m.type === 'start') {
+        opts.originMs = toLocal(m.originEpochMs);
+        resolve(m.startEpochMs);
+      } else abort.abort();
     });
     post({ type: 'ready', notes: prepared.notes });
   });
