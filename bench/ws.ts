@@ -15,7 +15,7 @@ import { has } from './_tools.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const child = join(here, '_ws-child.ts');
-const CONNECTIONS = 1000;
+export const CONNECTIONS = 1000;
 /** Messages per second per connection; × 1000 connections = offered messages/s. */
 const RATES = [50, 55, 80];
 /** Longest wait for all connections to subscribe (a busy box slows the handshakes). */
@@ -94,7 +94,7 @@ interface Final {
   generator?: { cpuPct?: number; eventLoopLagMs?: { p99: number }; saturated: boolean; reasons: string[] };
 }
 
-interface Step {
+export interface Step {
   offered: number;
   connected: number;
   msgsPerSec: number;
@@ -106,7 +106,7 @@ interface Step {
   final: Final;
 }
 
-async function step(rate: number): Promise<Step> {
+export async function step(rate: number): Promise<Step> {
   const mock = await startMock(rate);
   try {
     const [cmd, args] = pinned(0, ['--import', 'tsx', child, 'runner', mock.wsUrl, String(CONNECTIONS), String(RAMP_TIMEOUT_SEC + STEADY_SEC + 30)]);
