@@ -33,9 +33,12 @@ describe('warmUpPlan (issue 17)', () => {
       if (p.rounds > 1) expect(p.connections * p.rounds).toBeLessThanOrEqual(Math.max(p.connections, rate * 0.5));
     }
   });
-  it('opens 10 ms of arrivals worth of connections', () => {
-    expect(warmUpPlan(1000, 512)).toEqual({ connections: 10, rounds: 16 });
-    expect(warmUpPlan(400, 64)).toEqual({ connections: 4, rounds: 16 });
+  it('opens 40 ms of arrivals worth of connections', () => {
+    expect(warmUpPlan(1000, 512)).toEqual({ connections: 40, rounds: 4 });
+    expect(warmUpPlan(400, 64)).toEqual({ connections: 16, rounds: 4 });
+    expect(warmUpPlan(100, 64)).toEqual({ connections: 4, rounds: 4 });
+    // More rounds at high rates (the JIT needs them), within half a second of the rate.
+    expect(warmUpPlan(7500, 512)).toEqual({ connections: 300, rounds: 11 });
     expect(warmUpPlan(10, 64)).toEqual({ connections: 2, rounds: 2 });
   });
 });

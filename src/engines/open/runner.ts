@@ -109,13 +109,16 @@ export async function prepareRunner(opts: RunnerOptions): Promise<{ notes: strin
 }
 
 /**
- * Warm-up before the clock: as many connections as 10 ms of arrivals at the peak rate need (at least 2), and up to
- * 16 rounds over them, but never more than half a second of the workload's own peak rate in all, so a warm-up
- * never sends faster or more than the run itself would (a `maxRatePerSec` cap holds for it too).
+ * Warm-up before the clock: as many connections as 40 ms of arrivals at the peak rate need (at least 2), and 4 rounds
+ * over them (one per 700 req/s at higher rates, up to 16), but never more requests in all than half a second of the
+ * workload's own peak rate (under a `maxRatePerSec` cap, of the capped rate). Measured with bench/generator.ts against
+ * nginx: with 10 ms of arrivals' worth of connections the pool still grew during the first measured second, and
+ * every new connection stalled the loop (2 workers at 15k req/s: first-second p99 85–173 ms; with 40 ms: 5–9 ms);
+ * 12 rounds at 1000 req/s left the first second at 2.2–2.6× the steady p99, 4 rounds at 1.3–1.4×.
  */
 export function warmUpPlan(peakRatePerSec: number, maxConnections: number): { connections: number; rounds: number } {
-  const connections = Math.max(1, Math.min(maxConnections, Math.max(2, Math.ceil(peakRatePerSec / 100))));
-  const rounds = Math.max(1, Math.min(16, Math.floor((peakRatePerSec * 0.5) / connections)));
+  const connections = Math.max(1, Math.min(maxConnections, Math.max(2, Math.ceil(peakRatePerSec / 25))));
+  const rounds = Math.max(1, Math.min(16, Math.max(4, Math.ceil(peakRatePerSec / 700)), Math.floor((peakRatePerSec * 0.5) / connections)));
   return { connections, rounds };
 }
 
