@@ -1,6 +1,7 @@
 /**
- * The closed-model engine against bare autocannon and wrk, same target, same connections, generator and
- * target pinned to different cores. Prints requests/s and CPU µs per request, and ratios to bare autocannon.
+ * End to end: the closed-model engine against bare autocannon and wrk on the built-in mock, same connections,
+ * generator and target pinned to different cores. The mock is slower than the generators, so this measures the mock;
+ * bench/generator.ts measures the generator against nginx. Prints requests/s and CPU µs per request, and ratios to bare autocannon.
  * The engine's own recording (µs HDR per endpoint, per-second histograms, error classes, correlation IDs)
  * must not cost more than 1.3× bare autocannon's CPU per request.
  */
@@ -52,6 +53,7 @@ export async function run(): Promise<string> {
     rows.push(['wrk', has('wrk') ? await wrk(mock.url) : undefined]);
     const ref = rows[0]![1]!;
     const lines = [
+      'end to end: against the mock both tools stop at the mock\'s ceiling; the generator\'s own limit is `npm run bench -- generator` (nginx)',
       `target: built-in mock (fetchTicker) in its own process${has('taskset') ? ', pinned to core 1; generators pinned to core 0' : ' (taskset missing: not pinned)'}; ${CONNECTIONS} connections, ${DURATION_SEC} s each`,
       `${'generator'.padEnd(28)} ${'req/s'.padStart(9)} ${'CPU µs/req'.padStart(11)} ${'req/s ratio'.padStart(12)} ${'CPU ratio'.padStart(10)}`,
     ];
