@@ -2,7 +2,8 @@
  * One open-model run in its own process (so it can be pinned), the way `loadgate run` drives the engine: set-up
  * (`prepare`) before the clock starts, then `run`. Prints one JSON line:
  *   node --import tsx bench/_open-child.ts '<json {url, ratePerSec, durationSec, workers, endpoint}>'
- * - steady CPU per request: process CPU (all threads) between the progress marks after 1 s and before the end;
+ * - CPU per request: steady (process CPU, all threads, between the progress marks after 1 s and before the end)
+ *   and whole process (module loading, set-up and warm-up included);
  * - first-second and steady p99 (corrected latency of second 0, and of seconds 1 … end-1 merged);
  * - schedule slip p99 over the whole run, arrivals sent / late / dropped;
  * - the rate the report shows: requests completed in the measured window (seconds 0 … durationSec) / durationSec.
@@ -32,7 +33,7 @@ const now = () => performance.now();
 const target = { baseUrl: args.url, wsUrl: '', credentials: undefined, timeoutMs: 10_000, dialect: 'loadgate' as const, mock: false };
 const signal = new AbortController().signal;
 const prepared = await engine.prepare?.({ suite: {} as never, workload, target, now, signal, seed: 1 });
-const marks: Array<{ t: number; requests: number; cpuUs: number; sysUs: number }> = [];
+const marks: Array<{ t: number; requests: number; cpuUs: number }> = [];
 const originMs = now();
 const out = await engine.run(
   {
@@ -45,7 +46,7 @@ const out = await engine.run(
     seed: 1,
     progress: (p) => {
       const c = process.cpuUsage();
-      marks.push({ t: now(), requests: p.requests, cpuUs: c.user + c.system, sysUs: c.system });
+      marks.push({ t: now(), requests: p.requests, cpuUs: c.user + c.system });
     },
   },
   prepared,
@@ -64,7 +65,6 @@ const total = process.cpuUsage();
 process.stdout.write(
   `${JSON.stringify({
     steadyCpuUsPerReq: a && b && b.requests > a.requests ? (b.cpuUs - a.cpuUs) / (b.requests - a.requests) : NaN,
-    steadySysUsPerReq: a && b && b.requests > a.requests ? (b.sysUs - a.sysUs) / (b.requests - a.requests) : NaN,
     wholeCpuUsPerReq: (total.user + total.system) / Math.max(1, ep.requests),
     firstSecP99Ms: p99(first?.latency),
     steadyP99Ms: rest.length ? mergeEncoded(rest.map((s) => s.latency)).getValueAtPercentile(99) / 1000 : NaN,
@@ -77,6 +77,5 @@ process.stdout.write(
     reportedRatePerSec: series.reduce((n, s) => n + s.requests, 0) / args.durationSec,
     elapsedSec,
     saturated: out.generator?.saturated ?? false,
-    perSecP99Ms: series.map((s) => p99(s.latency)),
   })}\n`,
 );

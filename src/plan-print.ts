@@ -5,8 +5,8 @@
 import { DIALECT_NAMES, getDialect } from './dialect/registry.js';
 import { closedOrderPool, SETUP_ORDER_POOL } from './engines/exchange-requests.js';
 import type { RestOperation } from './dialect/types.js';
-import { buildRateProfile, expectedArrivals, peakRatePerSec } from './engines/open/schedule.js';
-import { connectionShare, warmUpPlan } from './engines/open/runner.js';
+import { buildRateProfile, expectedArrivals } from './engines/open/schedule.js';
+import { workerWarmUp } from './engines/open/runner.js';
 import { executorFor, soakScenario, spikeScenario, type K6Scenario } from './engines/k6/executors.js';
 import { loadSpecOf, scenarioFor } from './engines/k6/config.js';
 import { planRateCap, type RateCapOptions, type WorkloadCap } from './rate-cap.js';
@@ -84,19 +84,12 @@ function k6Arrivals(s: K6Scenario): number | undefined {
   return undefined;
 }
 
-/** The open engine's warm-up: per worker, its share of the peak rate over its share of the pool. */
+/** The open engine's warm-up, summed over its workers (src/engines/open/runner.ts). */
 function openWarmUp(w: Workload, engine: string): PlannedWorkload['warmUp'] {
   const l = w.load;
   if (engine !== 'open' || l.model !== 'open') return undefined;
-  const peak = peakRatePerSec(buildRateProfile(l));
-  let requests = 0;
-  let connections = 0;
-  for (let i = 0; i < l.workers; i++) {
-    const plan = warmUpPlan(peak / l.workers, connectionShare(l.maxConnections, i, l.workers));
-    requests += plan.connections * plan.rounds;
-    connections += plan.connections;
-  }
-  return { requests, connections };
+  const plans = Array.from({ length: l.workers }, (_, i) => workerWarmUp(l, i, l.workers));
+  return { requests: plans.reduce((n, p) => n + p.connections * p.rounds, 0), connections: plans.reduce((n, p) => n + p.connections, 0) };
 }
 
 /** Requests an open workload sends: its arrivals (k6: per its scenario's shape) × requests per arrival. */

@@ -4,8 +4,7 @@ import { startMockExchange, type MockExchange } from '../../mocks/index.js';
 import { startMockProcess, type MockProcess } from '../../src/mock-process.js';
 import { openEngine } from '../../src/engines/open.js';
 import { warmUpPlan } from '../../src/engines/open/runner.js';
-import type { EngineContext } from '../../src/engines/types.js';
-import type { EngineOutput } from '../../src/engines/types.js';
+import type { EngineContext, EngineOutput } from '../../src/engines/types.js';
 import { decodeHistogram, summarizeHistogram } from '../../src/result/histogram.js';
 import { resultFromOutput } from '../helpers/results.js';
 import { compileSla } from '../../src/sla/checks.js';
@@ -16,17 +15,21 @@ function workload(load: Record<string, unknown>, endpoint = 'fetchTicker'): Work
   return workloadSchema.parse({ name: 'open-test', load: { model: 'open', ...load }, mix: [{ endpoint }] });
 }
 
-async function run(w: Workload, baseUrl: string, pid?: number, signal = new AbortController().signal): Promise<EngineOutput> {
-  return openEngine.run({
+/** Everything of an engine context but the clock's origin (prepare() runs before it exists). */
+function ctxOf(w: Workload, baseUrl: string, pid?: number, signal = new AbortController().signal): Omit<EngineContext, 'originMs'> {
+  return {
     suite: {} as never,
     workload: w,
     target: { baseUrl, wsUrl: '', credentials: undefined, timeoutMs: 10_000, dialect: 'loadgate', mock: true, ...(pid === undefined ? {} : { pid }) },
-    originMs: performance.now(),
     now: () => performance.now(),
     signal,
     progress: () => undefined,
     seed: 1,
-  });
+  };
+}
+
+async function run(w: Workload, baseUrl: string, pid?: number, signal = new AbortController().signal): Promise<EngineOutput> {
+  return openEngine.run({ ...ctxOf(w, baseUrl, pid, signal), originMs: performance.now() });
 }
 
 const p = (encoded: string | undefined) => summarizeHistogram(decodeHistogram(encoded!))!;
@@ -172,19 +175,9 @@ describe('open-model set-up and warm-up happen before the clock starts (issue 17
     await mock?.close();
   });
 
-  const ctxOf = (w: Workload, signal = new AbortController().signal): Omit<EngineContext, 'originMs'> => ({
-    suite: {} as never,
-    workload: w,
-    target: { baseUrl: mock.url, wsUrl: '', credentials: undefined, timeoutMs: 10_000, dialect: 'loadgate', mock: true },
-    now: () => performance.now(),
-    signal,
-    progress: () => undefined,
-    seed: 1,
-  });
-
   it.each([1, 2])('with %i worker(s): prepare() warms the pool with health requests only, and the run records exactly its own arrivals', async (workers) => {
     const w = workload({ ratePerSec: 400, durationSec: 1, maxConnections: 32, workers });
-    const ctx = ctxOf(w);
+    const ctx = ctxOf(w, mock.url);
     mock.resetStats();
     const prepared = await openEngine.prepare!(ctx);
     // Every worker has warmed its share of the pool before prepare() returned, i.e. before the run's clock.
@@ -203,7 +196,7 @@ describe('open-model set-up and warm-up happen before the clock starts (issue 17
 
   it('a stop after set-up, before the run, ends the waiting worker threads', async () => {
     const ac = new AbortController();
-    const prepared = (await openEngine.prepare!(ctxOf(workload({ ratePerSec: 100, durationSec: 1, workers: 2 }), ac.signal))) as {
+    const prepared = (await openEngine.prepare!(ctxOf(workload({ ratePerSec: 100, durationSec: 1, workers: 2 }), mock.url, undefined, ac.signal))) as {
       workers: { threads: Array<import('node:worker_threads').Worker> };
     };
     const exits = prepared.workers.threads.map((t) => new Promise<number>((r) => t.once('exit', r)));

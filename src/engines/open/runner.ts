@@ -103,8 +103,7 @@ export async function prepareRunner(opts: RunnerOptions): Promise<{ notes: strin
   const transport: Transport = createTransport(opts.transport, { baseUrl: opts.baseUrl, maxConnections, timeoutMs: opts.timeoutMs });
   // Before the clock starts: open the connections the rate needs and run the client's hot path once (undici
   // compiles its HTTP parser on the first connection), so the first measured second looks like the rest (issue 17).
-  const warm = warmUpPlan(peakRatePerSec(buildRateProfile(load)) / workerCount, maxConnections);
-  await warmUp(transport, factory.request('health'), warm, opts.timeoutMs, opts.signal);
+  await warmUp(transport, factory.request('health'), workerWarmUp(load, workerIndex, workerCount), opts.timeoutMs, opts.signal);
   return { notes: setupNotes, run: (startAtMs) => runLoop(opts, factory, transport, maxConnections, startAtMs, workerIndex, workerCount) };
 }
 
@@ -114,12 +113,17 @@ export async function prepareRunner(opts: RunnerOptions): Promise<{ notes: strin
  * workload's own peak rate (under a `maxRatePerSec` cap, of the capped rate). Measured with bench/generator.ts against
  * nginx: with 10 ms of arrivals' worth of connections the pool still grew during the first measured second, and
  * every new connection stalled the loop (2 workers at 15k req/s: first-second p99 85–173 ms; with 40 ms: 5–9 ms);
- * 12 rounds at 1000 req/s left the first second at 2.2–2.6× the steady p99, 4 rounds at 1.3–1.4×.
+ * with 12 rounds at 1000 req/s the first second's p99 was 2.2–2.6× the steady p99, with 4 rounds 1.4–1.9×.
  */
 export function warmUpPlan(peakRatePerSec: number, maxConnections: number): { connections: number; rounds: number } {
-  const connections = Math.max(1, Math.min(maxConnections, Math.max(2, Math.ceil(peakRatePerSec / 25))));
+  const connections = Math.min(maxConnections, Math.max(2, Math.ceil(peakRatePerSec / 25)));
   const rounds = Math.max(1, Math.min(16, Math.max(4, Math.ceil(peakRatePerSec / 700)), Math.floor((peakRatePerSec * 0.5) / connections)));
   return { connections, rounds };
+}
+
+/** Worker `workerIndex`'s warm-up: its share of the peak rate over its share of the pool (the runner and the dry-run). */
+export function workerWarmUp(load: OpenLoad, workerIndex: number, workerCount: number): { connections: number; rounds: number } {
+  return warmUpPlan(peakRatePerSec(buildRateProfile(load)) / workerCount, connectionShare(load.maxConnections, workerIndex, workerCount));
 }
 
 /**
@@ -133,8 +137,10 @@ export async function warmUp(transport: Transport, req: SendableRequest, plan: {
     for (let i = 0; i < plan.connections; i++) {
       round.push(new Promise((resolve) => transport.send({ method: req.method, path: req.path, headers: req.headers, body: req.body, wantBody: false }, (o) => resolve(!('error' in o)))));
     }
-    const t = new Promise<boolean[]>((resolve) => setTimeout(() => resolve([]), timeoutMs).unref());
+    let timer: NodeJS.Timeout | undefined;
+    const t = new Promise<boolean[]>((resolve) => (timer = setTimeout(() => resolve([]), timeoutMs)));
     const answered = await Promise.race([Promise.all(round), t]);
+    clearTimeout(timer);
     // A target that does not answer the warm-up is not waited for again: the run will say what is wrong.
     if (!answered.some(Boolean)) return;
   }
