@@ -38,7 +38,7 @@ process.on('SIGINT', () => {
   // Stay a while after the first SIGINT, so that a second one (the bug) arrives and is counted.
   setTimeout(() => { fs.copyFileSync(${JSON.stringify(RUNS)} + 'err-sigint.summary.json', summary); process.exit(105); }, 1000);
 });
-fs.writeFileSync(ints + '.started', '');
+fs.writeFileSync(ints + '.started', String(process.pid));
 setTimeout(() => process.exit(0), 30000);
 `,
 );
@@ -57,7 +57,7 @@ workloads:
 `,
 );
 
-async function stoppedRun(name: string, stop: (pid: number) => void): Promise<{ code: number | null; ints: string[]; stderr: string; out: string }> {
+async function stoppedRun(name: string, stop: (pid: number) => void): Promise<{ k6Pid: number; code: number | null; ints: string[]; stderr: string; out: string }> {
   const ints = join(dir, `${name}.ints`);
   const out = join(dir, `${name}-out`);
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli.ts'), 'run', suite, '--out', out, '--format', 'json'], {
@@ -76,9 +76,19 @@ async function stoppedRun(name: string, stop: (pid: number) => void): Promise<{ 
     expect(existsSync(`${ints}.started`), stderr).toBe(true);
     stop(child.pid!);
     const code = await exited;
-    return { code, ints: existsSync(ints) ? readFileSync(ints, 'utf8').split('\n').filter(Boolean) : [], stderr, out };
+    return { k6Pid: Number(readFileSync(`${ints}.started`, 'utf8')), code, ints: existsSync(ints) ? readFileSync(ints, 'utf8').split('\n').filter(Boolean) : [], stderr, out };
   } finally {
     clearTimeout(guard);
+  }
+}
+
+/** Whether a process exists (signal 0 probes without signalling). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -96,5 +106,20 @@ describe('stopping a k6 run', () => {
     const r = await stoppedRun('sigterm', (pid) => process.kill(pid, 'SIGTERM'));
     expect(r.ints, r.stderr).toEqual(['INT']);
     expect(r.code, r.stderr).toBe(3);
+  }, 90_000);
+
+  it('SIGKILL to loadgate (no exit handler runs): k6, in a process group of its own, is still stopped', async () => {
+    const r = await stoppedRun('sigkill', (pid) => process.kill(pid, 'SIGKILL'));
+    expect(r.code).toBe(null); // killed: nothing of loadgate's ran
+    // The fake k6 would run on for 30 s; its guard sees loadgate's IPC channel close and ends it.
+    let k6Alive = alive(r.k6Pid);
+    for (let i = 0; i < 300 && k6Alive; i++) {
+      await new Promise((res) => setTimeout(res, 50));
+      k6Alive = alive(r.k6Pid);
+    }
+    if (k6Alive) process.kill(r.k6Pid, 'SIGKILL');
+    expect(k6Alive, `fake k6 (pid ${r.k6Pid}) outlived a SIGKILLed loadgate by 15 s`).toBe(false);
+    // It was stopped, not sent the graceful SIGINT meant for a run that is still there to read the summary.
+    expect(r.ints).toEqual([]);
   }, 90_000);
 });

@@ -4,7 +4,9 @@
  * writing its summary: FORMATS.md §10), then we wait for it to exit and ingest whatever it wrote. k6 runs in
  * its own process group so that a terminal's Ctrl-C reaches it only through loadgate.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { RunError } from '../../errors.js';
 import { k6ExitMeaning, type ExitMeaning } from './metrics.js';
 
@@ -35,6 +37,38 @@ export function k6RunArgs(script: string, ndjsonPath: string, summaryPath: strin
   return ['run', '--out', `json=${ndjsonPath}`, `--summary-export=${summaryPath}`, '--address', '', script];
 }
 
+const isTs = import.meta.url.endsWith('.ts');
+/** guard.ts beside this file (guard.js once built): it ends k6 when loadgate dies (see there). */
+const GUARD = fileURLToPath(new URL(`./guard.${isTs ? 'ts' : 'js'}`, import.meta.url));
+const GROUPS = process.platform !== 'win32';
+
+/**
+ * `k6 run …` started through its guard, as the leader of a process group of its own, with an IPC channel the
+ * guard watches. Windows has neither groups nor this problem's signals: k6 is started directly there.
+ */
+function spawnGuarded(inv: K6Invocation): ChildProcessByStdio<null, Readable, Readable> {
+  const args = k6RunArgs(inv.script, inv.ndjsonPath, inv.summaryPath);
+  if (!GROUPS) return spawn(inv.bin, args, { cwd: inv.cwd, env: inv.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // From sources the guard runs through tsx, resolved here: k6's cwd (the script's folder) may not see it.
+  return spawn(process.execPath, [...(isTs ? ['--import', import.meta.resolve('tsx')] : []), GUARD, inv.bin, ...args], {
+    cwd: inv.cwd,
+    env: inv.env,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    detached: true,
+  }) as ChildProcessByStdio<null, Readable, Readable>;
+}
+
+/** SIGKILL for k6 and its guard: the whole group, so neither can be left behind. */
+function killHard(c: ChildProcess): void {
+  if (c.exitCode !== null || c.signalCode !== null) return;
+  try {
+    if (GROUPS && c.pid !== undefined) process.kill(-c.pid, 'SIGKILL');
+    else c.kill('SIGKILL');
+  } catch {
+    c.kill('SIGKILL');
+  }
+}
+
 const ITERATIONS = /(?:(\d+)\/\d+ VUs, )?(\d+) complete and (\d+) interrupted iterations/;
 
 export function runK6(inv: K6Invocation): Promise<K6Exit> {
@@ -44,16 +78,19 @@ export function runK6(inv: K6Invocation): Promise<K6Exit> {
       // k6 gets its own process group (detached): a terminal's Ctrl-C signals the whole foreground group, so k6
       // would get that SIGINT and then loadgate's, and a second SIGINT makes k6 quit without its summary
       // (exit 105 becomes a hard stop; issue 15). loadgate forwards exactly one, on any stop (Ctrl-C, SIGTERM, abort).
-      child = spawn(inv.bin, k6RunArgs(inv.script, inv.ndjsonPath, inv.summaryPath), { cwd: inv.cwd, env: inv.env, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
+      // A guard between them ends k6 if loadgate dies without a chance to (SIGKILL, OOM): guard.ts.
+      child = spawnGuarded(inv);
     } catch (e) {
       reject(new RunError('LG_K6_SPAWN', `could not start k6 (${inv.bin}): ${(e as Error).message}`, { cause: e }));
       return;
     }
     // Outside loadgate's process group, k6 would outlive a loadgate that exits early (a second Ctrl-C, a crash).
     const c = child;
-    const killOnExit = () => {
-      if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    };
+    const killOnExit = () => killHard(c);
+    let spawnError: { code: string; message: string } | undefined;
+    child.on('message', (m: { type?: string; code?: string; message?: string }) => {
+      if (m.type === 'spawn-error') spawnError = { code: m.code ?? 'ERROR', message: m.message ?? '' };
+    });
     process.once('exit', killOnExit);
     let stderrTail = '';
     let stdoutBuf = '';
@@ -75,7 +112,7 @@ export function runK6(inv: K6Invocation): Promise<K6Exit> {
       interrupted = true;
       // Exactly one SIGINT: k6 stops gracefully, runs teardown and writes its summary (exit 105).
       child.kill('SIGINT');
-      killTimer = setTimeout(() => child.kill('SIGKILL'), inv.killAfterMs ?? 60_000);
+      killTimer = setTimeout(() => killHard(c), inv.killAfterMs ?? 60_000);
       killTimer.unref();
     };
     if (inv.signal.aborted) onAbort();
@@ -89,6 +126,10 @@ export function runK6(inv: K6Invocation): Promise<K6Exit> {
       process.removeListener('exit', killOnExit);
       inv.signal.removeEventListener('abort', onAbort);
       if (killTimer) clearTimeout(killTimer);
+      if (spawnError) {
+        reject(new RunError('LG_K6_SPAWN', `could not start k6 (${inv.bin}): ${spawnError.code}`, { hint: 'check K6_BIN / PATH points at a k6 binary' }));
+        return;
+      }
       resolvePromise({ ...k6ExitMeaning(code, signal), code, signal, interrupted, stderrTail });
     });
   });
