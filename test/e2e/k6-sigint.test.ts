@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
+import { alive, until } from '../helpers/processes.js';
 
 const RUNS = fileURLToPath(new URL('../../../shared/fixtures/k6/runs/', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'lg-k6-sigint-'));
@@ -82,16 +83,6 @@ async function stoppedRun(name: string, stop: (pid: number) => void): Promise<{ 
   }
 }
 
-/** Whether a process exists (signal 0 probes without signalling). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe('stopping a k6 run', () => {
   it('terminal Ctrl-C (SIGINT to the whole process group): k6 gets one SIGINT, writes its summary, the run exits 3 with a report', async () => {
     const r = await stoppedRun('ctrl-c', (pid) => process.kill(-pid, 'SIGINT'));
@@ -112,13 +103,9 @@ describe('stopping a k6 run', () => {
     const r = await stoppedRun('sigkill', (pid) => process.kill(pid, 'SIGKILL'));
     expect(r.code).toBe(null); // killed: nothing of loadgate's ran
     // The fake k6 would run on for 30 s; its guard sees loadgate's IPC channel close and ends it.
-    let k6Alive = alive(r.k6Pid);
-    for (let i = 0; i < 300 && k6Alive; i++) {
-      await new Promise((res) => setTimeout(res, 50));
-      k6Alive = alive(r.k6Pid);
-    }
-    if (k6Alive) process.kill(r.k6Pid, 'SIGKILL');
-    expect(k6Alive, `fake k6 (pid ${r.k6Pid}) outlived a SIGKILLed loadgate by 15 s`).toBe(false);
+    const gone = await until(() => !alive(r.k6Pid), 15_000, 50);
+    if (!gone) process.kill(r.k6Pid, 'SIGKILL');
+    expect(gone, `fake k6 (pid ${r.k6Pid}) outlived a SIGKILLed loadgate by 15 s`).toBe(true);
     // It was stopped, not sent the graceful SIGINT meant for a run that is still there to read the summary.
     expect(r.ints).toEqual([]);
   }, 90_000);

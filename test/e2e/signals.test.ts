@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockExchange, type MockExchange } from '../../mocks/index.js';
 import { runResultSchema, type RunResult } from '../../src/result/model.js';
 import { ROOT, tempDir, writeTemp } from '../helpers/cli.js';
+import { alive, until } from '../helpers/processes.js';
 import { installPacked, packedEnv, type PackedInstall } from '../helpers/packed.js';
 
 const CLI = ['--import', 'tsx', join(ROOT, 'src/cli.ts')];
@@ -42,25 +43,6 @@ function killGroup(pid: number, sig: NodeJS.Signals): void {
   } catch {
     // already gone
   }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Poll until `cond` holds, at most `maxMs`; returns whether it held. */
-async function until(cond: () => boolean | Promise<boolean>, maxMs: number, everyMs = 100): Promise<boolean> {
-  const tries = Math.ceil(maxMs / everyMs);
-  for (let i = 0; i < tries; i++) {
-    if (await cond()) return true;
-    await sleep(everyMs);
-  }
-  return cond();
 }
 
 /** Load requests the test server received (health probes excluded). */
