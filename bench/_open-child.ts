@@ -10,6 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createOpenEngine } from '../src/engines/open.js';
+import type { TransportName } from '../src/engines/open/transport.js';
 import { workloadSchema } from '../src/suite/schema.js';
 import { decodeHistogram, mergeEncoded } from '../src/result/histogram.js';
 
@@ -20,6 +21,8 @@ interface Args {
   workers: number;
   endpoint: string;
   maxConnections?: number;
+  /** The engine's HTTP client (default: the engine's own default). */
+  transport?: TransportName;
 }
 const args = JSON.parse(process.argv[2]!) as Args;
 const workload = workloadSchema.parse({
@@ -28,7 +31,7 @@ const workload = workloadSchema.parse({
   mix: [{ endpoint: args.endpoint }],
   symbols: ['BTC-USDT'],
 });
-const engine = createOpenEngine();
+const engine = createOpenEngine(args.transport ? { transport: args.transport } : {});
 const now = () => performance.now();
 const target = { baseUrl: args.url, wsUrl: '', credentials: undefined, timeoutMs: 10_000, dialect: 'loadgate' as const, mock: false };
 const signal = new AbortController().signal;

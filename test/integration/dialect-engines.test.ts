@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_MOCK_CREDENTIALS, startMockExchange, type MockExchange } from '../../mocks/index.js';
 import { prepareRunner } from '../../src/engines/open/runner.js';
+import { DEFAULT_TRANSPORT } from '../../src/engines/open/transport.js';
 import { ThreadHealthProbe } from '../../src/engines/generator-health.js';
 import { parseSuite } from '../../src/suite/load.js';
 import type { DialectName } from '../../src/dialect/registry.js';
@@ -26,7 +27,7 @@ describe.each<DialectName>(['okx-v5', 'bybit-v5', 'binance-spot'])('%s', (dialec
     });
     const now = () => performance.now();
     // No order pool: every cancel names an order the target never saw.
-    const runner = await prepareRunner({ workload: suite.workloads[0]!, baseUrl: mock.url, credentials: { ...DEFAULT_MOCK_CREDENTIALS }, dialect, timeoutMs: 5000, seed: 1, originMs: now(), now, transport: 'undici', probe: new ThreadHealthProbe(), orderPool: 0 });
+    const runner = await prepareRunner({ workload: suite.workloads[0]!, baseUrl: mock.url, credentials: { ...DEFAULT_MOCK_CREDENTIALS }, dialect, timeoutMs: 5000, seed: 1, originMs: now(), now, transport: DEFAULT_TRANSPORT, probe: new ThreadHealthProbe(), orderPool: 0 });
     const result = await runner.run(now());
     const cancels = result.endpoints.cancelOrder!;
     expect(cancels.requests).toBeGreaterThan(0);

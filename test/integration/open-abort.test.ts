@@ -8,6 +8,7 @@ import { startMockExchange, type MockExchange } from '../../mocks/index.js';
 import { ThreadHealthProbe } from '../../src/engines/generator-health.js';
 import { openEngine } from '../../src/engines/open.js';
 import { prepareRunner } from '../../src/engines/open/runner.js';
+import { DEFAULT_TRANSPORT } from '../../src/engines/open/transport.js';
 import { workloadSchema } from '../../src/suite/schema.js';
 
 const workload = (load: Record<string, unknown>) =>
@@ -34,7 +35,7 @@ describe('open-model engine on abort', () => {
       originMs: performance.now(),
       now: () => performance.now(),
       signal: ac.signal,
-      transport: 'undici',
+      transport: DEFAULT_TRANSPORT,
       probe: new ThreadHealthProbe(),
     });
     const startAtMs = performance.now() + 20;
@@ -74,7 +75,7 @@ describe('open-model engine on abort', () => {
       originMs: performance.now(),
       now: () => performance.now(),
       signal: ac.signal,
-      transport: 'undici',
+      transport: DEFAULT_TRANSPORT,
       probe: new ThreadHealthProbe(),
     });
     const startAtMs = performance.now() + 20;
@@ -106,7 +107,7 @@ describe('open-model engine on abort', () => {
       originMs: performance.now(),
       now: () => performance.now(),
       signal: ac.signal,
-      transport: 'undici',
+      transport: DEFAULT_TRANSPORT,
       probe: new ThreadHealthProbe(),
     });
     const t = setTimeout(() => ac.abort(), 500);

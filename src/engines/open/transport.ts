@@ -1,22 +1,27 @@
 /**
- * Keep-alive HTTP clients for the open-model engine. Both grow their connection pool lazily up to
- * `maxConnections`; the runner never has more than `maxConnections` requests in flight, so neither
- * client queues internally and "sent" means "written to a connection now".
+ * Keep-alive HTTP clients for the open-model engine. Each grows its connection pool lazily up to
+ * `maxConnections`; the runner never has more than `maxConnections` requests in flight, so no client queues
+ * internally and "sent" means "written to a connection now".
  *
- * Two implementations so `bench/open-model.ts` can measure which one keeps the schedule better
- * (schedule slip at 1k and 5k req/s); the engine uses `DEFAULT_TRANSPORT`.
+ * Three implementations, so `bench/open-model.ts` and `bench/_open-ab.ts` can measure which one keeps the schedule
+ * better and costs less; the engine uses `DEFAULT_TRANSPORT`:
+ * - `net`: loadgate's own HTTP/1.1 client on node:net / node:tls (./net-transport.ts);
+ * - `undici`: undici's Pool;
+ * - `http`: node:http with a keep-alive Agent.
  */
 import http from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
+import { NetTransport } from './net-transport.js';
 
-export type TransportName = 'undici' | 'http';
+export type TransportName = 'net' | 'undici' | 'http';
 
 /**
- * Measured with `npx tsx bench/open-model.ts` (target and generator pinned to separate cores, box shared and
- * loaded, load average ≈ 7): schedule slip p99 at 1k req/s undici 12 ms vs node:http 349 ms, at 5k req/s
- * 545 ms vs 3 285 ms; an earlier run 512/988 ms vs 517/9 527 ms. undici keeps the schedule better.
+ * `net`, measured with `npx tsx bench/_open-ab.ts 1000 3` (nginx on core 1, the engine on core 0, 10 s at 1000/s,
+ * transports alternated): steady CPU 125–135 µs a request against undici's 148–207, slip p99 1.7 ms against
+ * 2.4–2.9, corrected p99 2.9 ms against 3.7–4.6. Earlier (bench/open-model.ts, a loaded box) undici kept the
+ * schedule far better than node:http (slip p99 at 1k req/s 12 ms vs 349 ms).
  */
-export const DEFAULT_TRANSPORT: TransportName = 'undici';
+export const DEFAULT_TRANSPORT: TransportName = 'net';
 
 export interface TransportRequest {
   method: string;
@@ -42,7 +47,7 @@ export interface TransportOptions {
 }
 
 export function createTransport(name: TransportName, opts: TransportOptions): Transport {
-  return name === 'undici' ? new UndiciTransport(opts) : new NodeHttpTransport(opts);
+  return name === 'net' ? new NetTransport(opts) : name === 'undici' ? new UndiciTransport(opts) : new NodeHttpTransport(opts);
 }
 
 class UndiciTransport implements Transport {

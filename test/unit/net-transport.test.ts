@@ -1,0 +1,164 @@
+/**
+ * The open engine's node:net HTTP/1.1 client (src/engines/open/net-transport.ts) against real servers on port 0:
+ * node:http for the ordinary answers, raw TCP servers for the framings and failures node:http never sends.
+ */
+import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTransport, type Transport, type TransportOutcome, type TransportRequest } from '../../src/engines/open/transport.js';
+
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (closers.length) await closers.pop()!();
+});
+
+async function listen(server: net.Server): Promise<string> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  closers.push(
+    () =>
+      new Promise<void>((r) => {
+        (server as http.Server).closeAllConnections?.();
+        server.close(() => r());
+      }),
+  );
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function transport(baseUrl: string, timeoutMs = 5_000): Transport {
+  const t = createTransport('net', { baseUrl, maxConnections: 16, timeoutMs });
+  closers.push(() => t.close());
+  return t;
+}
+
+const get = (path: string, wantBody = true): TransportRequest => ({ method: 'GET', path, headers: { accept: 'application/json' }, body: undefined, wantBody });
+const send = (t: Transport, r: TransportRequest) => new Promise<TransportOutcome>((resolve) => t.send(r, resolve));
+
+/** A raw TCP server answering each request head with `answer(n)` (n counts requests over all connections). */
+async function rawServer(answer: (n: number, socket: net.Socket) => void): Promise<{ url: string; connections: () => number }> {
+  let n = 0;
+  let connections = 0;
+  const server = net.createServer((socket) => {
+    connections++;
+    let buf = '';
+    socket.on('data', (d) => {
+      buf += d.toString('latin1');
+      while (buf.includes('\r\n\r\n')) {
+        const end = buf.indexOf('\r\n\r\n') + 4;
+        const head = buf.slice(0, end);
+        const len = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
+        if (buf.length < end + len) return;
+        buf = buf.slice(end + len);
+        answer(++n, socket);
+      }
+    });
+    socket.on('error', () => undefined);
+  });
+  const url = await listen(server);
+  return { url, connections: () => connections };
+}
+
+describe('net transport', () => {
+  it('sends method, path, headers and body, and reuses one keep-alive connection', async () => {
+    const seen: Array<{ method: string; url: string; ct: string | undefined; host: string | undefined; body: string }> = [];
+    let sockets = 0;
+    const server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        seen.push({ method: req.method!, url: req.url!, ct: req.headers['content-type'], host: req.headers.host, body });
+        res.writeHead(201, { 'content-type': 'application/json' }).end('{"orderId":"7"}');
+      });
+    });
+    server.on('connection', () => sockets++);
+    const url = await listen(server);
+    const t = transport(url);
+    for (let i = 0; i < 5; i++) {
+      const o = await send(t, { method: 'POST', path: `/api/v1/order?i=${i}`, headers: { 'content-type': 'application/json' }, body: '{"qty":"0.001","note":"é"}', wantBody: true });
+      expect(o).toEqual({ status: 201, body: '{"orderId":"7"}' });
+    }
+    expect(seen).toHaveLength(5);
+    expect(seen[4]).toEqual({ method: 'POST', url: '/api/v1/order?i=4', ct: 'application/json', host: new URL(url).host, body: '{"qty":"0.001","note":"é"}' });
+    expect(sockets).toBe(1);
+  });
+
+  it('reads chunked bodies split at every byte, and skips the body unless asked (but keeps error bodies)', async () => {
+    const payload = JSON.stringify({ bids: Array.from({ length: 50 }, (_, i) => [String(100 - i), '1.5']) });
+    const { url } = await rawServer((n, s) => {
+      const status = n === 3 ? '418 I am a teapot' : '200 OK';
+      const wire = `HTTP/1.1 ${status}\r\nTransfer-Encoding: chunked\r\n\r\n${payload.length.toString(16)}\r\n${payload}\r\n0\r\n\r\n`;
+      // One byte per write with the socket's coalescing off: the client sees the response in many pieces.
+      s.setNoDelay(true);
+      if (n === 1) for (const ch of Buffer.from(wire)) s.write(Buffer.from([ch]));
+      else s.write(wire);
+    });
+    const t = transport(url);
+    expect(await send(t, get('/depth'))).toEqual({ status: 200, body: payload });
+    expect(await send(t, get('/depth', false))).toEqual({ status: 200, body: undefined });
+    expect(await send(t, get('/depth', false))).toEqual({ status: 418, body: payload });
+  });
+
+  it('answers 204 and HEAD without a body, and closes after `connection: close`', async () => {
+    const { url, connections } = await rawServer((n, s) => {
+      if (n === 1) s.write('HTTP/1.1 204 No Content\r\n\r\n');
+      else if (n === 2) s.write('HTTP/1.1 200 OK\r\nContent-Length: 999\r\n\r\n');
+      else s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok');
+    });
+    const t = transport(url);
+    expect(await send(t, get('/a'))).toEqual({ status: 204, body: '' });
+    expect(await send(t, { ...get('/b'), method: 'HEAD', wantBody: false })).toEqual({ status: 200, body: undefined });
+    expect(await send(t, get('/c'))).toEqual({ status: 200, body: 'ok' });
+    expect(await send(t, get('/d'))).toEqual({ status: 200, body: 'ok' });
+    // 204 and HEAD left the connection reusable; `connection: close` did not.
+    expect(connections()).toBe(2);
+  });
+
+  it('sends a GET once more when a reused connection closes before any answer, but never a POST', async () => {
+    // Requests 2 and 4 arrive on a reused connection that the server then closes unanswered (the race of a
+    // keep-alive timeout); 3 is the GET sent again on a new connection.
+    const { url, connections } = await rawServer((n, s) => {
+      if (n === 2 || n === 4) s.destroy();
+      else s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    });
+    const t = transport(url);
+    expect(await send(t, get('/1'))).toEqual({ status: 200, body: 'ok' });
+    expect(await send(t, get('/2'))).toEqual({ status: 200, body: 'ok' });
+    expect(connections()).toBe(2);
+    const post = await send(t, { method: 'POST', path: '/order', headers: {}, body: '{}', wantBody: true });
+    expect('error' in post && (post.error as { code?: string }).code).toBe('ECONNRESET');
+  });
+
+  it('fails a request with ETIMEDOUT after timeoutMs, and with the socket error when nothing listens', async () => {
+    const { url } = await rawServer(() => undefined); // never answers
+    const t = transport(url, 100);
+    const o = await send(t, get('/slow'));
+    expect('error' in o && (o.error as { code?: string }).code).toBe('ETIMEDOUT');
+
+    const probe = net.createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const refused = await send(transport(`http://127.0.0.1:${port}`), get('/'));
+    expect('error' in refused && (refused.error as { code?: string }).code).toBe('ECONNREFUSED');
+  });
+
+  it('a response cut short is an error, not a success', async () => {
+    const { url } = await rawServer((_n, s) => {
+      s.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort');
+      s.destroy();
+    });
+    const o = await send(transport(url), get('/'));
+    expect('error' in o && (o.error as { code?: string }).code).toBe('ECONNRESET');
+  });
+
+  it('close() fails what is in flight, once', async () => {
+    const { url } = await rawServer(() => undefined);
+    const t = createTransport('net', { baseUrl: url, maxConnections: 4, timeoutMs: 60_000 });
+    const outcomes: TransportOutcome[] = [];
+    for (let i = 0; i < 3; i++) t.send(get(`/${i}`), (o) => outcomes.push(o));
+    await new Promise((r) => setTimeout(r, 50));
+    await t.close();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(outcomes).toHaveLength(3);
+    expect(outcomes.every((o) => 'error' in o)).toBe(true);
+  });
+});
