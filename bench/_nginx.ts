@@ -7,7 +7,7 @@
  * `startNginx()` resolves undefined when nginx is not installed (`apt-get install nginx-light`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,20 @@ const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
 export interface Nginx {
   url: string;
   pid: number;
+  /** CPU the nginx process has used so far (user + system, µs; /proc, 10 ms resolution), NaN where unreadable. */
+  cpuUs(): number;
   stop(): Promise<void>;
+}
+
+/** utime + stime of `pid` from /proc/<pid>/stat, in µs (clock ticks of 10 ms). */
+function procCpuUs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return NaN;
+  }
 }
 
 /** The paths the benches ask for, with the mock's real answers. */
@@ -120,6 +133,8 @@ http {
     return {
       url,
       pid: child.pid!,
+      // master_process off and taskset exec nginx: the child is the one nginx process that serves.
+      cpuUs: () => procCpuUs(child.pid!),
       stop: async () => {
         if (child.exitCode === null) {
           const exited = new Promise((r) => child.once('exit', r));

@@ -9,6 +9,11 @@
  * - the 5 pairs (base i, changed i): how many report a regressed metric on fetchTicker (the goal is ≥ 4).
  *
  * COMPARE_AA_RUNS=<dir> reuses the runs of an earlier bench (its printed folder) and only compares.
+ * COMPARE_AA_SEEDS=vary gives every run its own mock `faultSeed` (same markets and books, its own latency draws).
+ * The suite's fixed seed (42) makes the mock draw the same latency for the i-th request of every run, so runs of
+ * it are close to replays of each other (their "tail vs others" A/A p-values sit far above uniform); a real
+ * target never replays, and with varied draws the A/A side is the harder, truer test. (Varying `seed` itself
+ * changes the markets and books, so the endpoints' own costs: another target, not another run of it.)
  */
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile, access } from 'node:fs/promises';
@@ -48,9 +53,20 @@ function cli(args: string[], timeoutMs: number): Promise<Exec> {
   });
 }
 
+type SuiteDoc = { target: { mock: { faultSeed?: number; faults: Record<string, { latency?: { type: string; p50Ms: number; p99Ms: number } }> } } };
+
+/** A copy of `file` whose mock draws its faults (latency) from `faultSeed`. */
+async function seededSuite(file: string, dir: string, name: string, faultSeed: number): Promise<string> {
+  const suite = parse(await readFile(file, 'utf8')) as SuiteDoc;
+  suite.target.mock.faultSeed = faultSeed;
+  const out = join(dir, `${name}.suite.yaml`);
+  await writeFile(out, stringify(suite));
+  return out;
+}
+
 /** The suite with the changed endpoint's mock latency: the default latency with its p99 raised. */
 async function changedSuite(dir: string): Promise<{ file: string; from: number; to: number }> {
-  const suite = parse(await readFile(SUITE, 'utf8')) as { target: { mock: { faults: Record<string, { latency?: { type: string; p50Ms: number; p99Ms: number } }> } } };
+  const suite = parse(await readFile(SUITE, 'utf8')) as SuiteDoc;
   const latency = suite.target.mock.faults.default?.latency;
   if (latency?.type !== 'lognormal') throw new Error(`${SUITE}: expected target.mock.faults.default.latency to be lognormal`);
   const to = latency.p99Ms * P99_FACTOR;
@@ -85,7 +101,7 @@ async function runInfo(name: string, dir: string, code: number): Promise<RunInfo
 interface CompareJson {
   verdict: string;
   counts: Record<string, number>;
-  endpoints: Array<{ name: string; metrics: Array<{ label: string; verdict: string; deltaPct?: number }> }>;
+  endpoints: Array<{ name: string; metrics: Array<{ metric: string; label: string; verdict: string; deltaPct?: number; pValue?: number }> }>;
 }
 
 async function compareRuns(a: RunInfo, b: RunInfo): Promise<{ code: number; c: CompareJson }> {
@@ -94,11 +110,25 @@ async function compareRuns(a: RunInfo, b: RunInfo): Promise<{ code: number; c: C
   return { code: x.code, c: JSON.parse(x.stdout) as CompareJson };
 }
 
+/** "tail vs others" p-values (before the family adjustment), per endpoint. */
+const tailP = (c: CompareJson): Array<{ endpoint: string; p: number }> =>
+  c.endpoints.flatMap((e) => e.metrics.filter((m) => m.metric === 'tailVsOthersPct' && m.pValue !== undefined).map((m) => ({ endpoint: e.name, p: m.pValue! })));
+const fmtP = (p: number): string => (p >= 0.01 ? p.toFixed(2) : p.toPrecision(2));
+
 const regressedList = (c: CompareJson) =>
   c.endpoints.flatMap((e) => e.metrics.filter((m) => m.verdict === 'regressed').map((m) => `${e.name} ${m.label}${m.deltaPct === undefined ? '' : ` ${m.deltaPct >= 0 ? '+' : ''}${m.deltaPct.toFixed(1)}%`}`));
 
+/** min, 10%, 50% and 90% of `xs`. */
+function quantiles(xs: number[]): string {
+  if (xs.length === 0) return 'none';
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+  return `min ${fmtP(s[0]!)}, 10% ${fmtP(at(0.1))}, median ${fmtP(at(0.5))}, 90% ${fmtP(at(0.9))}`;
+}
+
 export async function run(): Promise<string> {
   const reuse = process.env.COMPARE_AA_RUNS;
+  const varySeeds = process.env.COMPARE_AA_SEEDS === 'vary';
   const dir = reuse ?? join(ROOT, 'reports', 'bench-compare-aa', new Date().toISOString().replace(/[:.]/g, '-'));
   await mkdir(dir, { recursive: true });
   const lines: string[] = [];
@@ -117,7 +147,8 @@ export async function run(): Promise<string> {
       const out = join(dir, name);
       let code = 0;
       if (!reuse || !(await exists(join(out, 'result.json')))) {
-        const x = await cli(['run', suite, '--out', out, '--format', 'json', '--label', name], RUN_TIMEOUT_MS);
+        const file = varySeeds ? await seededSuite(suite, dir, name, (side === 'base' ? 100 : 200) + i) : suite;
+        const x = await cli(['run', file, '--out', out, '--format', 'json', '--label', name], RUN_TIMEOUT_MS);
         code = x.code;
         if (!(await exists(join(out, 'result.json')))) throw new Error(`run ${name} wrote no result (exit ${x.code}): ${x.stderr.slice(-500)}`);
       }
@@ -125,13 +156,14 @@ export async function run(): Promise<string> {
     }
   }
   const runSec = (performance.now() - t0) / 1000;
-  lines.push(`runs in ${dir}${reuse ? ' (reused)' : ` (${runSec.toFixed(0)} s for ${base.length + cand.length} runs)`}`);
+  lines.push(`runs in ${dir}${reuse ? ' (reused)' : ` (${runSec.toFixed(0)} s for ${base.length + cand.length} runs)`}; mock latency draws ${varySeeds ? 'varied: each run its own faultSeed' : "from the suite's seed, the same in every run"}`);
   lines.push(`machine: ${cpus().length} cores, load average ${loadStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} after the runs`);
   lines.push(`generator saturated (flagged untrustworthy by the run itself): ${[...base, ...cand].filter((r) => r.saturated).map((r) => r.name).join(', ') || 'none'}`);
   lines.push(`generator event-loop lag p99 (ms): ${[...base, ...cand].map((r) => `${r.name} ${r.lagP99Ms?.toFixed(0) ?? '?'}`).join(', ')}`);
 
   let falseRegressions = 0;
   let regressedVerdicts = 0;
+  const aaTailP: number[] = [];
   const exits: Record<number, number> = {};
   lines.push('', `A/A: ${BASE_RUNS} runs of the unchanged suite, every pair, compare --fail-on regression`);
   for (let i = 0; i < base.length; i++) {
@@ -141,6 +173,7 @@ export async function run(): Promise<string> {
       if (code === 1) falseRegressions++;
       const regs = regressedList(c);
       if (regs.length > 0) regressedVerdicts++;
+      aaTailP.push(...tailP(c).map((x) => x.p));
       lines.push(`  ${base[i]!.name} vs ${base[j]!.name}: exit ${code}, ${c.verdict}${regs.length ? ` (${regs.join('; ')})` : ''}`);
     }
   }
@@ -152,7 +185,8 @@ export async function run(): Promise<string> {
     const regs = regressedList(c);
     const hit = regs.some((r) => r.startsWith(`${CHANGED_ENDPOINT} `));
     if (hit) detected++;
-    lines.push(`  ${base[i]!.name} vs ${cand[i]!.name}: exit ${code}, ${hit ? 'detected' : 'missed'}${regs.length ? ` (regressed: ${regs.join('; ')})` : ''}`);
+    const p = tailP(c).find((x) => x.endpoint === CHANGED_ENDPOINT)?.p;
+    lines.push(`  ${base[i]!.name} vs ${cand[i]!.name}: exit ${code}, ${hit ? 'detected' : 'missed'}${p === undefined ? '' : ` (tail vs others p ${fmtP(p)})`}${regs.length ? ` (regressed: ${regs.join('; ')})` : ''}`);
   }
   lines.push(
     '',
@@ -160,6 +194,7 @@ export async function run(): Promise<string> {
       .map(([k, v]) => `${k}: ${v}`)
       .join(', ')}`,
     `A/A pairs whose table shows a regressed metric, trusted or not (exit 1 or 3): ${regressedVerdicts}/${pairs}`,
+    `A/A "tail vs others" p-values (${aaTailP.length}, unadjusted; uniform if calibrated): ${quantiles(aaTailP)}`,
     `detection rate: ${detected}/${cand.length} pairs report ${CHANGED_ENDPOINT} regressed (${((detected / cand.length) * 100).toFixed(0)}%; goal ≥ 80%)`,
   );
   return lines.join('\n');

@@ -150,7 +150,7 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
 
   const market = new MarketSimulator(buildMarkets(options.symbols, options.seed), options.seed, now, startedAtMs);
   const orders = new OrderStore(options.balance);
-  const faults = new FaultInjector(options.faults, createRng(options.seed, 0), startedAtMs);
+  const faults = new FaultInjector(options.faults, createRng(options.faultSeed ?? options.seed, 0), startedAtMs);
   const rl = options.rateLimit;
   const publicLimiter = rl === false ? undefined : new RateLimiter(rl.capacity, rl.refillPerSec);
   const privateLimiter = rl === false ? undefined : new RateLimiter(rl.capacity, rl.refillPerSec);

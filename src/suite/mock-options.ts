@@ -205,6 +205,12 @@ export const mockOptionsSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
   /** Seeds every random choice (latency, errors, book movement). Default 1. */
   seed: z.number().int().default(1),
+  /**
+   * Seeds the fault draws alone (latency, errors, resets); default `seed`. With the same `seed` and another
+   * `faultSeed`, a run meets the same markets and books but its own latency draws: the same target, noise that
+   * does not replay (as a real target's never does). `npm run bench -- compare-aa` varies it per run.
+   */
+  faultSeed: z.number().int().optional(),
   /** Markets to list. Default BTC-, ETH-, SOL- and XRP-USDT. */
   symbols: z
     .array(symbolSchema)

@@ -121,3 +121,30 @@ describe('fault injector', () => {
     expect(f.plan('health').outcome).toBe('ok');
   });
 });
+
+describe('mock faultSeed', () => {
+  /** The statuses of 60 sequential tickers from a mock that fails half its answers, and its market list. */
+  async function draws(opts: { seed: number; faultSeed?: number }): Promise<{ statuses: number[]; markets: string }> {
+    const { startMockExchange } = await import('../../mocks/index.js');
+    const mock = await startMockExchange({ ...opts, faults: { fetchTicker: { errorRatePct: 50 } } });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 60; i++) statuses.push((await fetch(`${mock.url}/api/v1/ticker?symbol=BTC-USDT`)).status);
+      return { statuses, markets: await (await fetch(`${mock.url}/api/v1/markets`)).text() };
+    } finally {
+      await mock.close();
+    }
+  }
+
+  it('draws the faults from faultSeed and leaves the markets to seed', async () => {
+    const a = await draws({ seed: 7 });
+    const same = await draws({ seed: 7, faultSeed: 7 });
+    const other = await draws({ seed: 7, faultSeed: 8 });
+    // Both answers occur: the draws are not all one way.
+    expect(a.statuses).toContain(200);
+    expect(a.statuses.some((s) => s >= 500)).toBe(true);
+    expect(same.statuses).toEqual(a.statuses);
+    expect(other.statuses).not.toEqual(a.statuses);
+    expect(other.markets).toBe(a.markets);
+  });
+});

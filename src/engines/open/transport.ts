@@ -16,10 +16,10 @@ import { NetTransport } from './net-transport.js';
 export type TransportName = 'net' | 'undici' | 'http';
 
 /**
- * `net`, measured with `npx tsx bench/_open-ab.ts 1000 3` (nginx on core 1, the engine on core 0, 10 s at 1000/s,
- * transports alternated): steady CPU 125–135 µs a request against undici's 148–207, slip p99 1.7 ms against
- * 2.4–2.9, corrected p99 2.9 ms against 3.7–4.6. Earlier (bench/open-model.ts, a loaded box) undici kept the
- * schedule far better than node:http (slip p99 at 1k req/s 12 ms vs 349 ms).
+ * `net`, measured with `npm run bench -- generator` (nginx on core 1, the engine on core 0, 10 s at 1000/s, clients
+ * alternated, three runs): 99–141 µs CPU a request against undici's 122–164, slip p99 1.3–1.8 ms against
+ * 1.8–2.3, corrected p99 2.1–3.3 ms against 2.6–3.3. Earlier (bench/open-model.ts, a loaded box) undici kept
+ * the schedule far better than node:http (slip p99 at 1k req/s 12 ms vs 349 ms).
  */
 export const DEFAULT_TRANSPORT: TransportName = 'net';
 
