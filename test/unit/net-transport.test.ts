@@ -2,7 +2,9 @@
  * The open engine's node:net HTTP/1.1 client (src/engines/open/net-transport.ts) against real servers on port 0:
  * node:http for the ordinary answers, raw TCP servers for the framings and failures node:http never sends.
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTransport, type Transport, type TransportOutcome, type TransportRequest } from '../../src/engines/open/transport.js';
@@ -160,5 +162,27 @@ describe('net transport', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(outcomes).toHaveLength(3);
     expect(outcomes.every((o) => 'error' in o)).toBe(true);
+  });
+
+  it('speaks TLS to an https:// target, and refuses a certificate it cannot verify', async () => {
+    const dir = new URL('../fixtures/tls/', import.meta.url);
+    const server = https.createServer({ key: readFileSync(new URL('key.pem', dir)), cert: readFileSync(new URL('cert.pem', dir)) }, (req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url, host: req.headers.host }));
+    });
+    const url = (await listen(server)).replace('http://127.0.0.1', 'https://localhost');
+    // The fixture is self-signed: verification is on, so the request fails with the certificate error.
+    const refused = await send(transport(url), get('/api/v1/time'));
+    expect('error' in refused && (refused.error as { code?: string }).code).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
+    // Trusting it for this test only (as NODE_EXTRA_CA_CERTS would for a private CA), the same request is answered.
+    const before = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+    process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+    try {
+      const t = transport(url);
+      expect(await send(t, get('/api/v1/time'))).toEqual({ status: 200, body: JSON.stringify({ path: '/api/v1/time', host: new URL(url).host }) });
+      expect(await send(t, get('/again'))).toEqual({ status: 200, body: JSON.stringify({ path: '/again', host: new URL(url).host }) });
+    } finally {
+      if (before === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+      else process.env.NODE_TLS_REJECT_UNAUTHORIZED = before;
+    }
   });
 });
