@@ -362,8 +362,8 @@ export function compare(base: RunResult[], cand: RunResult[], options: CompareOp
   // Mixed into one family, the dozens of latency rows that a busier machine keeps from a verdict would dilute the
   // few tests that can see a change. What is held at about alpha is a false *regression* (what `--fail-on
   // regression` gates on): one direction of two-sided tests, alpha/2 a family when nothing changed. Halving each
-  // family's level (any false verdict at alpha) cost the compare-aa bench's real change 2 of 5 detections (p 0.007
-  // and 0.008 against a threshold of 0.005) while its 75 A/A "tail vs others" p-values were all above 0.15.
+  // family's level (any false verdict at alpha) cost the compare-aa bench's real change 2 of 5 detections in one
+  // set of runs (p 0.007 and 0.008 against a threshold of 0.005).
   const families = [withP.filter((t) => t.m.metric === 'tailVsOthersPct'), withP.filter((t) => t.m.metric !== 'tailVsOthersPct')].filter((f) => f.length > 0);
   for (const f of families) {
     const q = opts.adjust === 'bh' ? benjaminiHochberg(f.map((t) => t.m.pValue!)) : f.map((t) => t.m.pValue!);
