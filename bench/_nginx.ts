@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseProcStatCpuMs } from '../src/engines/generator-health.js';
 import { startMockProcess } from '../src/mock-process.js';
 import { has } from './_tools.js';
 
@@ -24,12 +25,10 @@ export interface Nginx {
   stop(): Promise<void>;
 }
 
-/** utime + stime of `pid` from /proc/<pid>/stat, in µs (clock ticks of 10 ms). */
+/** utime + stime of `pid` in µs (the run's own /proc parser, src/engines/generator-health.ts), NaN where unreadable. */
 function procCpuUs(pid: number): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+    return (parseProcStatCpuMs(readFileSync(`/proc/${pid}/stat`, 'utf8')) ?? NaN) * 1000;
   } catch {
     return NaN;
   }

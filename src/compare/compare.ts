@@ -599,8 +599,6 @@ interface ScoreEstimate {
   D: Float64Array;
   df: number;
   requests: { base: number; cand: number };
-  /** The run-to-run spread read off the other endpoints (log units), added to the replicates' (withRunNoise). */
-  runNoise?: number;
 }
 
 interface EndpointBlocks {
@@ -821,7 +819,7 @@ function withRunNoise(plan: Map<string, ScoreEstimate>): Map<string, ScoreEstima
     mean /= e.D.length;
     const D = new Float64Array(e.D.length);
     for (let i = 0; i < D.length; i++) D[i] = mean + k * (e.D[i]! - mean);
-    out.set(name, { ...e, D, runNoise: Math.sqrt(tau2) });
+    out.set(name, { ...e, D });
   }
   return out;
 }

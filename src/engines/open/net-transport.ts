@@ -6,9 +6,10 @@
  * and parses the answer in place: status line, `content-length` or `transfer-encoding: chunked`, `connection:
  * close`. One request per connection at a time (no pipelining), connections reused most-recent-first.
  *
- * Timeouts: one sweep timer per transport (not one timer per request); a request older than `timeoutMs` fails with
- * `ETIMEDOUT`, its connection destroyed. The sweep runs every `timeoutMs / 20` (10–250 ms), so a timeout is reported
- * at most that much late.
+ * Timeouts: one sweep timer per transport (not one timer and no clock read per request): a request is stamped with
+ * the sweep's tick count, and one in flight for more than `timeoutMs` of ticks fails with `ETIMEDOUT`, its
+ * connection destroyed. The sweep runs every `timeoutMs / 20` (10–250 ms), so a timeout is reported at most one
+ * tick (plus timer lateness) late.
  *
  * A connection the server closed while idle (keep-alive timeout, nginx's `keepalive_requests`) is noticed on its
  * `end`; if a request written to a reused connection gets no byte before the connection closes, an idempotent
@@ -23,7 +24,8 @@ const CRLF2 = Buffer.from('\r\n\r\n');
 interface Pending {
   req: TransportRequest;
   done: (o: TransportOutcome) => void;
-  startedMs: number;
+  /** The transport's sweep tick when it was sent. */
+  startedTick: number;
   retried: boolean;
 }
 
@@ -41,7 +43,6 @@ class Conn {
   private got = 0;
   private head: Buffer | undefined;
   private status = 0;
-  private keep = false;
   private closeAfter = false;
   /** content-length mode: body bytes still expected; -1 chunked; -2 until close. */
   private remaining = 0;
@@ -142,8 +143,7 @@ class Conn {
     this.closeAfter = close;
     this.chunkLeft = -1;
     this.line = undefined;
-    this.keep = this.pending!.req.wantBody || status >= 400;
-    this.chunks = this.keep ? [] : undefined;
+    this.chunks = this.pending!.req.wantBody || status >= 400 ? [] : undefined;
     return true;
   }
 
@@ -253,7 +253,9 @@ export class NetTransport implements Transport {
   private readonly host: string;
   private readonly port: number;
   private readonly secure: boolean;
-  private readonly timeoutMs: number;
+  /** Sweep ticks a request may stay in flight (timeoutMs in ticks, rounded up). */
+  private readonly timeoutTicks: number;
+  private ticks = 0;
   private readonly idle: Conn[] = [];
   private readonly all = new Set<Conn>();
   private readonly sweep: NodeJS.Timeout;
@@ -265,14 +267,14 @@ export class NetTransport implements Transport {
     this.host = url.hostname.replace(/^\[|\]$/g, '');
     this.port = Number(url.port || (this.secure ? 443 : 80));
     this.hostHeader = url.host;
-    this.timeoutMs = opts.timeoutMs;
     const every = Math.min(250, Math.max(10, Math.round(opts.timeoutMs / 20)));
+    this.timeoutTicks = Math.ceil(opts.timeoutMs / every);
     this.sweep = setInterval(() => this.expire(), every);
     this.sweep.unref();
   }
 
   send(req: TransportRequest, done: (o: TransportOutcome) => void): void {
-    this.dispatch({ req, done, startedMs: performance.now(), retried: false });
+    this.dispatch({ req, done, startedTick: this.ticks, retried: false });
   }
 
   private dispatch(p: Pending): void {
@@ -308,8 +310,9 @@ export class NetTransport implements Transport {
   }
 
   private expire(): void {
-    const cutoff = performance.now() - this.timeoutMs;
-    for (const c of this.all) if (c.pending !== undefined && c.pending.startedMs <= cutoff) c.timeOut();
+    const cutoff = ++this.ticks - this.timeoutTicks;
+    // A request sent during tick t has been in flight less than (now − t) ticks: it expires once that exceeds timeoutTicks.
+    for (const c of this.all) if (c.pending !== undefined && c.pending.startedTick < cutoff) c.timeOut();
   }
 
   async close(): Promise<void> {

@@ -3,8 +3,8 @@
  * `maxConnections`; the runner never has more than `maxConnections` requests in flight, so no client queues
  * internally and "sent" means "written to a connection now".
  *
- * Three implementations, so `bench/open-model.ts` and `bench/_open-ab.ts` can measure which one keeps the schedule
- * better and costs less; the engine uses `DEFAULT_TRANSPORT`:
+ * Three implementations, so `bench/open-model.ts` and `bench/generator.ts` can measure which one keeps the
+ * schedule better and costs less; the engine uses `DEFAULT_TRANSPORT`:
  * - `net`: loadgate's own HTTP/1.1 client on node:net / node:tls (./net-transport.ts);
  * - `undici`: undici's Pool;
  * - `http`: node:http with a keep-alive Agent.
