@@ -7,6 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_IDLE_MS, idleLimitMs } from '../../src/engines/open/net-transport.js';
 import { createTransport, type Transport, type TransportOutcome, type TransportRequest } from '../../src/engines/open/transport.js';
 
 const closers: Array<() => Promise<void>> = [];
@@ -127,6 +128,35 @@ describe('net transport', () => {
     expect(connections()).toBe(2);
     const post = await send(t, { method: 'POST', path: '/order', headers: {}, body: '{}', wantBody: true });
     expect('error' in post && (post.error as { code?: string }).code).toBe('ECONNRESET');
+  });
+
+  it('closes a connection idle past the server\'s keep-alive hint before the server does, so a POST is never written into its close', async () => {
+    // The server says `Keep-Alive: timeout=1` and (unlike a real one) never closes: every close it sees is the client's.
+    let clientCloses = 0;
+    const watched = new WeakSet<net.Socket>();
+    const { url, connections } = await rawServer((_n, s) => {
+      if (!watched.has(s)) s.on('end', () => clientCloses++);
+      watched.add(s);
+      s.write('HTTP/1.1 201 Created\r\nKeep-Alive: timeout=1\r\nContent-Length: 2\r\n\r\nok');
+    });
+    const t = transport(url, 1_000);
+    const post = (): TransportRequest => ({ method: 'POST', path: '/order', headers: {}, body: '{}', wantBody: true });
+    expect(await send(t, post())).toEqual({ status: 201, body: 'ok' });
+    // Bounded wait (not a timing assertion): the sweep closes the idle connection after about 0.5 s.
+    for (let i = 0; i < 200 && clientCloses === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(clientCloses).toBe(1);
+    expect(await send(t, post())).toEqual({ status: 201, body: 'ok' });
+    expect(connections()).toBe(2);
+    expect([idleLimitMs(5), idleLimitMs(1), idleLimitMs(undefined), idleLimitMs(0)]).toEqual([4_000, 500, DEFAULT_IDLE_MS, DEFAULT_IDLE_MS]);
+  });
+
+  it('keeps reusing a connection well inside the server\'s keep-alive hint', async () => {
+    const { url, connections } = await rawServer((_n, s) => s.write('HTTP/1.1 200 OK\r\nKeep-Alive: timeout=60\r\nContent-Length: 2\r\n\r\nok'));
+    const t = transport(url, 1_000);
+    expect(await send(t, get('/1'))).toEqual({ status: 200, body: 'ok' });
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(await send(t, get('/2'))).toEqual({ status: 200, body: 'ok' });
+    expect(connections()).toBe(1);
   });
 
   it('fails a request with ETIMEDOUT after timeoutMs, and with the socket error when nothing listens', async () => {

@@ -11,15 +11,28 @@
  * connection destroyed. The sweep runs every `timeoutMs / 20` (10–250 ms), so a timeout is reported at most one
  * tick (plus timer lateness) late.
  *
- * A connection the server closed while idle (keep-alive timeout, nginx's `keepalive_requests`) is noticed on its
- * `end`; if a request written to a reused connection gets no byte before the connection closes, an idempotent
- * request (GET, HEAD) is sent once more on a new connection, as browsers and undici's retry handler do.
+ * Idle connections: the server closes one after its keep-alive timeout, and a request written just as it does
+ * is lost (ECONNRESET; a POST cannot be sent again). So, as undici does, a connection idle for longer than the
+ * server's `Keep-Alive: timeout=N` hint less a margin (min(1 s, half of it); 4 s without a hint) is closed by
+ * the client first and never reused. A connection the server closed anyway (nginx's `keepalive_requests`) is
+ * noticed on its `end`; if a request written to a reused connection gets no byte before the connection closes,
+ * an idempotent request (GET, HEAD) is sent once more on a new connection, as browsers and undici's retry
+ * handler do.
  */
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Transport, TransportOptions, TransportOutcome, TransportRequest } from './transport.js';
 
 const CRLF2 = Buffer.from('\r\n\r\n');
+/** How long a connection may idle when the server sends no keep-alive hint (undici's default keepAliveTimeout). */
+export const DEFAULT_IDLE_MS = 4_000;
+
+/** How long to keep an idle connection, from the server's keep-alive hint in seconds (undefined: no hint). */
+export function idleLimitMs(hintSec: number | undefined): number {
+  if (hintSec === undefined || !(hintSec > 0)) return DEFAULT_IDLE_MS;
+  const ms = hintSec * 1000;
+  return ms - Math.min(1000, ms / 2);
+}
 
 interface Pending {
   req: TransportRequest;
@@ -39,6 +52,10 @@ class Conn {
   pending: Pending | undefined;
   /** Requests answered on this connection (a first request is never retried: the connection was new). */
   used = 0;
+  /** The server's last `Keep-Alive: timeout=N` (seconds), if it sent one. */
+  keepAliveSec: number | undefined;
+  /** The transport's sweep tick when this connection went idle. */
+  idleTick = 0;
   /** Bytes of the current response received (0: the server closed before answering). */
   private got = 0;
   private head: Buffer | undefined;
@@ -133,6 +150,9 @@ class Conn {
           const v = head.slice(colon + 1, lineEnd).trim().toLowerCase();
           if (v === 'close') close = true;
           else if (v === 'keep-alive') close = false;
+        } else if (name === 'keep-alive') {
+          const m = /timeout\s*=\s*(\d+)/i.exec(head.slice(colon + 1, lineEnd));
+          if (m) this.keepAliveSec = Number(m[1]);
         }
       }
       i = next;
@@ -255,6 +275,8 @@ export class NetTransport implements Transport {
   private readonly secure: boolean;
   /** Sweep ticks a request may stay in flight (timeoutMs in ticks, rounded up). */
   private readonly timeoutTicks: number;
+  /** Milliseconds a sweep tick stands for. */
+  private readonly tickMs: number;
   private ticks = 0;
   private readonly idle: Conn[] = [];
   private readonly all = new Set<Conn>();
@@ -269,6 +291,7 @@ export class NetTransport implements Transport {
     this.hostHeader = url.host;
     const every = Math.min(250, Math.max(10, Math.round(opts.timeoutMs / 20)));
     this.timeoutTicks = Math.ceil(opts.timeoutMs / every);
+    this.tickMs = every;
     this.sweep = setInterval(() => this.expire(), every);
     this.sweep.unref();
   }
@@ -282,8 +305,18 @@ export class NetTransport implements Transport {
       p.done({ error: netError('ECONNABORTED', 'transport closed') });
       return;
     }
-    const conn = this.idle.pop() ?? this.connect();
-    conn.write(p);
+    let conn = this.idle.pop();
+    while (conn !== undefined && this.idledOut(conn)) {
+      conn.destroy();
+      conn = this.idle.pop();
+    }
+    (conn ?? this.connect()).write(p);
+  }
+
+  /** Idle past the server's keep-alive timeout (less the margin): the server may be closing it right now. */
+  private idledOut(c: Conn): boolean {
+    // Ticks counted since it went idle undercount the time by less than one tick: one tick more is allowed for.
+    return (this.ticks - c.idleTick + 1) * this.tickMs > idleLimitMs(c.keepAliveSec);
   }
 
   /** A request to send once more (a reused connection closed under it). */
@@ -300,7 +333,10 @@ export class NetTransport implements Transport {
 
   release(c: Conn): void {
     if (this.closed) c.destroy();
-    else this.idle.push(c);
+    else {
+      c.idleTick = this.ticks;
+      this.idle.push(c);
+    }
   }
 
   forget(c: Conn): void {
@@ -313,6 +349,8 @@ export class NetTransport implements Transport {
     const cutoff = ++this.ticks - this.timeoutTicks;
     // A request sent during tick t has been in flight less than (now − t) ticks: it expires once that exceeds timeoutTicks.
     for (const c of this.all) if (c.pending !== undefined && c.pending.startedTick < cutoff) c.timeOut();
+    // Connections idle past the server's keep-alive timeout are closed here too, so they do not pile up.
+    for (let i = this.idle.length - 1; i >= 0; i--) if (this.idledOut(this.idle[i]!)) this.idle[i]!.destroy();
   }
 
   async close(): Promise<void> {
