@@ -5,7 +5,7 @@
 import { addEncoded, createHistogram, percentileMs } from '../result/histogram.js';
 import type { EndpointResult } from '../result/model.js';
 import type { CheckResult } from '../sla/evaluate.js';
-import { buildView, connectionCells, ERROR_ALIGN, ERROR_HEADERS, errorRows, SUMMARY_ALIGN, SUMMARY_HEADERS, summaryRows, verdictHeadline, connectionGroups, streamCells, CONNECTION_ALIGN, CONNECTION_HEADERS, metricRows, statusLabel, STREAM_ALIGN, STREAM_HEADERS, type MetricRow, type ReportView } from './derive.js';
+import { buildView, targetLabel, connectionCells, ERROR_ALIGN, ERROR_HEADERS, errorRows, SUMMARY_ALIGN, SUMMARY_HEADERS, summaryRows, verdictHeadline, connectionGroups, streamCells, CONNECTION_ALIGN, CONNECTION_HEADERS, metricRows, statusLabel, STREAM_ALIGN, STREAM_HEADERS, type MetricRow, type ReportView } from './derive.js';
 import { DASH, escapeHtml as esc, fmtCount, fmtDurationSec, fmtLimit, fmtMargin, fmtMs, fmtNum, fmtPct, fmtPlain, fmtValue } from './format.js';
 import type { Report } from './model.js';
 import { latencySpectrum } from './spectrum.js';
@@ -157,8 +157,9 @@ function svgChart(title: string, points: Point[], lines: Array<{ get: (p: Point)
   return parts.join('');
 }
 
-function charts(ep: EndpointResult, durationSec: number, warmupSec: number): string {
-  const pts = chartPoints(ep, durationSec);
+/** `endSec`: where the measured window closes (meta.measuredEndSec; a workload shorter than the run ends there too). */
+function charts(ep: EndpointResult, durationSec: number, warmupSec: number, endSec: number): string {
+  const pts = chartPoints(ep, endSec);
   if (pts.length === 0) return '<p class="muted">No per-second series in this result.</p>';
   const rateLabel = ep.kind === 'ws' ? 'messages/s' : 'req/s';
   return `<div class="charts">${svgChart('Throughput', pts, [{ get: (p) => p.perSec, cls: 's1', label: rateLabel }], durationSec, warmupSec, rateLabel)}${svgChart(
@@ -200,7 +201,7 @@ function metaTable(report: Report, view: ReportView): string {
   rows.push(['Duration', `${fmtDurationSec(m.durationSec)}${m.warmupSec > 0 ? ` (first ${fmtDurationSec(m.warmupSec)} warm-up, excluded from checks)` : ''}`]);
   rows.push(['Measured window', `${view.window.fromSec}–${Math.min(view.window.toSec, m.durationSec)} s`]);
   rows.push(['Host', `${m.host.hostname} (${m.host.platform}/${m.host.arch}, ${m.host.cpus} CPUs, node ${m.host.node})`]);
-  rows.push(['Target', `${m.target.url}${m.target.mock ? ' (built-in mock)' : ''}`]);
+  rows.push(['Target', targetLabel(m.target)]);
   if (m.incomplete !== undefined) rows.push(['Incomplete', m.incomplete.reason]);
   if (report.reportDir !== undefined) rows.push(['Report directory', report.reportDir]);
   return table(['Field', 'Value'], rows, ['l', 'l'], 'meta');
@@ -240,9 +241,11 @@ export function htmlFromView(report: Report, view: ReportView, opts: HtmlOptions
   body.push('<section id="run"><h2>Run</h2>', metaTable(report, view), '</section>');
 
   body.push('<section id="endpoints"><h2>Endpoints</h2>');
+  // Charts end where the measured window does: past it only stragglers of a workload that already ended.
+  const chartEndSec = Math.min(m.durationSec, view.window.toSec);
   if (m.warmupSec > 0) body.push(`<p class="muted">Tables read the measured window (${view.window.fromSec}–${Math.min(view.window.toSec, m.durationSec)} s); the shaded area in the charts is the warm-up.</p>`);
   for (const e of view.endpoints) {
-    body.push(`<h3>${esc(e.name)} <span class="muted">(${esc(e.ep.kind)})</span></h3>`, metricTable(metricRows(e.measured, e.checks, e.ep.kind, { asSent: e.measuredAsSent, targetTime: e.targetTime })), charts(e.ep, m.durationSec, m.warmupSec));
+    body.push(`<h3>${esc(e.name)} <span class="muted">(${esc(e.ep.kind)})</span></h3>`, metricTable(metricRows(e.measured, e.checks, e.ep.kind, { asSent: e.measuredAsSent, targetTime: e.targetTime })), charts(e.ep, m.durationSec, m.warmupSec, chartEndSec));
     body.push(latencySpectrum(e.name, e.ep, view.window));
   }
   for (const e of view.missingScopes) body.push(`<h3>${esc(e.name)} <span class="muted">(not measured)</span></h3>`, metricTable(metricRows(undefined, e.checks, 'http')));
@@ -251,7 +254,7 @@ export function htmlFromView(report: Report, view: ReportView, opts: HtmlOptions
   if (view.overall !== undefined) {
     body.push('<section id="overall"><h2>Overall</h2><p class="muted">All HTTP endpoints together; availability from the health probes; stream checks from the first stream.</p>');
     body.push(metricTable(metricRows(view.overall.measured, view.overall.checks, 'overall', { asSent: view.overall.measuredAsSent })));
-    if (view.overall.ep) body.push(charts(view.overall.ep, m.durationSec, m.warmupSec));
+    if (view.overall.ep) body.push(charts(view.overall.ep, m.durationSec, m.warmupSec, chartEndSec));
     body.push('</section>');
   }
 

@@ -101,6 +101,23 @@ describe('renderHtml', () => {
     for (const svg of timeCharts) for (const m of svg.matchAll(/points="([^"]*)"/g)) for (const xy of m[1]!.split(' ')) expect(Number(xy.split(',')[0])).toBeLessThanOrEqual(x(last.tSec - 0.5) + 0.1);
   });
 
+  it('ends the charts where the measured window closes, not where a longer workload of the run ends', () => {
+    // An HTTP workload planned for last.tSec s beside streams that ran 1.6 s longer: its stragglers in the
+    // second after its window would read as a drop to nearly zero.
+    const ep = f.result.endpoints.fetchTicker!;
+    const last = ep.series[ep.series.length - 1]!;
+    const durationSec = last.tSec + 1.6;
+    const xs = (doc: string) => {
+      const svg = (doc.match(/<svg[\s\S]*?<\/svg>/g) ?? []).find((x) => x.includes('aria-label="Throughput"'))!;
+      return [...svg.matchAll(/points="([^"]*)"/g)].flatMap((m) => m[1]!.split(' ').map((xy) => Number(xy.split(',')[0])));
+    };
+    const x = (t: number) => 52 + ((460 - 10 - 52) * t) / durationSec;
+    const whole = renderHtml({ ...f.report, result: { ...f.result, meta: { ...f.result.meta, durationSec, measuredEndSec: undefined } } });
+    expect(Math.max(...xs(whole))).toBeCloseTo(x(last.tSec + 0.5), 1);
+    const windowed = renderHtml({ ...f.report, result: { ...f.result, meta: { ...f.result.meta, durationSec, measuredEndSec: last.tSec } } });
+    expect(Math.max(...xs(windowed))).toBeCloseTo(x(last.tSec - 0.5), 1);
+  });
+
   it('fits a 390 px screen: every table scrolls in its own box, charts shrink, long words wrap', () => {
     const tables = html.match(/<table/g)!.length;
     expect(html.match(/<div class="tw"><table/g)).toHaveLength(tables);
