@@ -22,7 +22,7 @@ import { compileRoutes, MAX_BODY_BYTES, MOCK_SPEAKERS, type MockRequest, type Mo
 import { FaultInjector, MOCK_ENDPOINTS, faultsSchema, type MockFaults, type MockRouteName } from './faults.js';
 import { MarketSimulator, buildMarkets } from './orderbook.js';
 import { OrderStore } from './orders.js';
-import { mockOptionsSchema, type MockExchangeConfig, type MockExchangeOptions, type MockStats } from '../src/suite/mock-options.js';
+import { mockOptionsSchema, resolveFaultSeed, type MockExchangeConfig, type MockExchangeOptions, type MockStats } from '../src/suite/mock-options.js';
 export type { MockStats } from '../src/suite/mock-options.js';
 import { RateLimiter } from './ratelimit.js';
 import { createRng } from './rng.js';
@@ -150,7 +150,7 @@ export async function startMockExchange(opts: MockExchangeOptions = {}, deps: Mo
 
   const market = new MarketSimulator(buildMarkets(options.symbols, options.seed), options.seed, now, startedAtMs);
   const orders = new OrderStore(options.balance);
-  const faults = new FaultInjector(options.faults, createRng(options.faultSeed ?? options.seed, 0), startedAtMs);
+  const faults = new FaultInjector(options.faults, createRng(resolveFaultSeed(options.faultSeed) ?? options.seed, 0), startedAtMs);
   const rl = options.rateLimit;
   const publicLimiter = rl === false ? undefined : new RateLimiter(rl.capacity, rl.refillPerSec);
   const privateLimiter = rl === false ? undefined : new RateLimiter(rl.capacity, rl.refillPerSec);

@@ -7,7 +7,7 @@
 import { hostname, cpus, platform, arch } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEFAULT_MOCK_CREDENTIALS } from './suite/mock-options.js';
+import { DEFAULT_MOCK_CREDENTIALS, resolveFaultSeed, type MockExchangeConfig } from './suite/mock-options.js';
 import { startMockProcess, type MockProcess } from './mock-process.js';
 import { InputError, RunError, isLoadgateError } from './errors.js';
 import { RESULT_SCHEMA_VERSION, type EndpointResult, type RunResult, type GeneratorHealth, type CustomMetric, type LatencySummary } from './result/model.js';
@@ -41,6 +41,8 @@ export interface RunOptions {
 export interface TargetHandle {
   target: ResolvedTarget;
   mock: MockProcess | undefined;
+  /** Built-in mock: the seed of its fault draws when the suite set one (a `per-run` one as drawn). */
+  faultSeed?: number;
   close(): Promise<void>;
 }
 
@@ -63,7 +65,9 @@ export async function openTarget(suite: Suite, env: NodeJS.ProcessEnv = process.
   const dialect = targetDialect(t);
   const endpoints = t.endpoints === undefined ? {} : { endpoints: t.endpoints };
   if (t.mock !== undefined) {
-    const mockOpts = withStreamRates({ ...(t.mock === true ? {} : t.mock), dialect }, suite);
+    const given: Partial<MockExchangeConfig> = t.mock === true ? {} : t.mock;
+    const faultSeed = resolveFaultSeed(given.faultSeed);
+    const mockOpts = withStreamRates({ ...given, dialect, ...(faultSeed === undefined ? {} : { faultSeed }) }, suite);
     const mock = await startMockProcess(mockOpts).catch((e: unknown) => {
       throw new RunError('LG_MOCK_START', `could not start the built-in mock exchange: ${(e as Error).message}`, { cause: e });
     });
@@ -71,6 +75,7 @@ export async function openTarget(suite: Suite, env: NodeJS.ProcessEnv = process.
     return {
       target: { baseUrl: mock.url, wsUrl: t.wsUrl ?? mock.wsUrl, credentials: credentials ?? first ?? { ...DEFAULT_MOCK_CREDENTIALS }, dialect, ...endpoints, timeoutMs: t.timeoutMs, mock: true, pid: mock.pid },
       mock,
+      ...(faultSeed === undefined ? {} : { faultSeed }),
       close: () => mock.close(),
     };
   }
@@ -205,7 +210,7 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
       durationSec: (endedAt - startedAt) / 1000,
       warmupSec: suite.warmupSec,
       host: { hostname: hostname(), platform: platform(), arch: arch(), cpus: cpus().length, node: process.version },
-      target: { url: handle.target.baseUrl, mock: handle.target.mock },
+      target: { url: handle.target.baseUrl, mock: handle.target.mock, ...(handle.faultSeed === undefined ? {} : { faultSeed: handle.faultSeed }) },
       notes: [],
     },
     endpoints: {},

@@ -48,6 +48,12 @@ export interface VerdictHeadline {
   accepted: boolean;
 }
 
+/** The run's target as one line: its URL, and for the built-in mock the seed of its fault draws (a replay sets `target.mock.faultSeed` to it). */
+export function targetLabel(t: Report['result']['meta']['target']): string {
+  if (!t.mock) return t.url;
+  return `${t.url} (built-in mock${t.faultSeed === undefined ? '' : `, fault seed ${t.faultSeed}`})`;
+}
+
 export function verdictHeadline(verdict: Verdict): VerdictHeadline {
   const s = verdict.summary;
   const failing = verdict.checks.filter(checkFails).length;

@@ -1,6 +1,6 @@
 /** report.md: a daily-performance-report style summary in GitHub-flavoured Markdown (renders in PR comments). Pure. */
 import { DASH, escapeMd, fmtCount, fmtDurationSec, fmtLimit, fmtMargin, fmtMs, fmtNum, fmtPct, fmtValue } from './format.js';
-import { buildView, connectionCells, ERROR_ALIGN, ERROR_HEADERS, errorRows, SUMMARY_ALIGN, SUMMARY_HEADERS, summaryRows, verdictHeadline, connectionGroups, streamCells, CONNECTION_ALIGN, CONNECTION_HEADERS, metricRows, STREAM_ALIGN, STREAM_HEADERS, type MetricRow, type ReportView } from './derive.js';
+import { buildView, targetLabel, connectionCells, ERROR_ALIGN, ERROR_HEADERS, errorRows, SUMMARY_ALIGN, SUMMARY_HEADERS, summaryRows, verdictHeadline, connectionGroups, streamCells, CONNECTION_ALIGN, CONNECTION_HEADERS, metricRows, STREAM_ALIGN, STREAM_HEADERS, type MetricRow, type ReportView } from './derive.js';
 import type { CheckResult } from '../sla/evaluate.js';
 import type { Report } from './model.js';
 import { k6ParityMarkdown } from './k6-parity.js';
@@ -40,7 +40,7 @@ function metaRows(report: Report, view: ReportView): string[][] {
   rows.push(['Duration', `${fmtDurationSec(m.durationSec)}${m.warmupSec > 0 ? ` (first ${fmtDurationSec(m.warmupSec)} warm-up, excluded from checks)` : ''}`]);
   rows.push(['Measured window', `${view.window.fromSec}–${Math.min(view.window.toSec, m.durationSec)} s`]);
   rows.push(['Host', `${m.host.hostname} (${m.host.platform}/${m.host.arch}, ${m.host.cpus} CPUs, node ${m.host.node})`]);
-  rows.push(['Target', `${m.target.url}${m.target.mock ? ' (built-in mock)' : ''}`]);
+  rows.push(['Target', targetLabel(m.target)]);
   if (m.mergedFrom !== undefined) rows.push(['Merged from', m.mergedFrom.map((r) => r.source ?? `${r.startedAt}…${r.endedAt}`).join(', ')]);
   if (m.incomplete !== undefined) rows.push(['Incomplete', m.incomplete.reason]);
   rows.push(['Generated', report.generatedAt]);

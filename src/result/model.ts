@@ -181,6 +181,8 @@ export const runMetaSchema = z.object({
   target: z.object({
     url: z.string(),
     mock: z.boolean(),
+    /** Built-in mock only: the seed its fault draws (latency, errors) came from, when the suite set one; `target.mock.faultSeed` replays them. */
+    faultSeed: z.number().int().optional(),
     /**
      * Built-in mock only: the target's own time per endpoint (request arrival to response sent), measured by
      * the mock over the run after the warm-up. What the client measures on top is loopback, HTTP and the generator.

@@ -3,6 +3,7 @@
  * contract between `loadgate run` and the mock process (mocks/), which imports them from here. The library
  * validates a suite's mock options without loading the mock; the mock validates with the same schemas at start.
  */
+import { randomInt } from 'node:crypto';
 import { z } from 'zod';
 import { DEFAULT_DIALECT, DIALECT_NAMES } from '../dialect/registry.js';
 
@@ -196,6 +197,14 @@ export const rateLimitSchema = z.union([
   }),
 ]);
 
+/** `faultSeed: per-run`: each run of the mock draws its own fault seed. */
+export const PER_RUN = 'per-run';
+
+/** The fault seed a mock started now uses: `per-run` draws one (31 bits, so it fits every seed field). */
+export function resolveFaultSeed(faultSeed: number | typeof PER_RUN | undefined): number | undefined {
+  return faultSeed === PER_RUN ? randomInt(2 ** 31) : faultSeed;
+}
+
 export const mockOptionsSchema = z.strictObject({
   /** The exchange API the mock speaks (src/dialect/registry.ts). Default `loadgate`, or the suite's `target.dialect`. */
   dialect: z.enum(DIALECT_NAMES).default(DEFAULT_DIALECT),
@@ -208,9 +217,10 @@ export const mockOptionsSchema = z.strictObject({
   /**
    * Seeds the fault draws alone (latency, errors, resets); default `seed`. With the same `seed` and another
    * `faultSeed`, a run meets the same markets and books but its own latency draws: the same target, noise that
-   * does not replay (as a real target's never does). `npm run bench -- compare-aa` varies it per run.
+   * does not replay (as a real target's never does). `per-run`: every run draws its own (recorded in the
+   * result's `meta.target.faultSeed`, so a run can be replayed by setting it).
    */
-  faultSeed: z.number().int().optional(),
+  faultSeed: z.union([z.number().int(), z.literal(PER_RUN)]).optional(),
   /** Markets to list. Default BTC-, ETH-, SOL- and XRP-USDT. */
   symbols: z
     .array(symbolSchema)

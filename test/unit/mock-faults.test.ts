@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FaultInjector, faultsSchema, latencySampler, lognormalParams, stallReleaseAtMs, type MockFaults } from '../../mocks/faults.js';
 import { createRng } from '../../mocks/rng.js';
+import { PER_RUN, resolveFaultSeed } from '../../src/suite/mock-options.js';
 
 function quantile(sorted: Float64Array, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
@@ -124,7 +125,7 @@ describe('fault injector', () => {
 
 describe('mock faultSeed', () => {
   /** The statuses of 60 sequential tickers from a mock that fails half its answers, and its market list. */
-  async function draws(opts: { seed: number; faultSeed?: number }): Promise<{ statuses: number[]; markets: string }> {
+  async function draws(opts: { seed: number; faultSeed?: number | typeof PER_RUN }): Promise<{ statuses: number[]; markets: string }> {
     const { startMockExchange } = await import('../../mocks/index.js');
     const mock = await startMockExchange({ ...opts, faults: { fetchTicker: { errorRatePct: 50 } } });
     try {
@@ -146,5 +147,21 @@ describe('mock faultSeed', () => {
     expect(same.statuses).toEqual(a.statuses);
     expect(other.statuses).not.toEqual(a.statuses);
     expect(other.markets).toBe(a.markets);
+  });
+
+  it('per-run: each start draws its own faults over the same markets', async () => {
+    const a = await draws({ seed: 7, faultSeed: PER_RUN });
+    const b = await draws({ seed: 7, faultSeed: PER_RUN });
+    // 60 answers that each fail half the time: two starts agree on all of them with probability 2⁻⁶⁰.
+    expect(b.statuses).not.toEqual(a.statuses);
+    expect(b.markets).toBe(a.markets);
+  });
+
+  it('resolveFaultSeed: a number or none as given, per-run a fresh 31-bit integer', () => {
+    expect(resolveFaultSeed(5)).toBe(5);
+    expect(resolveFaultSeed(undefined)).toBeUndefined();
+    const drawn = Array.from({ length: 20 }, () => resolveFaultSeed(PER_RUN)!);
+    for (const s of drawn) expect(Number.isInteger(s) && s >= 0 && s < 2 ** 31, String(s)).toBe(true);
+    expect(new Set(drawn).size).toBeGreaterThan(1);
   });
 });
