@@ -32,7 +32,8 @@ Options:
   --noise-floor <pct>    changes smaller than this are "unchanged" (default 5; p99 twice, p99.9 four times)
   --noise-floor-ms <ms>  latency changes smaller than this are "unchanged" too (default 0.5)
   --shared-noise-floor <pct>  one run per side: floor for a change every endpoint shares (default 100)
-  --confidence <level>   interval level (default 0.95)
+  --confidence <level>   interval level and verdict level (default 0.95)
+  --tail-confidence <level>  level of the "tail vs others" rows (default 0.99: they decide a one-run gate)
   --iterations <n>       bootstrap replicates (default 2000, at most 100000)
   --seed <n>             seed of the bootstrap (default 1; same inputs + seed → same output)
   --latency-basis <b>    auto | uncorrected (default auto: corrected open-model latency unless a run lacks it
@@ -53,6 +54,7 @@ const OPTIONS = {
   'noise-floor-ms': { type: 'string' },
   'shared-noise-floor': { type: 'string' },
   confidence: { type: 'string' },
+  'tail-confidence': { type: 'string' },
   iterations: { type: 'string' },
   seed: { type: 'string' },
   'latency-basis': { type: 'string' },
@@ -163,6 +165,8 @@ export const compareCommand: Command = {
     if (floor !== undefined) opts.noiseFloorPct = floor;
     const conf = numberOption('confidence', values.confidence, (n) => n > 0 && n < 1, 'a level between 0 and 1, e.g. 0.95');
     if (conf !== undefined) opts.confidence = conf;
+    const tailConf = numberOption('tail-confidence', values['tail-confidence'], (n) => n > 0 && n < 1, 'a level between 0 and 1, e.g. 0.99');
+    if (tailConf !== undefined) opts.tailConfidence = tailConf;
     const floorMs = numberOption('noise-floor-ms', values['noise-floor-ms'], (n) => n >= 0, 'milliseconds ≥ 0');
     if (floorMs !== undefined) opts.noiseFloorMs = floorMs;
     const shared = numberOption('shared-noise-floor', values['shared-noise-floor'], (n) => n >= 0, 'a percentage ≥ 0');

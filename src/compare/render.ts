@@ -50,8 +50,11 @@ function deltaPctCell(m: MetricComparison): string {
   return m.deltaPct === undefined ? '—' : fmtChange(m.deltaPct);
 }
 
-function ciCell(m: MetricComparison): string {
-  return m.ci === undefined ? '—' : `${fmtChange(m.ci.lowPct)} … ${fmtChange(m.ci.highPct)}`;
+/** The interval; its level too when it is not the table's (the "tail vs others" rows, at `tailConfidence`). */
+function ciCell(m: MetricComparison, tableLevel: number): string {
+  if (m.ci === undefined) return '—';
+  const level = Math.abs(m.ci.level - tableLevel) > 1e-9 ? ` (${Math.round(m.ci.level * 1000) / 10}%)` : '';
+  return `${fmtChange(m.ci.lowPct)} … ${fmtChange(m.ci.highPct)}${level}`;
 }
 
 function metricLabel(m: MetricComparison): string {
@@ -169,7 +172,7 @@ export function renderCompareMarkdown(c: Comparison): string {
       // Regressed rows in bold, so they stand out in a PR comment.
       const b = m.verdict === 'regressed' ? '**' : '';
       out.push(
-        `| ${b}${md(metricLabel(m))}${b} | ${b}${withUnit(m.base, m.unit)}${b} | ${b}${withUnit(m.cand, m.unit)}${b} | ${b}${deltaCell(m)}${b} | ${b}${deltaPctCell(m)}${b} | ${ciCell(m)} | ${VERDICT_ICON[m.verdict]} ${b}${m.verdict}${b} |`,
+        `| ${b}${md(metricLabel(m))}${b} | ${b}${withUnit(m.base, m.unit)}${b} | ${b}${withUnit(m.cand, m.unit)}${b} | ${b}${deltaCell(m)}${b} | ${b}${deltaPctCell(m)}${b} | ${ciCell(m, c.options.confidence)} | ${VERDICT_ICON[m.verdict]} ${b}${m.verdict}${b} |`,
       );
     }
     out.push('');
@@ -269,7 +272,7 @@ export function renderCompareHtmlSection(c: Comparison): string {
     for (const m of e.metrics) {
       const title = m.thinTail ? ` title="${esc(`${m.tail?.base} / ${m.tail?.cand} samples beyond this percentile`)}"` : '';
       out.push(
-        `<tr class="lg-cmp-${m.verdict}"><td${title}>${esc(metricLabel(m))}</td><td>${esc(withUnit(m.base, m.unit))}</td><td>${esc(withUnit(m.cand, m.unit))}</td><td>${esc(deltaCell(m))}</td><td>${esc(deltaPctCell(m))}</td><td>${esc(ciCell(m))}</td><td title="${esc(m.reason)}">${VERDICT_ICON[m.verdict]} ${m.verdict}</td></tr>`,
+        `<tr class="lg-cmp-${m.verdict}"><td${title}>${esc(metricLabel(m))}</td><td>${esc(withUnit(m.base, m.unit))}</td><td>${esc(withUnit(m.cand, m.unit))}</td><td>${esc(deltaCell(m))}</td><td>${esc(deltaPctCell(m))}</td><td>${esc(ciCell(m, c.options.confidence))}</td><td title="${esc(m.reason)}">${VERDICT_ICON[m.verdict]} ${m.verdict}</td></tr>`,
       );
     }
     out.push('</tbody></table>');
