@@ -9,11 +9,10 @@
  * - the 5 pairs (base i, changed i): how many report a regressed metric on fetchTicker (the goal is ≥ 4).
  *
  * COMPARE_AA_RUNS=<dir> reuses the runs of an earlier bench (its printed folder) and only compares.
- * COMPARE_AA_SEEDS=vary gives every run its own mock `faultSeed` (same markets and books, its own latency draws).
- * The suite's fixed seed (42) makes the mock draw the same latency for the i-th request of every run, so runs of
- * it are close to replays of each other (their "tail vs others" A/A p-values sit far above uniform); a real
- * target never replays, and with varied draws the A/A side is the harder, truer test. (Varying `seed` itself
- * changes the markets and books, so the endpoints' own costs: another target, not another run of it.)
+ * The suite's mock has `faultSeed: per-run`: every run draws its own latency over the same markets and books,
+ * as a real target never replays itself. (With one fixed seed the i-th request of every run drew the same
+ * latency, runs were near replays of each other, and their A/A "tail vs others" p-values sat far above
+ * uniform: an A/A side that easy says nothing about run-to-run noise.) The bench prints the drawn seeds.
  */
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile, access } from 'node:fs/promises';
@@ -28,7 +27,7 @@ const CHANGED_ENDPOINT = 'fetchTicker';
 const P99_FACTOR = 1.5;
 const BASE_RUNS = 6;
 const CHANGED_RUNS = 5;
-/** One run of the default suite is about 25 s; anything past this is a hung run. */
+/** One run of the default suite is about 35 s; anything past this is a hung run. */
 const RUN_TIMEOUT_MS = 180_000;
 
 interface Exec {
@@ -53,16 +52,7 @@ function cli(args: string[], timeoutMs: number): Promise<Exec> {
   });
 }
 
-type SuiteDoc = { target: { mock: { faultSeed?: number; faults: Record<string, { latency?: { type: string; p50Ms: number; p99Ms: number } }> } } };
-
-/** A copy of `file` whose mock draws its faults (latency) from `faultSeed`. */
-async function seededSuite(file: string, dir: string, name: string, faultSeed: number): Promise<string> {
-  const suite = parse(await readFile(file, 'utf8')) as SuiteDoc;
-  suite.target.mock.faultSeed = faultSeed;
-  const out = join(dir, `${name}.suite.yaml`);
-  await writeFile(out, stringify(suite));
-  return out;
-}
+type SuiteDoc = { target: { mock: { faultSeed?: number | string; faults: Record<string, { latency?: { type: string; p50Ms: number; p99Ms: number } }> } } };
 
 /** The suite with the changed endpoint's mock latency: the default latency with its p99 raised. */
 async function changedSuite(dir: string): Promise<{ file: string; from: number; to: number }> {
@@ -82,6 +72,7 @@ interface RunInfo {
   code: number;
   saturated: boolean;
   lagP99Ms: number | undefined;
+  faultSeed: number | undefined;
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -94,8 +85,8 @@ async function exists(p: string): Promise<boolean> {
 }
 
 async function runInfo(name: string, dir: string, code: number): Promise<RunInfo> {
-  const r = JSON.parse(await readFile(join(dir, 'result.json'), 'utf8')) as { generator?: { saturated: boolean; eventLoopLagMs?: { p99: number } } };
-  return { name, dir, code, saturated: r.generator?.saturated === true, lagP99Ms: r.generator?.eventLoopLagMs?.p99 };
+  const r = JSON.parse(await readFile(join(dir, 'result.json'), 'utf8')) as { meta: { target: { faultSeed?: number } }; generator?: { saturated: boolean; eventLoopLagMs?: { p99: number } } };
+  return { name, dir, code, saturated: r.generator?.saturated === true, lagP99Ms: r.generator?.eventLoopLagMs?.p99, faultSeed: r.meta.target.faultSeed };
 }
 
 interface CompareJson {
@@ -128,7 +119,6 @@ function quantiles(xs: number[]): string {
 
 export async function run(): Promise<string> {
   const reuse = process.env.COMPARE_AA_RUNS;
-  const varySeeds = process.env.COMPARE_AA_SEEDS === 'vary';
   const dir = reuse ?? join(ROOT, 'reports', 'bench-compare-aa', new Date().toISOString().replace(/[:.]/g, '-'));
   await mkdir(dir, { recursive: true });
   const lines: string[] = [];
@@ -147,8 +137,7 @@ export async function run(): Promise<string> {
       const out = join(dir, name);
       let code = 0;
       if (!reuse || !(await exists(join(out, 'result.json')))) {
-        const file = varySeeds ? await seededSuite(suite, dir, name, (side === 'base' ? 100 : 200) + i) : suite;
-        const x = await cli(['run', file, '--out', out, '--format', 'json', '--label', name], RUN_TIMEOUT_MS);
+        const x = await cli(['run', suite, '--out', out, '--format', 'json', '--label', name], RUN_TIMEOUT_MS);
         code = x.code;
         if (!(await exists(join(out, 'result.json')))) throw new Error(`run ${name} wrote no result (exit ${x.code}): ${x.stderr.slice(-500)}`);
       }
@@ -156,10 +145,15 @@ export async function run(): Promise<string> {
     }
   }
   const runSec = (performance.now() - t0) / 1000;
-  lines.push(`runs in ${dir}${reuse ? ' (reused)' : ` (${runSec.toFixed(0)} s for ${base.length + cand.length} runs)`}; mock latency draws ${varySeeds ? 'varied: each run its own faultSeed' : "from the suite's seed, the same in every run"}`);
+  const all = [...base, ...cand];
+  const seeds = new Set(all.map((r) => r.faultSeed));
+  lines.push(`runs in ${dir}${reuse ? ' (reused)' : ` (${runSec.toFixed(0)} s for ${all.length} runs)`}`);
+  lines.push(
+    `mock latency draws: ${seeds.size === all.length && !seeds.has(undefined) ? 'each run its own (faultSeed per run)' : 'NOT drawn afresh per run: runs replay each other'} — ${all.map((r) => `${r.name} ${r.faultSeed ?? '?'}`).join(', ')}`,
+  );
   lines.push(`machine: ${cpus().length} cores, load average ${loadStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} after the runs`);
-  lines.push(`generator saturated (flagged untrustworthy by the run itself): ${[...base, ...cand].filter((r) => r.saturated).map((r) => r.name).join(', ') || 'none'}`);
-  lines.push(`generator event-loop lag p99 (ms): ${[...base, ...cand].map((r) => `${r.name} ${r.lagP99Ms?.toFixed(0) ?? '?'}`).join(', ')}`);
+  lines.push(`generator saturated (flagged untrustworthy by the run itself): ${all.filter((r) => r.saturated).map((r) => r.name).join(', ') || 'none'}`);
+  lines.push(`generator event-loop lag p99 (ms): ${all.map((r) => `${r.name} ${r.lagP99Ms?.toFixed(0) ?? '?'}`).join(', ')}`);
 
   let falseRegressions = 0;
   let regressedVerdicts = 0;

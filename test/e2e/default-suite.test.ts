@@ -39,6 +39,8 @@ describe('the default suite (npm start)', () => {
       expect(server!.p50Ms!, ep).toBeLessThanOrEqual(client.latency!.p50Ms! * 1.001);
       expect(server!.p99Ms!, ep).toBeLessThanOrEqual(client.latency!.p99Ms! * 1.001);
     }
+    // The suite's `faultSeed: per-run`: the mock drew its own latency draws, and the result says which (a replay sets it).
+    expect(Number.isInteger(result.meta.target.faultSeed), 'meta.target.faultSeed').toBe(true);
     const report = await readFile(join(out, 'report.md'), 'utf8');
     expect(report).toContain("p50 / p99 at the target (mock's own time)");
   }, 120_000);

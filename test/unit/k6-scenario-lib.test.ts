@@ -41,7 +41,7 @@ describe('executors', () => {
     expect(expectedP99Ms(plan({ overall: { p99Ms: 30_000 } }), new Set(), 5000)).toBe(5000);
   });
 
-  it('gives the default suite on k6 every VU it may use up front (400/s against a 2 s p95 preset: 64 of 64)', async () => {
+  it('gives the default suite on k6 every VU it may use up front (800/s against a 2 s p95 preset: 64 of 64)', async () => {
     const suite = await loadSuite(new URL('../../scenarios/default.suite.yaml', import.meta.url).pathname);
     const w = suite.workloads.find((x) => x.load.model === 'open')!;
     const { config } = buildK6Config(suite, w, { baseUrl: 'http://127.0.0.1:9', wsUrl: 'ws://127.0.0.1:9/ws', timeoutMs: suite.target.timeoutMs });
