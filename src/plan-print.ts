@@ -2,6 +2,7 @@
  * `loadgate run --dry-run`: what a run would send, without sending anything (issue 10, "Safety"). Pure: the
  * suite in, a plan (data) and its text out; no network, no files, no clock.
  */
+import { closedWarmUpPlan } from './engines/closed.js';
 import { DIALECT_NAMES, getDialect } from './dialect/registry.js';
 import { closedOrderPool, SETUP_ORDER_POOL } from './engines/exchange-requests.js';
 import type { RestOperation } from './dialect/types.js';
@@ -49,7 +50,7 @@ export interface PlannedWorkload {
   cap: WorkloadCap | undefined;
   /** The SDK driving it (`ccxt binance`, a module), for driver workloads. */
   driver: string | undefined;
-  /** Open engine: unmeasured health requests sent before the clock starts to open the pool (src/engines/open/runner.ts). */
+  /** Open and closed engines: unmeasured health requests sent before the clock starts to open the pool. */
   warmUp: { requests: number; connections: number } | undefined;
 }
 
@@ -84,9 +85,13 @@ function k6Arrivals(s: K6Scenario): number | undefined {
   return undefined;
 }
 
-/** The open engine's warm-up, summed over its workers (src/engines/open/runner.ts). */
-function openWarmUp(w: Workload, engine: string): PlannedWorkload['warmUp'] {
+/** The open engine's warm-up, summed over its workers (src/engines/open/runner.ts), or the closed engine's (src/engines/closed.ts). */
+function warmUpOf(w: Workload, engine: string): PlannedWorkload['warmUp'] {
   const l = w.load;
+  if (engine === 'closed' && l.model === 'closed') {
+    const p = closedWarmUpPlan(l.connections);
+    return { requests: p.connections * p.rounds, connections: p.connections };
+  }
   if (engine !== 'open' || l.model !== 'open') return undefined;
   const plans = Array.from({ length: l.workers }, (_, i) => workerWarmUp(l, i, l.workers));
   return { requests: plans.reduce((n, p) => n + p.connections * p.rounds, 0), connections: plans.reduce((n, p) => n + p.connections, 0) };
@@ -164,7 +169,7 @@ export function dryRunPlan(suite: Suite, opts: DryRunOptions = {}): DryRunPlan {
     const createShare = perOp.get('createOrder') ?? 0;
     const placesOrders = live.orderWorkloads.some((o) => o.workload === w.name);
     // Set-up creates resting orders for cancelOrder to cancel, as many as the engines place (SETUP_ORDER_POOL).
-    const setupPool = !perOp.has('cancelOrder') ? 0 : engine === 'autocannon' && l.model === 'closed' ? closedOrderPool(l.connections) : engine === 'open' && l.model === 'open' ? SETUP_ORDER_POOL.openPerWorker * l.workers : engine === 'sdk' ? SETUP_ORDER_POOL.sdk : 0;
+    const setupPool = !perOp.has('cancelOrder') ? 0 : (engine === 'autocannon' || engine === 'closed') && l.model === 'closed' ? closedOrderPool(l.connections) : engine === 'open' && l.model === 'open' ? SETUP_ORDER_POOL.openPerWorker * l.workers : engine === 'sdk' ? SETUP_ORDER_POOL.sdk : 0;
     const o = w.order;
     const price = o.type === 'market' ? 'market orders: filled at the market price' : `limit, ${fmt(o.priceOffsetPct, 3)}% away from the last price read from the ticker at set-up (unknown until then)`;
     const orders = placesOrders
@@ -178,7 +183,7 @@ export function dryRunPlan(suite: Suite, opts: DryRunOptions = {}): DryRunPlan {
           price,
         }
       : undefined;
-    return { name: w.name, engine, k6Scenario: k6, model: l.model, startAfterSec: w.startAfterSec, durationSec, load: loadLine(w, cap, k6), operations, requests, requestsAtMost, orders, cap, driver: driverName(w), warmUp: openWarmUp(w, engine) };
+    return { name: w.name, engine, k6Scenario: k6, model: l.model, startAfterSec: w.startAfterSec, durationSec, load: loadLine(w, cap, k6), operations, requests, requestsAtMost, orders, cap, driver: driverName(w), warmUp: warmUpOf(w, engine) };
   });
   return {
     suite: suite.name ?? 'suite',

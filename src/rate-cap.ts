@@ -10,8 +10,8 @@
  * - open workloads (the `open` engine, and k6's arrival-rate executors generated from them): `ratePerSec` and
  *   every stage's `targetRatePerSec` are clamped to the cap (k6 `spike` scales the base rate so that
  *   base × 5 fits; k6 `order-lifecycle` sends 2 requests per iteration, so its iteration rate is half the cap);
- * - closed workloads: the engine limits them to `rateCapPerSec` whole requests per second (autocannon's
- *   `overallRate`; k6's `rps` option through K6_RPS).
+ * - closed workloads: the engine limits them to `rateCapPerSec` whole requests per second (the closed engine
+ *   spaces its sends evenly; autocannon's `overallRate`; k6's `rps` option through K6_RPS).
  * Not counted: stream workloads (subscriptions, not requests), the health probe (one per `healthIntervalSec`),
  * and set-up requests before the clock starts (markets, tickers, the order pool for cancelOrder).
  */
@@ -20,8 +20,8 @@ import { scenarioFor } from './engines/k6/config.js';
 import { effectiveEngine } from './safety.js';
 import { loadSeconds, type Suite, type Workload } from './suite/schema.js';
 
-/** Engines that hold a closed workload to `rateCapPerSec` (autocannon's overallRate, k6's rps). */
-const CLOSED_CAP_ENGINES: ReadonlySet<string> = new Set(['autocannon', 'k6']);
+/** Engines that hold a closed workload to `rateCapPerSec` (autocannon's overallRate, the closed engine's pacing, k6's rps). */
+const CLOSED_CAP_ENGINES: ReadonlySet<string> = new Set(['autocannon', 'closed', 'k6']);
 /** k6 spike scenario: the peak is the base rate × this (scenarios/spike.ts, `spikeFactor` default). */
 const K6_SPIKE_FACTOR = 5;
 /** k6 order-lifecycle: a create and a cancel per iteration. */
@@ -42,7 +42,7 @@ export interface WorkloadCap {
   sharePerSec: number;
   /** The share is below what it asks: its load is limited. */
   capped: boolean;
-  /** Closed workloads: the whole requests per second the engine is limited to (autocannon overallRate, k6 rps). */
+  /** Closed workloads: the whole requests per second the engine is limited to (closed engine pacing, autocannon overallRate, k6 rps). */
   rateCapPerSec?: number;
   /** What changed, for the report: `ratePerSec 400 → 100`, … */
   changes: string[];

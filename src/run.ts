@@ -189,7 +189,7 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
         return { w, engine: await getEngine(name) };
       } catch (e) {
         if (isLoadgateError(e)) throw e;
-        throw new InputError('LG_ENGINE_UNKNOWN', `engine "${name}" is not available`, { hint: 'engines: autocannon (closed), open (rate-driven), ws (streams), k6', cause: e });
+        throw new InputError('LG_ENGINE_UNKNOWN', `engine "${name}" is not available`, { hint: 'engines: autocannon or closed (closed model), open (rate-driven), ws (streams), k6, sdk', cause: e });
       }
     }),
   );

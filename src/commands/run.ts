@@ -29,7 +29,7 @@ Runs every workload of the suite against its target (the built-in mock or a real
 prints a summary and writes reports to reports/<suite>/<timestamp>/.
 
 Options:
-  --engine <name>     run HTTP workloads on this engine (autocannon | open | k6)
+  --engine <name>     run HTTP workloads on this engine (autocannon | closed | open | k6)
   --out <dir>         report directory (default reports/<suite>/<timestamp>)
   --format <list>     report formats, comma-separated: json,md,html,junit,prom (default json,md,html,junit)
   --label <text>      a label stored in the result (e.g. "nightly", "rc-2")

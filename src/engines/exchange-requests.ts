@@ -1,7 +1,7 @@
 /**
  * The Node side of the one request planner (src/workload/plan.ts): HMAC from node:crypto, correlation ids, and
  * the HTTP set-up and clean-up around a run (market filters, reference prices, the order pool, cancelling what
- * the run left resting), all spoken in the target's dialect. Shared by the HTTP engines (autocannon, open-model)
+ * the run left resting), all spoken in the target's dialect. Shared by the HTTP engines (closed, autocannon, open-model)
  * so they drive the same mix and classify errors the same way.
  */
 import { createHmac, randomUUID } from 'node:crypto';

@@ -6,7 +6,7 @@
  * the generator itself was the bottleneck (`generator`).
  *
  * `workers: 1` runs in this thread; more spread the schedule over worker threads (arrival n goes to worker
- * n % workers) whose histograms merge exactly. The autocannon engine stays the closed-model engine.
+ * n % workers) whose histograms merge exactly. Closed workloads run on the closed engine (./closed.ts), on the same HTTP client.
  */
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';

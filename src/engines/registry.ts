@@ -3,6 +3,7 @@ import type { Engine } from './types.js';
 
 export const ENGINES: Record<string, () => Promise<Engine>> = {
   autocannon: async () => (await import('./autocannon.js')).autocannonEngine,
+  closed: async () => (await import('./closed.js')).closedEngine,
   open: async () => (await import('./open.js')).openEngine,
   ws: async () => (await import('./ws.js')).wsEngine,
   k6: async () => (await import('./k6.js')).k6Engine,

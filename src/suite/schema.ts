@@ -338,8 +338,12 @@ const orderSchema = z.strictObject({
 export const workloadSchema = z
   .strictObject({
     name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, _ . -'),
-    /** Engine: defaults to autocannon for closed, `open` for open, `ws` for stream workloads. `k6` runs it in k6. */
-    engine: z.enum(['autocannon', 'open', 'ws', 'k6', 'sdk']).optional(),
+    /**
+     * Engine: defaults to `closed` for closed workloads (loadgate's own HTTP client; `autocannon` when `pipelining`
+     * is above 1), `open` for open, `ws` for stream workloads. `autocannon` runs a closed workload through
+     * autocannon; `k6` runs it in k6.
+     */
+    engine: z.enum(['autocannon', 'closed', 'open', 'ws', 'k6', 'sdk']).optional(),
     startAfterSec: durationSec.default(0),
     load: z.discriminatedUnion('model', [closedLoad, openLoad, streamLoad]),
     mix: z.array(mixEntry).min(1).optional(),
@@ -387,7 +391,7 @@ export function workloadMix(w: Workload): Array<{ endpoint: string; weight: numb
 }
 
 /** Engines that run custom endpoints (they plan with src/workload/plan.ts; k6's scenarios too). Not sdk: a driver calls SDK methods, not routes. */
-export const CUSTOM_ENDPOINT_ENGINES: ReadonlySet<string> = new Set(['autocannon', 'open', 'k6']);
+export const CUSTOM_ENDPOINT_ENGINES: ReadonlySet<string> = new Set(['autocannon', 'closed', 'open', 'k6']);
 
 export const suiteSchema = z
   .strictObject({
@@ -466,10 +470,12 @@ export function loadSeconds(l: Workload['load']): number {
 }
 
 /** The engine a workload runs on. */
-export function engineOf(w: Workload): 'autocannon' | 'open' | 'ws' | 'k6' | 'sdk' {
+export function engineOf(w: Workload): 'autocannon' | 'closed' | 'open' | 'ws' | 'k6' | 'sdk' {
   if (w.driver !== undefined) return 'sdk';
   if (w.engine) return w.engine;
-  return w.load.model === 'closed' ? 'autocannon' : w.load.model === 'open' ? 'open' : 'ws';
+  // The closed engine sends one request per connection at a time; pipelined load needs autocannon.
+  if (w.load.model === 'closed') return w.load.pipelining > 1 ? 'autocannon' : 'closed';
+  return w.load.model === 'open' ? 'open' : 'ws';
 }
 
 /** Name of a stream endpoint in results: `ws:<channel>`. */

@@ -41,7 +41,7 @@ describe('loadgate run --dry-run', () => {
       const r = await runCli(['run', await writeTemp(dir, 's.yaml', suite(`url: "${server.url}", maxRatePerSec: 30`)), '--dry-run', '--out', join(dir, 'out')]);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/^Dry run of plan: nothing is sent\./);
-      expect(r.stdout).toMatch(/Workload reads: engine autocannon, 10 s\n {2}load: closed, 4 connections × 10 s, limited to 15 req\/s by target\.maxRatePerSec/);
+      expect(r.stdout).toMatch(/Workload reads: engine closed, 10 s\n {2}load: closed, 4 connections × 10 s, limited to 15 req\/s by target\.maxRatePerSec/);
       expect(r.stdout).toMatch(/fetchTicker +GET \/api\/v1\/ticker +75%/);
       expect(r.stdout).toMatch(/Workload orders: engine open, 10 s\n {2}load: open, 15 req\/s.*\(capped by target\.maxRatePerSec: ratePerSec 20 → 15\)\n {2}requests expected: 150/);
       expect(r.stdout).toMatch(/createOrder +POST \/api\/v1\/orders +~75 +signed/);

@@ -1,6 +1,6 @@
 /**
- * Reported percentiles match ground truth: the mock's latency is known, so what the autocannon engine reports
- * must match it.
+ * Reported percentiles match ground truth: the mock's latency is known, so what each closed-model engine
+ * (autocannon, and `closed` on loadgate's own client) reports must match it.
  *
  * Ground truth has two parts, and both are measured inside the same run, under the same machine load:
  * - the target side: the mock times every response itself (arrival → response handed to the socket), which is
@@ -33,7 +33,7 @@ interface Measured {
   meanMs: number;
 }
 
-async function measure(latency: LatencySpec, connections: number, durationSec: number) {
+async function measure(engine: 'autocannon' | 'closed', latency: LatencySpec, connections: number, durationSec: number) {
   const mock = await startMockProcess({ seed: 11, faults: { fetchTicker: { latency }, fetchOrderBook: { latency: { type: 'fixed', ms: 1 } } } });
   try {
     const suite = parseSuite('accuracy.suite.yaml', {
@@ -42,6 +42,7 @@ async function measure(latency: LatencySpec, connections: number, durationSec: n
       workloads: [
         {
           name: 'tickers',
+          engine,
           load: { model: 'closed', connections, durationSec },
           mix: [
             { endpoint: 'fetchTicker', weight: 3 },
@@ -63,7 +64,7 @@ async function measure(latency: LatencySpec, connections: number, durationSec: n
     const f = (n: number) => n.toFixed(2);
     // Printed so the figures behind these checks can be read off any run of this file.
     console.info(
-      `${JSON.stringify(latency)}: ${ticker.client.requests} requests; client p50 ${f(ticker.client.p50Ms)} / p99 ${f(ticker.client.p99Ms)} ms, ` +
+      `${engine} ${JSON.stringify(latency)}: ${ticker.client.requests} requests; client p50 ${f(ticker.client.p50Ms)} / p99 ${f(ticker.client.p99Ms)} ms, ` +
         `server p50 ${f(ticker.server.p50Ms)} / p99 ${f(ticker.server.p99Ms)} ms; floor p50 +${f(floor.p50Ms)} / mean +${f(floor.meanMs)} / p99 +${f(floor.p99Ms)} ms ` +
         `(${book.client.requests} requests at 1 ms)`,
     );
@@ -94,9 +95,9 @@ function expectSmallFloor(floor: { p50Ms: number; p99Ms: number; meanMs: number 
   expect(floor.p99Ms).toBeLessThan(25);
 }
 
-describe('autocannon engine accuracy against the mock', () => {
+describe.each(['autocannon', 'closed'] as const)('%s engine accuracy against the mock', (engine) => {
   it('reports p50 and p99 of a fixed 20 ms delay within 1 ms + 2% of the delay plus the floor, and never below the delay', async () => {
-    const { ticker, book, floor } = await measure({ type: 'fixed', ms: 20 }, 16, 6);
+    const { ticker, book, floor } = await measure(engine, { type: 'fixed', ms: 20 }, 16, 6);
     expect(ticker.client.requests).toBeGreaterThan(2000);
     expect(ticker.client.errors + book.client.errors).toBe(0);
     expectNeverFasterThanTheServer(ticker);
@@ -114,7 +115,7 @@ describe('autocannon engine accuracy against the mock', () => {
   }, 30_000);
 
   it('reports p50 and p99 of a lognormal delay (p50 = 10 ms, p99 = 80 ms) within 10%', async () => {
-    const { ticker, book, floor } = await measure({ type: 'lognormal', p50Ms: 10, p99Ms: 80 }, 24, 6);
+    const { ticker, book, floor } = await measure(engine, { type: 'lognormal', p50Ms: 10, p99Ms: 80 }, 24, 6);
     // p99 rests on ≥ 50 samples above it.
     expect(ticker.client.requests).toBeGreaterThan(5000);
     expect(ticker.client.errors + book.client.errors).toBe(0);

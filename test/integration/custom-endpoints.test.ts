@@ -20,11 +20,11 @@ const endpoints = {
   dropNewest: { method: 'DELETE', path: '/api/v1/orders/{orderId}', signed: true },
 };
 
-function suiteFor(url: string, load: Record<string, unknown>) {
+function suiteFor(url: string, load: Record<string, unknown>, engine?: string) {
   return parseSuite('custom.yaml', {
     name: 'custom',
     target: { url, auth: { apiKeyEnv: 'LG_KEY', apiSecretEnv: 'LG_SECRET' }, timeoutMs: 5000, endpoints },
-    workloads: [{ name: 'w', load, mix: [{ endpoint: 'createOrder', weight: 2 }, { endpoint: 'lastTrade', weight: 2 }, { endpoint: 'dropNewest', weight: 1 }], symbols: ['BTC-USDT', 'ETH-USDT'] }],
+    workloads: [{ name: 'w', ...(engine ? { engine } : {}), load, mix: [{ endpoint: 'createOrder', weight: 2 }, { endpoint: 'lastTrade', weight: 2 }, { endpoint: 'dropNewest', weight: 1 }], symbols: ['BTC-USDT', 'ETH-USDT'] }],
     sla: { endpoints: { lastTrade: { p99Ms: 5000, errorRatePct: 1 }, dropNewest: { errorsPerMinute: { auth: 0 } } } },
   });
 }
@@ -37,11 +37,12 @@ afterEach(async () => {
 
 describe('custom endpoints', () => {
   it.each([
-    ['open', { model: 'open', ratePerSec: 40, durationSec: 2 }],
-    ['closed (autocannon)', { model: 'closed', connections: 2, durationSec: 1 }],
-  ])('%s: are driven, signed and measured per endpoint, and their SLA keys are checked', async (_name, load) => {
+    ['open', { model: 'open', ratePerSec: 40, durationSec: 2 }, undefined],
+    ['closed (autocannon)', { model: 'closed', connections: 2, durationSec: 1 }, 'autocannon'],
+    ['closed (closed engine, the default)', { model: 'closed', connections: 2, durationSec: 1 }, undefined],
+  ])('%s: are driven, signed and measured per endpoint, and their SLA keys are checked', async (_name, load, engine) => {
     mock = await startMockExchange({ rateLimit: false });
-    const suite = suiteFor(mock.url, load);
+    const suite = suiteFor(mock.url, load, engine);
     const result = await runSuite({ suite, env });
     const last = result.endpoints.lastTrade!;
     const drop = result.endpoints.dropNewest!;
@@ -77,7 +78,7 @@ describe('custom endpoints', () => {
     })();
     expect(err).toBeInstanceOf(InputError);
     expect((err as InputError).exitCode).toBe(2);
-    expect((err as Error).message).toMatch(/workloads\[0\]\.mix\[1\]\.endpoint: custom endpoint "lastTrade": the sdk engine does not run custom endpoints yet; use engine autocannon or open or k6/);
+    expect((err as Error).message).toMatch(/workloads\[0\]\.mix\[1\]\.endpoint: custom endpoint "lastTrade": the sdk engine does not run custom endpoints yet; use engine autocannon or closed or open or k6/);
     const builtInName = { ...base, target: { mock: true, endpoints: { fetchTicker: endpoints.lastTrade } } };
     expect(() => parseSuite('s.yaml', builtInName)).toThrow(/target\.endpoints\.fetchTicker/);
   });
