@@ -1,12 +1,14 @@
 /**
  * One load generator in its own process (so it can be pinned to a core), measuring its own CPU in the
  * steady state (from the 2nd second to the end: start-up, module loading and setup are excluded):
- *   node --import tsx bench/_gen-child.ts <engine|bare> <url> <connections> <durationSec>
+ *   node --import tsx bench/_gen-child.ts <engine|closed|bare> <url> <connections> <durationSec>
+ *   (engine: loadgate's autocannon engine; closed: loadgate's closed engine on its own client; bare: the autocannon API alone)
  * Prints one JSON line: { requests, cpuUs, sec }.
  */
 import autocannon from 'autocannon';
 import { performance } from 'node:perf_hooks';
 import { autocannonEngine } from '../src/engines/autocannon.js';
+import { closedEngine } from '../src/engines/closed.js';
 import { parseSuite } from '../src/suite/load.js';
 
 const [mode, url, conns, dur] = process.argv.slice(2);
@@ -17,13 +19,13 @@ const mark = (requests: number) => {
   const c = process.cpuUsage();
   marks.push({ t: performance.now(), requests, cpuUs: c.user + c.system });
 };
-if (mode === 'engine') {
+if (mode === 'engine' || mode === 'closed') {
   const suite = parseSuite('bench.yaml', {
     target: { url },
     workloads: [{ name: 'bench', load: { model: 'closed', connections, durationSec }, mix: [{ endpoint: 'fetchTicker' }], symbols: ['BTC-USDT'] }],
   });
   const now = () => performance.now();
-  await autocannonEngine.run({
+  await (mode === 'engine' ? autocannonEngine : closedEngine).run({
     suite,
     workload: suite.workloads[0]!,
     target: { baseUrl: url!, wsUrl: '', credentials: undefined, timeoutMs: 10_000, dialect: 'loadgate', mock: false },
