@@ -178,6 +178,8 @@ export const closedEngine: Engine = {
       void transport.close();
     };
     ctx.signal.addEventListener('abort', onAbort, { once: true });
+    // Stopped between set-up and the clock: nothing is sent.
+    if (ctx.signal.aborted) onAbort();
     for (let i = 0; i < load.connections; i++) user();
     try {
       await drained;

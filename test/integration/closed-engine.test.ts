@@ -170,6 +170,23 @@ describe('closed engine', () => {
     expect(served).toBe(stallAfter + 4);
   }, 40_000);
 
+  it('a stop before the clock starts sends nothing and ends at once', async () => {
+    let served = 0;
+    const server = tickerServer(() => {
+      served++;
+      return false;
+    });
+    const ac = new AbortController();
+    const ctx = ctxFor(await listen(server), { connections: 4, durationSec: 30 }, ac.signal);
+    const prepared = await closedEngine.prepare!(ctx);
+    const setUp = served;
+    ac.abort();
+    const out = await closedEngine.run({ ...ctx, originMs: performance.now() }, prepared);
+    expect(out.incomplete?.reason).toMatch(/stopped/);
+    expect(total(out)).toBe(0);
+    expect(served).toBe(setUp);
+  }, 20_000);
+
   it('refuses pipelining with a hint to use the autocannon engine', async () => {
     const ctx = ctxFor('http://127.0.0.1:9', { connections: 2, durationSec: 1, pipelining: 4 });
     const err = await closedEngine.prepare!(ctx).catch((e: unknown) => e);
