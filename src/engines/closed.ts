@@ -19,7 +19,7 @@ import { InputError } from '../errors.js';
 import type { Engine, EngineContext, EngineOutput, PrepareContext } from './types.js';
 import { cancelRestingOrders, classifyTransportError, closedOrderPool, describeCleanup, prepareWorkload, RequestFactory, type PlannedRequest } from './exchange-requests.js';
 import { createTransport, type Transport } from './open/transport.js';
-import { warmUp } from './open/runner.js';
+import { releaseOnAbort, warmUp } from './open/runner.js';
 
 export const CLOSED_ENGINE_VERSION = '1.0.0';
 const MAX_BACKOFF_MS = 200;
@@ -33,6 +33,7 @@ interface Prepared {
   factory: RequestFactory;
   transport: Transport;
   notes: string[];
+  started: boolean;
 }
 
 function closedLoadOf(ctx: PrepareContext) {
@@ -56,12 +57,17 @@ export const closedEngine: Engine = {
     const transport = createTransport('net', { baseUrl: ctx.target.baseUrl, maxConnections: load.connections, timeoutMs: ctx.target.timeoutMs });
     // Before the clock: every user's connection opened and the client's hot path run, so the first second looks like the rest.
     await warmUp(transport, factory.request('health'), closedWarmUpPlan(load.connections), ctx.target.timeoutMs, ctx.signal);
-    return { factory, transport, notes };
+    const prepared: Prepared = { factory, transport, notes, started: false };
+    // A stop, or another workload's failed set-up, before the run: the warmed connections are closed.
+    releaseOnAbort(ctx.signal, () => !prepared.started, () => transport.close());
+    return prepared;
   },
   async run(ctx: EngineContext, prepared?: unknown): Promise<EngineOutput> {
     const load = closedLoadOf(ctx);
     const w = ctx.workload;
-    const { factory, transport, notes } = ((prepared as Prepared | undefined) ?? (await closedEngine.prepare!(ctx))) as Prepared;
+    const p0 = ((prepared as Prepared | undefined) ?? (await closedEngine.prepare!(ctx))) as Prepared;
+    p0.started = true;
+    const { factory, transport, notes } = p0;
     const { now, originMs } = ctx;
     const recorders = new Map<string, EndpointRecorder>();
     for (const e of factory.endpoints) recorders.set(e, new EndpointRecorder(e, 'http', w.name));

@@ -14,7 +14,7 @@ import { RunError } from '../errors.js';
 import { mergeEndpoint } from '../result/merge.js';
 import type { EndpointResult } from '../result/model.js';
 import { assessGenerator, ProcessUsageMonitor, ThreadHealthProbe, type ThreadHealthSample } from './generator-health.js';
-import { addCounts, describeArrivals, openLoadOf, prepareRunner, type ArrivalCounts, type RunnerOptions, type RunnerResult } from './open/runner.js';
+import { addCounts, describeArrivals, openLoadOf, prepareRunner, releaseOnAbort, type ArrivalCounts, type RunnerOptions, type RunnerResult } from './open/runner.js';
 import { DEFAULT_TRANSPORT, type TransportName } from './open/transport.js';
 import type { WorkerInput, WorkerMessage } from './open/worker-protocol.js';
 import type { Engine, EngineContext, EngineOutput, PrepareContext } from './types.js';
@@ -37,7 +37,7 @@ export function createOpenEngine(opts: OpenEngineOptions = {}): Engine {
 }
 
 /** Set-up done before the run's clock starts: this thread's runner, or the worker threads, each set up and warmed up. */
-type PreparedOpen = { kind: 'thread'; opts: RunnerOptions; probe: ThreadHealthProbe; runner: Awaited<ReturnType<typeof prepareRunner>> } | { kind: 'workers'; workers: PreparedWorkers };
+type PreparedOpen = { kind: 'thread'; opts: RunnerOptions; probe: ThreadHealthProbe; runner: Awaited<ReturnType<typeof prepareRunner>>; started: boolean } | { kind: 'workers'; workers: PreparedWorkers };
 
 async function prepareOpen(ctx: PrepareContext, transport: TransportName, beforeClock = true): Promise<PreparedOpen> {
   const workers = openLoadOf(ctx.workload).workers;
@@ -58,8 +58,13 @@ async function prepareOpen(ctx: PrepareContext, transport: TransportName, before
     transport,
     probe,
   };
-  return { kind: 'thread', opts, probe, runner: await prepareRunner(opts) };
+  const runner = await prepareRunner(opts);
+  const prepared: PreparedOpen = { kind: 'thread', opts, probe, runner, started: false };
+  // A stop, or another workload's failed set-up, before the run: its warmed connections are closed (the run will not start).
+  if (beforeClock) releaseOnAbort(ctx.signal, () => !prepared.started, runner.close);
+  return prepared;
 }
+
 
 export const openEngine: Engine = createOpenEngine();
 
@@ -81,6 +86,7 @@ async function runOpen(ctx: EngineContext, transport: TransportName, preparedOpe
   const prepared = preparedOpen ?? (await prepareOpen(ctx, transport, false));
   if (prepared.kind === 'thread') {
     const { opts, probe, runner } = prepared;
+    prepared.started = true;
     opts.originMs = ctx.originMs;
     opts.signal = ctx.signal;
     opts.onProgress = (p) => ctx.progress({ workload: ctx.workload.name, elapsedSec: p.elapsedSec, totalSec: totalSec(load), requests: p.requests, errors: p.errors, ...(p.p99Ms !== undefined ? { p99Ms: p.p99Ms } : {}) });

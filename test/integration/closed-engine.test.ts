@@ -187,6 +187,29 @@ describe('closed engine', () => {
     expect(served).toBe(setUp);
   }, 20_000);
 
+  it('a stop, or another workload\'s failed set-up, after its set-up closes the connections it warmed', async () => {
+    // The warm-up's connections: those that carried a health request (set-up's own reads go through fetch).
+    let open = 0;
+    const warm = new WeakSet<object>();
+    const server = tickerServer((req) => {
+      if (req.url === '/health' && !warm.has(req.socket)) {
+        warm.add(req.socket);
+        open++;
+        req.socket.on('close', () => open--);
+      }
+      return false;
+    });
+    // A long keep-alive (the hint says 600 s), so only the release closes them, not the client's idle limit.
+    server.keepAliveTimeout = 600_000;
+    const ac = new AbortController();
+    const ctx = ctxFor(await listen(server), { connections: 4, durationSec: 30 }, ac.signal);
+    await closedEngine.prepare!(ctx);
+    expect(open).toBeGreaterThanOrEqual(4);
+    ac.abort();
+    for (let i = 0; i < 200 && open > 0; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(open).toBe(0);
+  }, 20_000);
+
   it('refuses pipelining with a hint to use the autocannon engine', async () => {
     const ctx = ctxFor('http://127.0.0.1:9', { connections: 2, durationSec: 1, pipelining: 4 });
     const err = await closedEngine.prepare!(ctx).catch((e: unknown) => e);

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockExchange, type MockExchange } from '../../mocks/index.js';
@@ -192,6 +194,39 @@ describe('open-model set-up and warm-up happen before the clock starts (issue 17
     // No warm-up after the clock started: the target saw the run's requests and nothing else.
     expect(mock.stats.byEndpoint.health).toBe(0);
     expect(mock.stats.byEndpoint.fetchTicker).toBe(400);
+  });
+
+  it('a stop after set-up, before the run, closes the warmed connections of a one-thread run', async () => {
+    // The warm-up's connections: those that carried a health request (set-up's own reads go through fetch).
+    let open = 0;
+    let opened = 0;
+    const warm = new WeakSet<object>();
+    const server = http.createServer((req, res) => {
+      if (req.url === '/health' && !warm.has(req.socket)) {
+        warm.add(req.socket);
+        open++;
+        opened++;
+        req.socket.on('close', () => open--);
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+    // A long keep-alive (the hint says 600 s), so only the release closes them, not the client's idle limit.
+    server.keepAliveTimeout = 600_000;
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const ac = new AbortController();
+      await openEngine.prepare!(ctxOf(workload({ ratePerSec: 200, durationSec: 1 }), `http://127.0.0.1:${(server.address() as AddressInfo).port}`, undefined, ac.signal));
+      expect(open).toBeGreaterThan(0);
+      const warmed = opened;
+      ac.abort();
+      // Bounded wait (not a timing assertion): the client closes them at once.
+      for (let i = 0; i < 200 && open > 0; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(open).toBe(0);
+      expect(opened).toBe(warmed);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('a stop after set-up, before the run, ends the waiting worker threads', async () => {

@@ -86,7 +86,8 @@ export function openLoadOf(w: Workload): OpenLoad {
 }
 
 /** Setup (reference prices, order pool), then a `run(startAtMs)` that all workers can start together. */
-export async function prepareRunner(opts: RunnerOptions): Promise<{ notes: string[]; run: (startAtMs: number) => Promise<RunnerResult> }> {
+/** A runner set up and warmed up: `run` starts its clock; `close` releases its connections when it will never run. */
+export async function prepareRunner(opts: RunnerOptions): Promise<{ notes: string[]; run: (startAtMs: number) => Promise<RunnerResult>; close: () => Promise<void> }> {
   const workerIndex = opts.workerIndex ?? 0;
   const workerCount = opts.workerCount ?? 1;
   const factory = new RequestFactory({
@@ -104,7 +105,16 @@ export async function prepareRunner(opts: RunnerOptions): Promise<{ notes: strin
   // Before the clock starts: open the connections the rate needs and run the client's hot path once (undici
   // compiles its HTTP parser on the first connection), so the first measured second looks like the rest (issue 17).
   await warmUp(transport, factory.request('health'), workerWarmUp(load, workerIndex, workerCount), opts.timeoutMs, opts.signal);
-  return { notes: setupNotes, run: (startAtMs) => runLoop(opts, factory, transport, maxConnections, startAtMs, workerIndex, workerCount) };
+  return { notes: setupNotes, run: (startAtMs) => runLoop(opts, factory, transport, maxConnections, startAtMs, workerIndex, workerCount), close: () => transport.close() };
+}
+
+/** Once `signal` aborts while `waiting()` (the run has not started), `release` what set-up opened. */
+export function releaseOnAbort(signal: AbortSignal, waiting: () => boolean, release: () => Promise<void>): void {
+  const onAbort = (): void => {
+    if (waiting()) void release();
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  if (signal.aborted) onAbort();
 }
 
 /**
