@@ -66,7 +66,7 @@ export interface CompareOptions {
    * Level of the "tail vs others" family (its verdicts and intervals). Default 0.99: this is the test that
    * decides a compare of one run per side, the comparison a nightly gate makes every night, and its run-to-run
    * noise is estimated from a handful of other endpoints. At 0.95, three sets of the compare-aa bench went red on
-   * 1, 2 and 1 of 15 unchanged pairs; at 0.99 two sets went red on none and still found its change in 5 of 5.
+   * 1, 2 and 1 of 15 unchanged pairs; at 0.99 three sets went red on none and still found its change in 5 of 5.
    */
   tailConfidence?: number;
   /** Bootstrap replicates per metric. Default 2000 (enough for p-values down to 0.001 after adjustment). */

@@ -65,9 +65,9 @@ export const closedEngine: Engine = {
   async run(ctx: EngineContext, prepared?: unknown): Promise<EngineOutput> {
     const load = closedLoadOf(ctx);
     const w = ctx.workload;
-    const p0 = ((prepared as Prepared | undefined) ?? (await closedEngine.prepare!(ctx))) as Prepared;
-    p0.started = true;
-    const { factory, transport, notes } = p0;
+    const state = ((prepared as Prepared | undefined) ?? (await closedEngine.prepare!(ctx))) as Prepared;
+    state.started = true;
+    const { factory, transport, notes } = state;
     const { now, originMs } = ctx;
     const recorders = new Map<string, EndpointRecorder>();
     for (const e of factory.endpoints) recorders.set(e, new EndpointRecorder(e, 'http', w.name));
@@ -86,8 +86,8 @@ export const closedEngine: Engine = {
     const liveLatency = createHistogram();
     let stopping = false;
     let inFlight = 0;
-    // Unanswered createOrders when the run stopped: their orders may rest.
-    const unknown = new Set<string>();
+    // createOrders a stop cut off before their answer: their orders may rest. (The planned end waits for answers.)
+    const unknown: string[] = [];
     // target.maxRatePerSec's share (src/rate-cap.ts): sends evenly spaced, 1000/cap ms apart over all users.
     const gapMs = ctx.rateCapPerSec !== undefined && ctx.rateCapPerSec > 0 ? 1000 / ctx.rateCapPerSec : 0;
     let nextSlotMs = startedAt;
@@ -96,39 +96,34 @@ export const closedEngine: Engine = {
     const drained = new Promise<void>((r) => (allDone = r));
 
     const user = (): void => {
-      if (stopping || now() >= endAt) {
-        if (inFlight === 0) allDone();
-        return;
-      }
       if (gapMs > 0) {
         const t = now();
         const at = Math.max(t, nextSlotMs);
         nextSlotMs = at + gapMs;
         if (at - t >= 1) {
-          setTimeout(() => send(), at - t);
+          setTimeout(send, at - t);
           return;
         }
       }
       send();
     };
+    // The one place a user stops: a clock read per request, that also stamps its send.
     const send = (): void => {
-      if (stopping || now() >= endAt) {
+      const sentAt = now();
+      if (stopping || sentAt >= endAt) {
         if (inFlight === 0) allDone();
         return;
       }
       const p: PlannedRequest = factory.next();
-      const sentAt = now();
       inFlight++;
-      if (p.endpoint === 'createOrder') unknown.add(p.correlationId);
       transport.send({ method: p.method, path: p.path, headers: p.headers, body: p.body, wantBody: wantBodies || p.endpoint === 'createOrder' }, (o) => {
         inFlight--;
-        unknown.delete(p.correlationId);
         if ('error' in o) {
           const { errorClass, errorCode } = classifyTransportError(o.error);
           factory.noteResponse(p, 0, undefined);
           if (stopping && errorCode === 'ECONNABORTED') {
             // Cut off by a stop, not failed by the target: not counted; an order it placed may rest.
-            if (p.endpoint === 'createOrder') unknown.add(p.correlationId);
+            if (p.endpoint === 'createOrder') unknown.push(p.correlationId);
             return user();
           }
           const t = now();
@@ -140,20 +135,22 @@ export const closedEngine: Engine = {
               : { atMs: t - originMs, errorClass, errorCode, correlationId: p.correlationId },
           );
           if (errorClass === 'network') {
-            // A target that refuses connections must not spin the generator: this user waits before its next try.
+            // A target that refuses connections must not spin the generator: users wait before their next try
+            // (one back-off for all, as they all meet the same target).
             backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs === 0 ? 10 : backoffMs * 2);
             setTimeout(user, backoffMs).unref();
             return;
           }
         } else {
           const t = now();
+          const latencyUs = (t - sentAt) * 1000;
           requests++;
           backoffMs = 0;
           // The target's dialect classifies (loadgate: exactly today's classifyResponse, test/unit/dialect-errors.test.ts).
           const failure = factory.classify(o.status, o.body);
           if (failure !== undefined) errors++;
-          recordUs(liveLatency, (t - sentAt) * 1000);
-          recorderOf(p.endpoint).recordResponse({ atMs: t - originMs, latencyUs: (t - sentAt) * 1000, status: o.status, correlationId: p.correlationId, errorClass: failure?.errorClass, errorCode: failure?.errorCode });
+          recordUs(liveLatency, latencyUs);
+          recorderOf(p.endpoint).recordResponse({ atMs: t - originMs, latencyUs, status: o.status, correlationId: p.correlationId, errorClass: failure?.errorClass, errorCode: failure?.errorCode });
           factory.noteResponse(p, o.status, o.body);
         }
         user();
@@ -199,9 +196,8 @@ export const closedEngine: Engine = {
     // Orders the run created and left resting are cancelled, also on abort (then within a shorter bound).
     const cleanup = await cancelRestingOrders(ctx.target.baseUrl, factory, { timeoutMs: Math.min(ctx.target.timeoutMs, 5_000), budgetMs: ctx.signal.aborted ? 3_000 : 10_000 });
     notes.push(...describeCleanup(w.name, cleanup));
-    if (unknown.size > 0) {
-      const ids = [...unknown];
-      notes.push(`${w.name}: ${ids.length} createOrder requests were unanswered when the run stopped; their orders may rest (clientOrderIds: ${ids.slice(0, 20).join(', ')}${ids.length > 20 ? ', …' : ''})`);
+    if (unknown.length > 0) {
+      notes.push(`${w.name}: ${unknown.length} createOrder requests were unanswered when the run stopped; their orders may rest (clientOrderIds: ${unknown.slice(0, 20).join(', ')}${unknown.length > 20 ? ', …' : ''})`);
     }
     const endpoints = Object.fromEntries([...recorders].map(([name, r]) => [name, r.toResult()]));
     const out: EngineOutput = { engine: { name: 'closed', version: `${CLOSED_ENGINE_VERSION} (net)` }, endpoints, notes };

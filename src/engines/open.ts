@@ -65,7 +65,6 @@ async function prepareOpen(ctx: PrepareContext, transport: TransportName, before
   return prepared;
 }
 
-
 export const openEngine: Engine = createOpenEngine();
 
 interface Part {

@@ -5,9 +5,10 @@
  * the autocannon engine's in autocannon-accuracy.test.ts.
  */
 import http from 'node:http';
-import net, { type AddressInfo } from 'node:net';
+import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { healthConnections, loopbackServers } from '../helpers/servers.js';
 import { closedEngine } from '../../src/engines/closed.js';
 import type { EngineContext, EngineOutput } from '../../src/engines/types.js';
 import { InputError } from '../../src/errors.js';
@@ -15,22 +16,7 @@ import { runSuite } from '../../src/run.js';
 import { parseSuite } from '../../src/suite/load.js';
 import { decodeHistogram } from '../../src/result/histogram.js';
 
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (closers.length) await closers.pop()!();
-});
-
-async function listen(server: net.Server): Promise<string> {
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  closers.push(
-    () =>
-      new Promise<void>((r) => {
-        (server as http.Server).closeAllConnections?.();
-        server.close(() => r());
-      }),
-  );
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
+const { listen, closeLast } = loopbackServers();
 
 function ctxFor(url: string, load: Record<string, unknown>, signal = new AbortController().signal): EngineContext {
   const suite = parseSuite('closed.suite.yaml', {
@@ -118,7 +104,7 @@ describe('closed engine', () => {
     // A port that was free a moment ago: nothing listens there.
     const probe = net.createServer();
     const url = await listen(probe);
-    await closers.pop()!();
+    await closeLast();
     const out = await closedEngine.run(ctxFor(url, { connections: 4, durationSec: 1 }));
     const ticker = out.endpoints.fetchTicker!;
     expect(ticker.requests).toBeGreaterThan(0);
@@ -188,15 +174,9 @@ describe('closed engine', () => {
   }, 20_000);
 
   it('a stop, or another workload\'s failed set-up, after its set-up closes the connections it warmed', async () => {
-    // The warm-up's connections: those that carried a health request (set-up's own reads go through fetch).
-    let open = 0;
-    const warm = new WeakSet<object>();
+    const warm = healthConnections();
     const server = tickerServer((req) => {
-      if (req.url === '/health' && !warm.has(req.socket)) {
-        warm.add(req.socket);
-        open++;
-        req.socket.on('close', () => open--);
-      }
+      warm.see(req);
       return false;
     });
     // A long keep-alive (the hint says 600 s), so only the release closes them, not the client's idle limit.
@@ -204,10 +184,10 @@ describe('closed engine', () => {
     const ac = new AbortController();
     const ctx = ctxFor(await listen(server), { connections: 4, durationSec: 30 }, ac.signal);
     await closedEngine.prepare!(ctx);
-    expect(open).toBeGreaterThanOrEqual(4);
+    expect(warm.open()).toBeGreaterThanOrEqual(4);
     ac.abort();
-    for (let i = 0; i < 200 && open > 0; i++) await new Promise((r) => setTimeout(r, 25));
-    expect(open).toBe(0);
+    for (let i = 0; i < 200 && warm.open() > 0; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(warm.open()).toBe(0);
   }, 20_000);
 
   it('refuses pipelining with a hint to use the autocannon engine', async () => {

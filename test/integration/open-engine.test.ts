@@ -1,5 +1,4 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockExchange, type MockExchange } from '../../mocks/index.js';
@@ -9,9 +8,12 @@ import { warmUpPlan } from '../../src/engines/open/runner.js';
 import type { EngineContext, EngineOutput } from '../../src/engines/types.js';
 import { decodeHistogram, summarizeHistogram } from '../../src/result/histogram.js';
 import { resultFromOutput } from '../helpers/results.js';
+import { healthConnections, loopbackServers } from '../helpers/servers.js';
 import { compileSla } from '../../src/sla/checks.js';
 import { evaluate } from '../../src/sla/evaluate.js';
 import { workloadSchema, type Workload } from '../../src/suite/schema.js';
+
+const { listen } = loopbackServers();
 
 function workload(load: Record<string, unknown>, endpoint = 'fetchTicker'): Workload {
   return workloadSchema.parse({ name: 'open-test', load: { model: 'open', ...load }, mix: [{ endpoint }] });
@@ -197,36 +199,23 @@ describe('open-model set-up and warm-up happen before the clock starts (issue 17
   });
 
   it('a stop after set-up, before the run, closes the warmed connections of a one-thread run', async () => {
-    // The warm-up's connections: those that carried a health request (set-up's own reads go through fetch).
-    let open = 0;
-    let opened = 0;
-    const warm = new WeakSet<object>();
+    const warm = healthConnections();
     const server = http.createServer((req, res) => {
-      if (req.url === '/health' && !warm.has(req.socket)) {
-        warm.add(req.socket);
-        open++;
-        opened++;
-        req.socket.on('close', () => open--);
-      }
+      warm.see(req);
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
     // A long keep-alive (the hint says 600 s), so only the release closes them, not the client's idle limit.
     server.keepAliveTimeout = 600_000;
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    try {
-      const ac = new AbortController();
-      await openEngine.prepare!(ctxOf(workload({ ratePerSec: 200, durationSec: 1 }), `http://127.0.0.1:${(server.address() as AddressInfo).port}`, undefined, ac.signal));
-      expect(open).toBeGreaterThan(0);
-      const warmed = opened;
-      ac.abort();
-      // Bounded wait (not a timing assertion): the client closes them at once.
-      for (let i = 0; i < 200 && open > 0; i++) await new Promise((r) => setTimeout(r, 25));
-      expect(open).toBe(0);
-      expect(opened).toBe(warmed);
-    } finally {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    }
+    const url = await listen(server);
+    const ac = new AbortController();
+    await openEngine.prepare!(ctxOf(workload({ ratePerSec: 200, durationSec: 1 }), url, undefined, ac.signal));
+    expect(warm.open()).toBeGreaterThan(0);
+    const warmed = warm.opened();
+    ac.abort();
+    // Bounded wait (not a timing assertion): the client closes them at once.
+    for (let i = 0; i < 200 && warm.open() > 0; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(warm.open()).toBe(0);
+    expect(warm.opened()).toBe(warmed);
   });
 
   it('a stop after set-up, before the run, ends the waiting worker threads', async () => {

@@ -6,30 +6,16 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { loopbackServers } from '../helpers/servers.js';
 import { DEFAULT_IDLE_MS, idleLimitMs } from '../../src/engines/open/net-transport.js';
 import { createTransport, type Transport, type TransportOutcome, type TransportRequest } from '../../src/engines/open/transport.js';
 
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (closers.length) await closers.pop()!();
-});
-
-async function listen(server: net.Server): Promise<string> {
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  closers.push(
-    () =>
-      new Promise<void>((r) => {
-        (server as http.Server).closeAllConnections?.();
-        server.close(() => r());
-      }),
-  );
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
+const { listen, defer } = loopbackServers();
 
 function transport(baseUrl: string, timeoutMs = 5_000): Transport {
   const t = createTransport('net', { baseUrl, maxConnections: 16, timeoutMs });
-  closers.push(() => t.close());
+  defer(() => t.close());
   return t;
 }
 

@@ -54,8 +54,8 @@ class Conn {
   used = 0;
   /** The server's last `Keep-Alive: timeout=N` (seconds), if it sent one. */
   keepAliveSec: number | undefined;
-  /** The transport's sweep tick when this connection went idle. */
-  idleTick = 0;
+  /** Idle: past this sweep tick the server may be closing it (its keep-alive limit, set when it went idle). */
+  idleUntilTick = 0;
   /** Bytes of the current response received (0: the server closed before answering). */
   private got = 0;
   private head: Buffer | undefined;
@@ -315,8 +315,7 @@ export class NetTransport implements Transport {
 
   /** Idle past the server's keep-alive timeout (less the margin): the server may be closing it right now. */
   private idledOut(c: Conn): boolean {
-    // Ticks counted since it went idle undercount the time by less than one tick: one tick more is allowed for.
-    return (this.ticks - c.idleTick + 1) * this.tickMs > idleLimitMs(c.keepAliveSec);
+    return this.ticks > c.idleUntilTick;
   }
 
   /** A request to send once more (a reused connection closed under it). */
@@ -334,7 +333,8 @@ export class NetTransport implements Transport {
   release(c: Conn): void {
     if (this.closed) c.destroy();
     else {
-      c.idleTick = this.ticks;
+      // Ticks counted from now undercount the idle time by less than one: one tick less is allowed.
+      c.idleUntilTick = this.ticks - 1 + idleLimitMs(c.keepAliveSec) / this.tickMs;
       this.idle.push(c);
     }
   }

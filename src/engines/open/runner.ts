@@ -85,8 +85,10 @@ export function openLoadOf(w: Workload): OpenLoad {
   return w.load;
 }
 
-/** Setup (reference prices, order pool), then a `run(startAtMs)` that all workers can start together. */
-/** A runner set up and warmed up: `run` starts its clock; `close` releases its connections when it will never run. */
+/**
+ * Setup (reference prices, order pool) and warm-up, then a `run(startAtMs)` that all workers can start together,
+ * and a `close` that releases the warmed connections of a runner that will never run.
+ */
 export async function prepareRunner(opts: RunnerOptions): Promise<{ notes: string[]; run: (startAtMs: number) => Promise<RunnerResult>; close: () => Promise<void> }> {
   const workerIndex = opts.workerIndex ?? 0;
   const workerCount = opts.workerCount ?? 1;
